@@ -1,0 +1,65 @@
+import type { BackendErrorCode, BackendName, FinishReason, GenerationTimings, TokenUsage } from '../backends/backend.ts';
+import type { GenerationParameters, ResolvedGenerationParameters } from './generation-parameters.ts';
+import type { ChatMessage, ChatRole } from './message.ts';
+
+export type PromptTemplateName = 'plain' | 'model';
+
+/** Per-conversation settings from the page's "Advanced options". */
+export interface ConversationSettings {
+  systemMessage?: string;
+  template?: PromptTemplateName;
+  parameters?: GenerationParameters;
+  /** Which configured model answers; absent means the server's default. */
+  modelId?: string;
+}
+
+export interface Conversation {
+  id: string;
+  title: string;
+  settings: ConversationSettings;
+  /** The tip of the branch the user is looking at; branches come from edits and regenerations. */
+  activeLeafId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Exactly what was sent to the backend: the rendered prompt or the message list. */
+export type SentPrompt = { kind: 'text'; text: string } | { kind: 'messages'; messages: ChatMessage[] };
+
+/** How an answer ended. `streaming` while it is being generated (or when a server died mid-answer). */
+export type AnswerStatus = 'streaming' | 'done' | 'stopped' | 'disconnected' | 'error';
+
+/** Everything needed to see the model's work honestly and to reproduce an answer. */
+export interface GenerationRecord {
+  status: AnswerStatus;
+  finishReason: FinishReason | null;
+  error: { code: BackendErrorCode | 'internal'; message: string } | null;
+  backend: BackendName;
+  modelId: string;
+  template: PromptTemplateName | 'messages';
+  prompt: SentPrompt;
+  parameters: ResolvedGenerationParameters;
+  contextWindow: number | null;
+  promptTokens: number | null;
+  /** Oldest turns left out so the prompt fits the context window. */
+  droppedTurns: number;
+  usage: TokenUsage | null;
+  timings: GenerationTimings | null;
+}
+
+export interface StoredMessage {
+  id: string;
+  conversationId: string;
+  /** null for the first message of a conversation; siblings share a parent. */
+  parentId: string | null;
+  role: ChatRole;
+  content: string;
+  /** Present on assistant messages only. */
+  generation: GenerationRecord | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ConversationSummary extends Conversation {
+  messageCount: number;
+}

@@ -1,0 +1,81 @@
+/**
+ * The contract between the server's app API and the page. Routes (all JSON unless marked SSE;
+ * `/api` prefix; errors are `{ "error": { "code", "message", "field"? } }` with a 4xx status):
+ *
+ *   GET    /api/models                         → { models: ModelDescription[], defaultModelId }
+ *   GET    /api/status                         → ServerStatus
+ *   GET    /api/conversations?search=&limit=&updatedBefore=   → { conversations: ConversationSummary[] }
+ *   POST   /api/conversations                  { title?, settings? } → Conversation (201)
+ *   GET    /api/conversations/:id              → { conversation: Conversation, messages: StoredMessage[] }
+ *   PATCH  /api/conversations/:id              { title?, settings?, activeLeafId? } → Conversation
+ *   DELETE /api/conversations/:id              → 204
+ *   GET    /api/conversations/:id/export?format=json|markdown
+ *   POST   /api/conversations/:id/messages     SendMessageBody → SSE of AnswerStreamEvent
+ *   POST   /api/messages/:id/regenerate        RegenerateBody (id: an assistant message) → SSE
+ *   POST   /api/messages/:id/edit              EditBody (id: a user message; creates a sibling) → SSE
+ *   POST   /api/messages/:id/continue          RegenerateBody (id: an answer cut by `length`) → SSE
+ *   POST   /api/messages/:id/stop              → 204 (also works from another tab or server)
+ *   GET    /api/messages/:id/stream            → SSE: re-attach to an answer still streaming
+ *   DELETE /api/messages/:id                   → 204 (the message and its descendants)
+ *
+ * SSE frames are `event: <type>\ndata: <json>\n\n`, one per AnswerStreamEvent, `type` repeated
+ * inside the JSON.
+ */
+import type { BackendErrorCode, BackendName, FinishReason, GenerationTimings, TokenUsage } from '../../backends/backend.ts';
+import type { ConversationSettings, StoredMessage } from '../../chat/conversation.ts';
+import type { GenerationParameters } from '../../chat/generation-parameters.ts';
+
+export interface SendMessageBody {
+  content: string;
+  /** The message the new user message answers; default: the conversation's active leaf. */
+  parentId?: string | null;
+  /** Settings for this turn; also saved as the conversation's settings. */
+  settings?: ConversationSettings;
+}
+
+export interface RegenerateBody {
+  settings?: ConversationSettings;
+}
+
+export interface EditBody {
+  content: string;
+  settings?: ConversationSettings;
+}
+
+export interface ModelDescription {
+  id: string;
+  backend: BackendName;
+  modelId: string;
+  contextWindow: number | null;
+  hasChatTemplate: boolean;
+  status: 'loading' | 'ready' | 'failed';
+  /** While a default model downloads: bytes so far and in all. */
+  download?: { receivedBytes: number; totalBytes: number | null } | null;
+  error?: string | null;
+}
+
+export interface ServerStatus {
+  status: 'loading' | 'ready' | 'failed';
+  reason: string | null;
+  authRequired: boolean;
+  version: string;
+}
+
+export type AnswerStreamEvent =
+  /** The stored user message (send/edit only), committed before generation starts. */
+  | { type: 'user-message'; message: StoredMessage }
+  /** The stored assistant message as created, its generation record holding the exact prompt. */
+  | { type: 'answer-start'; message: StoredMessage }
+  | { type: 'text-delta'; messageId: string; text: string }
+  | {
+      type: 'answer-finish';
+      message: StoredMessage;
+      reason: FinishReason;
+      usage: TokenUsage;
+      timings: GenerationTimings;
+    }
+  | { type: 'answer-error'; message: StoredMessage | null; code: BackendErrorCode | 'internal'; error: string };
+
+export type AnswerStreamEventType = AnswerStreamEvent['type'];
+
+export type { GenerationParameters };
