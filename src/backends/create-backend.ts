@@ -1,0 +1,49 @@
+import type { Backend, BackendInfo, BackendName } from './backend.ts';
+import { createEchoBackend } from './echo/echo-backend.ts';
+
+/**
+ * What the command line and the environment say about the backend, before each backend's own
+ * schema parses the part it cares about. Backends load lazily so that `anychat ask --backend tgi`
+ * never pays for loading llama.cpp's native addon.
+ */
+export interface BackendSettings {
+  backend: BackendName;
+  model?: string | undefined;
+  endpoint?: string | undefined;
+  apiKey?: string | undefined;
+  threads?: number | undefined;
+  contextSize?: number | undefined;
+  parallel?: number | undefined;
+  timeoutMs?: number | undefined;
+  echoDelayMs?: number | undefined;
+  /** A Jinja chat template that replaces the model's own. */
+  chatTemplate?: string | undefined;
+  /** Called with download progress while a default model is fetched. */
+  onDownloadProgress?: ((progress: { receivedBytes: number; totalBytes: number | null }) => void) | undefined;
+}
+
+export async function createBackend(settings: BackendSettings): Promise<Backend> {
+  const backend = await createBareBackend(settings);
+  return settings.chatTemplate ? withChatTemplate(backend, settings.chatTemplate) : backend;
+}
+
+async function createBareBackend(settings: BackendSettings): Promise<Backend> {
+  switch (settings.backend) {
+    case 'echo':
+      return createEchoBackend({ backend: 'echo', delayMs: settings.echoDelayMs ?? 0 });
+    default:
+      throw new Error(`backend ${settings.backend} is not available yet`);
+  }
+}
+
+/** Overrides the model's chat template with one from the configuration. */
+function withChatTemplate(backend: Backend, chatTemplate: string): Backend {
+  return {
+    ...backend,
+    name: backend.name,
+    info: async (): Promise<BackendInfo> => ({ ...(await backend.info()), chatTemplate }),
+    countTokens: (text) => backend.countTokens(text),
+    generate: (request, signal) => backend.generate(request, signal),
+    close: () => backend.close(),
+  };
+}

@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { createBackend } from '../backends/create-backend.ts';
+import { generateAnswer } from '../chat/generate-answer.ts';
+import { resolveGenerationParameters } from '../chat/generation-parameters.ts';
+import { prepareGeneration, type PreparedGeneration } from '../chat/prepare-generation.ts';
+import { addBackendOptions, backendSettingsFromOptions, type BackendOptionValues } from './backend-options.ts';
+import { addGenerationOptions, conversationSettingsFromOptions, type GenerationOptionValues } from './generation-options.ts';
+import { describeEnding, printAnswer } from './print-answer.ts';
+import { EXIT_RUNTIME_FAILURE, ReportedFailure, runAction } from './run-action.ts';
+import { UsageError } from './usage-error.ts';
+
+interface AskOptions extends BackendOptionValues, GenerationOptionValues {
+  raw?: boolean;
+  stats?: boolean;
+}
+
+export function registerAskCommand(program: Command): void {
+  const command = program
+    .command('ask')
+    .description('ask one question and stream the answer to stdout, as the lesson’s client.generate did')
+    .argument('[prompt...]', 'the question; read from stdin when omitted')
+    .option('--raw', 'send the prompt exactly as given, with no chat template (TGI’s generate)')
+    .option('--stats', 'print tokens, speed and the finish reason to stderr');
+  addGenerationOptions(command);
+  addBackendOptions(command, { upstreamKeyFlag: '--api-key' });
+  command.action(runAction(async (words: string[], options: AskOptions) => ask(words, options)));
+}
+
+async function ask(words: string[], options: AskOptions): Promise<void> {
+  const question = words.length > 0 ? words.join(' ') : await readStdin();
+  if (question.trim() === '') throw new UsageError('nothing to ask: give a prompt, e.g. anychat ask "Has math been invented or discovered?"');
+  const settings = conversationSettingsFromOptions(options);
+  const backend = await createBackend(backendSettingsFromOptions(options));
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort();
+  process.once('SIGINT', onInterrupt);
+  try {
+    const info = await backend.info();
+    const prepared: PreparedGeneration = options.raw
+      ? rawGeneration(question, settings.parameters ?? {}, info.contextWindow, await backend.countTokens(question))
+      : await prepareGeneration({ backend, info, messages: [{ role: 'user', content: question }], settings });
+    const { last } = await printAnswer(generateAnswer(backend, prepared, controller.signal), process.stdout);
+    process.stdout.write('\n');
+    if (options.stats || last?.type === 'error') process.stderr.write(`${describeEnding(last)}\n`);
+    if (last?.type === 'error') throw new ReportedFailure(EXIT_RUNTIME_FAILURE);
+    if (last?.type === 'finish' && last.reason === 'aborted') process.exitCode = 130;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    await backend.close();
+  }
+}
+
+function rawGeneration(
+  prompt: string,
+  parameters: Parameters<typeof resolveGenerationParameters>[0],
+  contextWindow: number | null,
+  promptTokens: number,
+): PreparedGeneration {
+  const resolved = resolveGenerationParameters(parameters, { contextWindow: contextWindow ?? undefined });
+  return {
+    request: { prompt, messages: [{ role: 'user', content: prompt }], parameters: resolved },
+    sentPrompt: { kind: 'text', text: prompt },
+    template: 'plain',
+    promptTokens,
+    droppedTurns: 0,
+    contextWindow,
+    parameters: resolved,
+    trimLeadingWhitespace: false,
+  };
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

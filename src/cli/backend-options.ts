@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import type { BackendName } from '../backends/backend.ts';
+import type { BackendSettings } from '../backends/create-backend.ts';
+import { UsageError } from './usage-error.ts';
+
+export interface BackendOptionValues {
+  backend?: BackendName;
+  model?: string;
+  endpoint?: string;
+  apiKey?: string;
+  upstreamApiKey?: string;
+  threads?: number;
+  contextSize?: number;
+  parallel?: number;
+  upstreamTimeout?: number;
+  echoDelay?: number;
+  chatTemplate?: string;
+}
+
+const positiveInteger = (flag: string) => (value: string) => {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new UsageError(`${flag} must be a whole number ≥ 1, got "${value}"`);
+  return number;
+};
+const nonNegativeNumber = (flag: string) => (value: string) => {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0) throw new UsageError(`${flag} must be a number ≥ 0, got "${value}"`);
+  return number;
+};
+
+/**
+ * The backend flags every command takes, each also settable from the environment.
+ * `anychat serve` uses `--api-key` for its own clients, so there the upstream key is
+ * `--upstream-api-key`; elsewhere `--api-key` is the upstream key.
+ */
+export function addBackendOptions(command: Command, { upstreamKeyFlag }: { upstreamKeyFlag: '--api-key' | '--upstream-api-key' }): Command {
+  command
+    .addOption(
+      new Option('--backend <name>', 'inference backend (default: llamacpp, or tgi/openai when --endpoint is given)')
+        .choices(['llamacpp', 'tgi', 'openai', 'echo'])
+        .env('ANYCHAT_BACKEND'),
+    )
+    .addOption(new Option('--model <path|hf:owner/repo/file.gguf|name>', 'GGUF file or hf: reference (llamacpp), or model name (openai)').env('ANYCHAT_MODEL'))
+    .addOption(new Option('--endpoint <url>', 'URL of a TGI or OpenAI-compatible server').env('ANYCHAT_ENDPOINT'));
+  if (upstreamKeyFlag === '--api-key') {
+    command.addOption(new Option('--api-key <key>', 'key for the endpoint (also HF_API_KEY, HF_TOKEN)').env('ANYCHAT_API_KEY'));
+  } else {
+    command.addOption(
+      new Option('--upstream-api-key <key>', 'key for the endpoint (also HF_API_KEY, HF_TOKEN)').env('ANYCHAT_UPSTREAM_API_KEY'),
+    );
+  }
+  return command
+    .addOption(new Option('--threads <n>', 'CPU threads for llamacpp (default: physical cores)').argParser(positiveInteger('--threads')).env('ANYCHAT_THREADS'))
+    .addOption(new Option('--context-size <tokens>', 'context window for llamacpp (default: the model’s, capped at 8192)').argParser(positiveInteger('--context-size')).env('ANYCHAT_CONTEXT_SIZE'))
+    .addOption(new Option('--parallel <n>', 'conversations generated at once (llamacpp sequences)').argParser(positiveInteger('--parallel')).env('ANYCHAT_PARALLEL'))
+    .addOption(new Option('--upstream-timeout <seconds>', 'timeout for requests to the endpoint').argParser(nonNegativeNumber('--upstream-timeout')).default(120).env('ANYCHAT_UPSTREAM_TIMEOUT'))
+    .addOption(new Option('--echo-delay <ms>', 'delay between words for the echo backend').argParser(nonNegativeNumber('--echo-delay')).env('ANYCHAT_ECHO_DELAY'))
+    .addOption(new Option('--chat-template <file>', 'Jinja chat template to use instead of the model’s own').env('ANYCHAT_CHAT_TEMPLATE'));
+}
+
+/** Where the endpoint's path ends in /v1, it is an OpenAI-compatible server; otherwise TGI, as in the lesson. */
+function guessBackend(endpoint: string | undefined): BackendName {
+  if (!endpoint) return 'llamacpp';
+  return /\/v1\/?$/.test(endpoint) ? 'openai' : 'tgi';
+}
+
+export function backendSettingsFromOptions(options: BackendOptionValues, environment: NodeJS.ProcessEnv = process.env): BackendSettings {
+  const backend = options.backend ?? guessBackend(options.endpoint);
+  if ((backend === 'tgi' || backend === 'openai') && !options.endpoint) {
+    throw new UsageError(`--backend ${backend} needs --endpoint URL (or ANYCHAT_ENDPOINT), e.g. --endpoint http://127.0.0.1:8080`);
+  }
+  if (options.endpoint) {
+    try {
+      const url = new URL(options.endpoint);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
+    } catch {
+      throw new UsageError(`--endpoint must be an http(s) URL, got "${options.endpoint}"`);
+    }
+  }
+  let chatTemplate: string | undefined;
+  if (options.chatTemplate) {
+    try {
+      chatTemplate = readFileSync(options.chatTemplate, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read --chat-template ${options.chatTemplate}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+  return {
+    backend,
+    model: options.model,
+    endpoint: options.endpoint,
+    // The lesson read HF_API_KEY; Hugging Face's own tools read HF_TOKEN.
+    apiKey: options.apiKey ?? options.upstreamApiKey ?? environment.HF_API_KEY ?? environment.HF_TOKEN,
+    threads: options.threads,
+    contextSize: options.contextSize,
+    parallel: options.parallel,
+    timeoutMs: options.upstreamTimeout === undefined ? undefined : options.upstreamTimeout * 1000,
+    echoDelayMs: options.echoDelay,
+    chatTemplate,
+  };
+}

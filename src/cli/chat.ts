@@ -1,0 +1,117 @@
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import type { Backend } from '../backends/backend.ts';
+import { createBackend } from '../backends/create-backend.ts';
+import type { ConversationSettings } from '../chat/conversation.ts';
+import { generateAnswer } from '../chat/generate-answer.ts';
+import { parseGenerationParameters } from '../chat/generation-parameters.ts';
+import type { ChatMessage } from '../chat/message.ts';
+import { prepareGeneration } from '../chat/prepare-generation.ts';
+import { addBackendOptions, backendSettingsFromOptions, type BackendOptionValues } from './backend-options.ts';
+import { addGenerationOptions, conversationSettingsFromOptions, type GenerationOptionValues } from './generation-options.ts';
+import { describeEnding, printAnswer } from './print-answer.ts';
+import { reportFailure, runAction } from './run-action.ts';
+
+const HELP = `Commands: /system TEXT (set the system message; empty clears it), /temperature X, /clear (forget the history), /exit.
+Ctrl+C stops the current answer; Ctrl+D or /exit quits.`;
+
+export function registerChatCommand(program: Command): void {
+  const command = program.command('chat').description('chat in the terminal; the history is sent each turn, so follow-up questions work');
+  addGenerationOptions(command);
+  addBackendOptions(command, { upstreamKeyFlag: '--api-key' });
+  command.action(runAction(async (options: BackendOptionValues & GenerationOptionValues) => chat(options)));
+}
+
+async function chat(options: BackendOptionValues & GenerationOptionValues): Promise<void> {
+  const settings = conversationSettingsFromOptions(options);
+  const backend = await createBackend(backendSettingsFromOptions(options));
+  const info = await backend.info();
+  const interactive = Boolean(process.stdin.isTTY);
+  process.stderr.write(`anychat: chatting with ${info.modelId} (${info.backend}). ${HELP}\n`);
+
+  const history: ChatMessage[] = [];
+  let answering: AbortController | null = null;
+  const lines = createInterface({ input: process.stdin, output: process.stdout, prompt: interactive ? 'You: ' : '' });
+  // Ctrl+C stops the answer being written, never the program: a long answer is cheap to cut short.
+  const onInterrupt = () => {
+    if (answering) answering.abort();
+    else if (interactive) {
+      process.stdout.write('\n(Ctrl+D or /exit quits)\n');
+      lines.prompt();
+    }
+  };
+  lines.on('SIGINT', onInterrupt);
+  process.on('SIGINT', onInterrupt);
+
+  try {
+    lines.prompt();
+    for await (const line of lines) {
+      const input = line.trim();
+      if (input === '/exit' || input === '/quit') break;
+      if (input.startsWith('/')) {
+        process.stdout.write(`${runSlashCommand(input, settings, history)}\n`);
+      } else if (input !== '') {
+        answering = new AbortController();
+        await answer(backend, info, history, input, settings, answering.signal);
+        answering = null;
+      }
+      lines.prompt();
+    }
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    lines.close();
+    await backend.close();
+  }
+}
+
+async function answer(
+  backend: Backend,
+  info: Awaited<ReturnType<Backend['info']>>,
+  history: ChatMessage[],
+  input: string,
+  settings: ConversationSettings,
+  signal: AbortSignal,
+): Promise<void> {
+  const messages: ChatMessage[] = [...history, { role: 'user', content: input }];
+  try {
+    const prepared = await prepareGeneration({ backend, info, messages, settings });
+    if (prepared.droppedTurns > 0) {
+      process.stderr.write(`(left out the ${prepared.droppedTurns} oldest turn(s) to fit the ${prepared.contextWindow}-token window)\n`);
+    }
+    process.stdout.write('Assistant: ');
+    const { text, last } = await printAnswer(generateAnswer(backend, prepared, signal), process.stdout);
+    process.stdout.write('\n');
+    if (last?.type !== 'finish' || last.reason !== 'eos') process.stderr.write(`(${describeEnding(last)})\n`);
+    // Keep what was written even when cut, so a follow-up can refer to it.
+    history.push({ role: 'user', content: input }, { role: 'assistant', content: text });
+  } catch (error) {
+    reportFailure(error, process.argv.includes('--verbose'));
+  }
+}
+
+function runSlashCommand(input: string, settings: ConversationSettings, history: ChatMessage[]): string {
+  const [command = '', ...rest] = input.split(' ');
+  const argument = rest.join(' ').trim();
+  switch (command) {
+    case '/system':
+      settings.systemMessage = argument || undefined;
+      return argument ? `System message set.` : 'System message cleared.';
+    case '/temperature':
+      try {
+        const value = argument === '' ? undefined : Number.isNaN(Number(argument)) ? argument : Number(argument);
+        const temperature = parseGenerationParameters({ temperature: value }).temperature;
+        if (temperature === undefined) return 'Usage: /temperature X, e.g. /temperature 0.7';
+        settings.parameters = { ...settings.parameters, temperature };
+        return `Temperature set to ${temperature}.`;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    case '/clear':
+      history.length = 0;
+      return 'History cleared.';
+    case '/help':
+      return HELP;
+    default:
+      return `Unknown command ${command}. ${HELP}`;
+  }
+}

@@ -1,0 +1,69 @@
+import { Option, type Command } from 'commander';
+import type { ConversationSettings, PromptTemplateName } from '../chat/conversation.ts';
+import { InvalidParametersError, parseGenerationParameters } from '../chat/generation-parameters.ts';
+import { UsageError } from './usage-error.ts';
+
+export interface GenerationOptionValues {
+  maxNewTokens?: string;
+  temperature?: string;
+  topP?: string;
+  topK?: string;
+  repetitionPenalty?: string;
+  seed?: string;
+  stop?: string[];
+  system?: string;
+  template?: PromptTemplateName;
+}
+
+export function addGenerationOptions(command: Command): Command {
+  return command
+    .option('--max-new-tokens <n>', 'most tokens to generate')
+    .option('--temperature <x>', 'sampling temperature; 0 is greedy (default 0.7)')
+    .option('--top-p <x>', 'nucleus sampling, 0 < p ≤ 1')
+    .option('--top-k <n>', 'sample from the k most likely tokens')
+    .option('--repetition-penalty <x>', 'penalty for repeated tokens; 1 is none')
+    .option('--seed <n>', 'random seed, for repeatable answers')
+    .option('--stop <text>', 'stop sequence, repeatable; \\n and \\t are understood', (value: string, previous: string[] = []) => [...previous, unescape(value)])
+    .option('--system <text>', 'system message')
+    .addOption(new Option('--template <name>', "prompt template (default: the model's own when it has one)").choices(['plain', 'model']));
+}
+
+/** Shells pass `--stop "\nUser:"` as a backslash and an n; the lesson meant a newline. */
+export function unescape(value: string): string {
+  return value.replace(/\\(n|t|r|\\)/g, (_, character: string) => ({ n: '\n', t: '\t', r: '\r', '\\': '\\' })[character] ?? character);
+}
+
+const numberOrText = (value: string | undefined) => (value === undefined ? undefined : value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value);
+
+export function conversationSettingsFromOptions(options: GenerationOptionValues): ConversationSettings {
+  try {
+    const parameters = parseGenerationParameters(
+      Object.fromEntries(
+        Object.entries({
+          maxNewTokens: numberOrText(options.maxNewTokens),
+          temperature: numberOrText(options.temperature),
+          topP: numberOrText(options.topP),
+          topK: numberOrText(options.topK),
+          repetitionPenalty: numberOrText(options.repetitionPenalty),
+          seed: numberOrText(options.seed),
+          stop: options.stop,
+        }).filter(([, value]) => value !== undefined),
+      ),
+    );
+    return { parameters, systemMessage: options.system, template: options.template };
+  } catch (error) {
+    if (error instanceof InvalidParametersError) throw new UsageError(toFlagNames(error.message));
+    throw error;
+  }
+}
+
+/** Messages name the parameters as the API does; on the command line, name the flags instead. */
+function toFlagNames(message: string): string {
+  return message
+    .replace(/\bmaxNewTokens\b/g, '--max-new-tokens')
+    .replace(/\btopP\b/g, '--top-p')
+    .replace(/\btopK\b/g, '--top-k')
+    .replace(/\brepetitionPenalty\b/g, '--repetition-penalty')
+    .replace(/\btemperature\b/g, '--temperature')
+    .replace(/\bseed\b/g, '--seed');
+}

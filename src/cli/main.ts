@@ -1,0 +1,33 @@
+import { Command, CommanderError } from 'commander';
+import { config as loadDotEnv } from 'dotenv';
+import { registerAskCommand } from './ask.ts';
+import { registerChatCommand } from './chat.ts';
+import { registerRenderPromptCommand } from './render-prompt.ts';
+import { EXIT_USAGE, reportFailure } from './run-action.ts';
+import { registerServeCommand } from './serve.ts';
+
+// As in the lesson: settings such as HF_API_KEY may sit in a .env file in the working directory.
+loadDotEnv({ quiet: true });
+
+const program = new Command()
+  .name('anychat')
+  .description('Chat with any large language model: an embedded llama.cpp engine, TGI, or any OpenAI-compatible server.')
+  .option('--verbose', 'show stack traces for unexpected failures')
+  .showHelpAfterError('(add --help for usage)')
+  .exitOverride();
+
+registerServeCommand(program);
+registerAskCommand(program);
+registerChatCommand(program);
+registerRenderPromptCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version end with code 0; every other commander error is bad usage.
+    process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
+  } else {
+    process.exitCode = reportFailure(error, process.argv.includes('--verbose'));
+  }
+}

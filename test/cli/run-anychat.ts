@@ -1,0 +1,32 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ANYCHAT_BIN = fileURLToPath(new URL('../../bin/anychat.js', import.meta.url));
+
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `anychat` command as a user would, with stdin given and the environment cleaned of ANYCHAT_* settings. */
+export function runAnychat(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CommandResult> {
+  const child = startAnychat(args, options.env);
+  child.stdin.end(options.stdin ?? '');
+  return finished(child);
+}
+
+export function startAnychat(args: string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
+  const cleanEnvironment = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('ANYCHAT_') && name !== 'HF_TOKEN' && name !== 'HF_API_KEY'),
+  );
+  return spawn(process.execPath, [ANYCHAT_BIN, ...args], { env: { ...cleanEnvironment, ...env }, cwd: fileURLToPath(new URL('.', import.meta.url)) });
+}
+
+export function finished(child: ChildProcessWithoutNullStreams): Promise<CommandResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
