@@ -31,8 +31,30 @@ async function createBareBackend(settings: BackendSettings): Promise<Backend> {
   switch (settings.backend) {
     case 'echo':
       return createEchoBackend({ backend: 'echo', delayMs: settings.echoDelayMs ?? 0 });
-    default:
-      throw new Error(`backend ${settings.backend} is not available yet`);
+    case 'tgi': {
+      const { createTgiBackend } = await import('./tgi/tgi-backend.ts');
+      return createTgiBackend({ backend: 'tgi', endpoint: settings.endpoint ?? '', apiKey: settings.apiKey, timeoutMs: settings.timeoutMs });
+    }
+    case 'openai': {
+      const { createOpenAiBackend } = await import('./openai/openai-backend.ts');
+      return createOpenAiBackend({
+        backend: 'openai',
+        endpoint: settings.endpoint ?? '',
+        apiKey: settings.apiKey,
+        model: settings.model,
+        timeoutMs: settings.timeoutMs,
+      });
+    }
+    case 'llamacpp': {
+      const { createLlamaCppBackend } = await import('./llamacpp/llamacpp-backend.ts');
+      return createLlamaCppBackend({
+        backend: 'llamacpp',
+        model: settings.model,
+        threads: settings.threads,
+        contextSize: settings.contextSize,
+        parallel: settings.parallel,
+      });
+    }
   }
 }
 

@@ -1,0 +1,62 @@
+import { BackendError } from '../backend.ts';
+import { readServerSentEvents } from '../http/read-server-sent-events.ts';
+import type { UpstreamGenerationPart } from '../http/upstream-generation-part.ts';
+import { errorFromOpenAiStreamError } from './map-openai-error.ts';
+import { mapOpenAiFinishReason } from './map-openai-finish-reason.ts';
+import { openAiChatChunkSchema, openAiStreamErrorSchema } from './openai-chat-api.ts';
+
+/**
+ * A chat-completions SSE body as upstream parts. The finish is only emitted at `data: [DONE]`
+ * (or at the end of a body that already had a `finish_reason`, for servers that skip [DONE]),
+ * because the usage chunk requested with `include_usage` comes after the finish_reason chunk.
+ * Each non-empty content chunk counts as one token: servers send one token per chunk, and the
+ * count is replaced by the server's `usage` whenever it sends one.
+ */
+export async function* parseOpenAiChatStream(
+  chunks: AsyncIterable<Uint8Array>,
+  serverLabel: string,
+  stopSequences: readonly string[],
+): AsyncGenerator<UpstreamGenerationPart> {
+  let finishReason: string | null = null;
+  let stopReason: string | number | null = null;
+  let usage: { promptTokens: number; completionTokens: number } | null = null;
+  const finish = (): UpstreamGenerationPart => ({
+    type: 'finish',
+    reason: mapOpenAiFinishReason(finishReason, stopReason, stopSequences),
+    promptTokens: usage?.promptTokens ?? null,
+    completionTokens: usage?.completionTokens ?? null,
+  });
+
+  for await (const event of readServerSentEvents(chunks, serverLabel)) {
+    if (event.data.trim() === '[DONE]') {
+      yield finish();
+      return;
+    }
+    const chunk = parseChunk(event.data, serverLabel);
+    if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+    // We ask for one choice (n = 1); other indexes would only come from a misbehaving proxy.
+    const choice = chunk.choices?.[0];
+    if (!choice) continue;
+    const content = choice.delta?.content;
+    if (content) yield { type: 'text', text: content, tokenCount: 1 };
+    if (choice.finish_reason) finishReason = choice.finish_reason;
+    if (choice.stop_reason !== undefined && choice.stop_reason !== null) stopReason = choice.stop_reason;
+  }
+  if (finishReason !== null) yield finish();
+}
+
+function parseChunk(data: string, serverLabel: string) {
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    throw new BackendError('protocol', `${serverLabel} sent an event that is not JSON: ${JSON.stringify(data.slice(0, 120))}`);
+  }
+  const error = openAiStreamErrorSchema.safeParse(json);
+  if (error.success) throw errorFromOpenAiStreamError(error.data.error);
+  const chunk = openAiChatChunkSchema.safeParse(json);
+  if (!chunk.success) {
+    throw new BackendError('protocol', `${serverLabel} sent a chunk of unexpected shape: ${JSON.stringify(data.slice(0, 120))}`);
+  }
+  return chunk.data;
+}

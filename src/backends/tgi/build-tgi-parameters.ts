@@ -1,0 +1,34 @@
+import type { ResolvedGenerationParameters } from '../../chat/generation-parameters.ts';
+
+/** TGI's `GenerateParameters`, with only what we send. */
+export interface TgiGenerateParameters {
+  max_new_tokens: number;
+  stop: string[];
+  do_sample: boolean;
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+  repetition_penalty?: number;
+  seed?: number;
+  details: true;
+  return_full_text: false;
+}
+
+export function buildTgiParameters(parameters: ResolvedGenerationParameters): TgiGenerateParameters {
+  const greedy = parameters.temperature === 0;
+  return {
+    max_new_tokens: parameters.maxNewTokens,
+    stop: [...parameters.stop],
+    // TGI rejects temperature 0 (it must be > 0); greedy decoding is `do_sample: false` instead.
+    do_sample: !greedy,
+    ...(greedy ? {} : { temperature: parameters.temperature }),
+    // top_p = 1 means "no nucleus filter" to us, but TGI requires top_p < 1, so leave it out.
+    ...(parameters.topP !== undefined && parameters.topP < 1 ? { top_p: parameters.topP } : {}),
+    ...(parameters.topK !== undefined ? { top_k: parameters.topK } : {}),
+    ...(parameters.repetitionPenalty !== undefined ? { repetition_penalty: parameters.repetitionPenalty } : {}),
+    ...(parameters.seed !== undefined ? { seed: parameters.seed } : {}),
+    details: true,
+    // Some deployments (Inference Endpoints' defaults) echo the prompt unless told not to.
+    return_full_text: false,
+  };
+}
