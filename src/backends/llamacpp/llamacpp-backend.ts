@@ -1,0 +1,233 @@
+import { basename } from 'node:path';
+import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import { StopSequenceMatcher } from '../../chat/stop-sequence-matcher.ts';
+import { BackendError, type Backend, type BackendInfo, type GenerationEvent, type GenerationRequest } from '../backend.ts';
+import { GenerationMeter } from '../generation-meter.ts';
+import { DEFAULT_CONTEXT_SIZE, defaultThreadCount, llamaCppBackendConfigSchema, type LlamaCppBackendConfig } from './llamacpp-config.ts';
+import { loadLlama } from './load-llama.ts';
+import { loadModelFile } from './load-model-file.ts';
+import { resolveModelPath } from './resolve-model-path.ts';
+import { SequencePool, type SequencePoolStats } from './sequence-pool.ts';
+import { TokenTextDecoder } from './token-text-decoder.ts';
+
+/** Recent tokens the repetition penalty looks at: llama.cpp's `penalty_last_n` default. */
+const REPETITION_PENALTY_WINDOW = 64;
+
+export interface LlamaCppBackend extends Backend {
+  /** Load on the engine, for the server's /metrics and health pages. */
+  stats(): SequencePoolStats;
+}
+
+/**
+ * The embedded llama.cpp engine (through node-llama-cpp): one model, one context with `parallel`
+ * sequences that node-llama-cpp batches together, and a queue in front of them. Loads the model
+ * before returning, so a bad path fails at startup with a BackendError rather than on the first
+ * request.
+ */
+export async function createLlamaCppBackend(config: LlamaCppBackendConfig): Promise<LlamaCppBackend> {
+  const { model: modelReference, contextSize, threads, parallel, batchSize, modelCacheDirectory } = llamaCppBackendConfigSchema.parse(config);
+  const modelPath = await resolveModelPath(modelReference, { cacheDirectory: modelCacheDirectory });
+  const llama = await loadLlama();
+  const model = await loadModelFile(llama, modelPath);
+  const context = await model
+    .createContext({
+      contextSize: contextSize ?? Math.min(DEFAULT_CONTEXT_SIZE, model.trainContextSize),
+      sequences: parallel,
+      threads: threads ?? defaultThreadCount(llama.cpuMathCores),
+      batchSize,
+    })
+    .catch(async (error: unknown) => {
+      await model.dispose();
+      throw new BackendError('model-load', `Could not create a context for ${modelPath}: ${(error as Error).message}`);
+    });
+  const sequences = Array.from({ length: parallel }, () => context.getSequence());
+  // Reusing the sequence whose cached tokens share the longest prefix skips re-reading the
+  // conversation so far, which is most of the prompt in a multi-turn chat.
+  let nextPromptTokens: readonly Token[] = [];
+  const pool = new SequencePool(sequences, (free) => longestSharedPrefix(free, nextPromptTokens));
+  const info: BackendInfo = {
+    backend: 'llamacpp',
+    modelId: basename(modelPath),
+    contextWindow: context.contextSize,
+    chatTemplate: model.fileInfo.metadata.tokenizer?.chat_template ?? null,
+    specialTokens: { bos: model.tokens.bosString, eos: model.tokens.eosString },
+    input: 'prompt',
+    exactTokenCount: true,
+  };
+
+  return {
+    name: 'llamacpp',
+    info: async () => info,
+    countTokens: async (text) => model.tokenize(text, true).length,
+    stats: () => pool.stats(),
+    generate(request: GenerationRequest, signal?: AbortSignal): AsyncIterable<GenerationEvent> {
+      return generateWithPool(request, signal);
+    },
+    close: async () => {
+      await context.dispose();
+      await model.dispose();
+    },
+  };
+
+  async function* generateWithPool(request: GenerationRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {
+    const meter = new GenerationMeter();
+    if (request.prompt === undefined) {
+      yield { type: 'error', code: 'validation', message: 'the llamacpp backend needs a rendered prompt (BackendInfo.input is "prompt")' };
+      return;
+    }
+    const promptTokens = tokenizePrompt(model, request.prompt);
+    const { maxNewTokens } = request.parameters;
+    if (promptTokens.length === 0) {
+      yield { type: 'error', code: 'validation', message: 'the prompt is empty and the model has no BOS token to start from' };
+      return;
+    }
+    if (promptTokens.length + maxNewTokens > context.contextSize) {
+      yield {
+        type: 'error',
+        code: 'context-overflow',
+        message:
+          `prompt (${promptTokens.length} tokens) + maxNewTokens (${maxNewTokens}) = ${promptTokens.length + maxNewTokens} tokens, ` +
+          `more than the context window of ${context.contextSize} tokens`,
+      };
+      return;
+    }
+    let lease;
+    try {
+      nextPromptTokens = promptTokens;
+      lease = await pool.acquire(signal);
+    } catch {
+      yield meter.finish('aborted', promptTokens.length);
+      return;
+    }
+    try {
+      yield* generateOnSequence(lease.sequence, promptTokens, request, meter, signal);
+    } finally {
+      lease.release();
+    }
+  }
+
+  async function* generateOnSequence(
+    sequence: LlamaContextSequence,
+    promptTokens: Token[],
+    request: GenerationRequest,
+    meter: GenerationMeter,
+    signal?: AbortSignal,
+  ): AsyncGenerator<GenerationEvent> {
+    const { maxNewTokens, temperature, topK, topP, seed, repetitionPenalty, stop } = request.parameters;
+    const reused = await keepSharedPrefix(sequence, promptTokens);
+    const history = [...promptTokens];
+    const tokens = sequence.evaluate(promptTokens.slice(reused), {
+      temperature,
+      topK,
+      topP,
+      seed,
+      repeatPenalty:
+        repetitionPenalty !== undefined && repetitionPenalty !== 1
+          ? { penalty: repetitionPenalty, punishTokens: () => history.slice(-REPETITION_PENALTY_WINDOW), maxPunishTokens: REPETITION_PENALTY_WINDOW }
+          : undefined,
+      yieldEogToken: true,
+    });
+    const decoder = new TokenTextDecoder(model);
+    const matcher = new StopSequenceMatcher(stop);
+    const rest = function* (): Generator<GenerationEvent> {
+      const text = matcher.push(decoder.flush()).text + matcher.flush();
+      if (text) yield { type: 'text-delta', text };
+    };
+    try {
+      while (true) {
+        const step = await nextOrAbort(tokens, signal);
+        if (step === 'aborted') {
+          yield meter.finish('aborted', promptTokens.length);
+          return;
+        }
+        if (step.done) {
+          // evaluate() only ends by itself when the sequence is full, which the budget check prevents.
+          yield* rest();
+          yield meter.finish('length', promptTokens.length);
+          return;
+        }
+        const token = step.value;
+        meter.recordTokens(1);
+        if (model.isEogToken(token)) {
+          yield* rest();
+          yield meter.finish('eos', promptTokens.length);
+          return;
+        }
+        history.push(token);
+        const { text, stopped } = matcher.push(decoder.push(token));
+        if (text) yield { type: 'text-delta', text, tokenId: token };
+        if (stopped) {
+          yield meter.finish('stop', promptTokens.length);
+          return;
+        }
+        if (meter.completionTokens >= maxNewTokens) {
+          yield* rest();
+          yield meter.finish('length', promptTokens.length);
+          return;
+        }
+      }
+    } catch (error) {
+      yield { type: 'error', code: 'generation', message: `llama.cpp failed while generating: ${(error as Error).message}` };
+    } finally {
+      // Waits for the token being computed (if any) so the sequence is idle when it goes back to the pool.
+      await tokens.return();
+    }
+  }
+}
+
+/**
+ * Parses special tokens, so a ChatML prompt's `<|im_start|>` becomes the control token and not
+ * its characters. Adds BOS only when the model asks for it and the template did not already.
+ */
+function tokenizePrompt(model: LlamaModel, prompt: string): Token[] {
+  const tokens = model.tokenize(prompt, true);
+  const bos = model.tokens.bos;
+  if (bos !== null && (tokens.length === 0 || (model.tokens.shouldPrependBosToken && tokens[0] !== bos))) return [bos, ...tokens];
+  return tokens;
+}
+
+function sharedPrefixLength(cached: readonly Token[], prompt: readonly Token[]): number {
+  let length = 0;
+  while (length < cached.length && length < prompt.length && cached[length] === prompt[length]) length++;
+  return length;
+}
+
+function longestSharedPrefix(free: readonly LlamaContextSequence[], prompt: readonly Token[]): LlamaContextSequence {
+  let best = free[0] as LlamaContextSequence;
+  let bestLength = -1;
+  for (const sequence of free) {
+    const length = sharedPrefixLength(sequence.contextTokens, prompt);
+    if (length > bestLength) [best, bestLength] = [sequence, length];
+  }
+  return best;
+}
+
+/** Erases the cached tokens after the shared prefix; returns how many prompt tokens need no evaluation. */
+async function keepSharedPrefix(sequence: LlamaContextSequence, promptTokens: readonly Token[]): Promise<number> {
+  // The last prompt token is always evaluated again: its logits pick the first new token.
+  const reused = Math.min(sharedPrefixLength(sequence.contextTokens, promptTokens), promptTokens.length - 1);
+  if (reused < sequence.nextTokenIndex) {
+    await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
+  }
+  return reused;
+}
+
+/** Resolves with the next token, or with 'aborted' as soon as the signal fires, even mid-token. */
+function nextOrAbort<T>(iterator: AsyncIterator<T>, signal?: AbortSignal): Promise<IteratorResult<T> | 'aborted'> {
+  if (!signal) return iterator.next();
+  if (signal.aborted) return Promise.resolve('aborted');
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+    iterator.next().then(
+      (result) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(result);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

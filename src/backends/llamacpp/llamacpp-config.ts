@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/** Beyond ~4 threads, decoding small models is memory-bound and more threads gain little. */
+export const MAX_DEFAULT_THREADS = 4;
+
+/**
+ * Threads per context when none are configured: one less than the physical cores llama.cpp finds
+ * useful for math (at least 1, at most MAX_DEFAULT_THREADS). ggml's worker threads spin-wait for
+ * each other at every op, so a team larger than the cores actually free collapses instead of
+ * slowing gently. node-llama-cpp's own default, max(cores, 4), ran ~300× slower than 1 thread on
+ * the 2-core dev box. Measured there on the SmolLM2-135M-shape Q8_0 model (raw node-llama-cpp,
+ * bench/engine.ts): on an idle box, 1 thread ≈ 30–35 decode and ≈ 210 prompt tokens/s, 2 threads
+ * ≈ 32–40 decode and ≈ 270–390 prompt tokens/s; with other work running (load average 8),
+ * 1 thread still gave 30.6 decode / 183 prompt tokens/s while 2 threads fell to 0.9 / 113.
+ * Keeping one core for Node's event loop (tokenizing, streaming, HTTP) and the rest of the machine
+ * trades a modest prompt-speed gain on an idle box for never hitting that cliff. Past ~4 threads
+ * decode of small models is memory-bound and gains little.
+ */
+export function defaultThreadCount(physicalMathCores: number): number {
+  return Math.max(1, Math.min(physicalMathCores - 1, MAX_DEFAULT_THREADS));
+}
+
+/** Context window when none is configured (capped at the model's trained context). */
+export const DEFAULT_CONTEXT_SIZE = 4096;
+
+export const llamaCppBackendConfigSchema = z.object({
+  backend: z.literal('llamacpp'),
+  /** A GGUF path, an `hf:owner/repo/file.gguf` reference, or nothing for the default model (downloaded once). */
+  model: z.string().min(1).optional(),
+  /** Tokens per sequence (prompt + completion). Defaults to min(4096, the model's trained context). */
+  contextSize: z.number().int().min(16).optional(),
+  /** CPU threads for evaluation; see defaultThreadCount for the default. */
+  threads: z.number().int().min(1).max(256).optional(),
+  /** Sequences that generate at once; more requests wait in a queue. Each adds contextSize tokens of KV cache. */
+  parallel: z.number().int().min(1).max(64).default(1),
+  /** Tokens per llama.cpp batch during prompt processing. */
+  batchSize: z.number().int().min(1).max(65536).default(512),
+  /** Where downloaded models go; defaults to $XDG_CACHE_HOME/anychat/models or ~/.cache/anychat/models. */
+  modelCacheDirectory: z.string().min(1).optional(),
+});
+export type LlamaCppBackendConfig = z.input<typeof llamaCppBackendConfigSchema>;
+export type ParsedLlamaCppBackendConfig = z.output<typeof llamaCppBackendConfigSchema>;
