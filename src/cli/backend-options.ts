@@ -51,8 +51,8 @@ export function addBackendOptions(command: Command, { upstreamKeyFlag }: { upstr
     );
   }
   return command
-    .addOption(new Option('--threads <n>', 'CPU threads for llamacpp (default: physical cores)').argParser(positiveInteger('--threads')).env('ANYCHAT_THREADS'))
-    .addOption(new Option('--context-size <tokens>', 'context window for llamacpp (default: the model’s, capped at 8192)').argParser(positiveInteger('--context-size')).env('ANYCHAT_CONTEXT_SIZE'))
+    .addOption(new Option('--threads <n>', 'CPU threads for llamacpp (default: physical cores − 1, at least 1, at most 4)').argParser(positiveInteger('--threads')).env('ANYCHAT_THREADS'))
+    .addOption(new Option('--context-size <tokens>', 'context window for llamacpp (default: the model’s, capped at 4096)').argParser(positiveInteger('--context-size')).env('ANYCHAT_CONTEXT_SIZE'))
     .addOption(new Option('--parallel <n>', 'conversations generated at once (llamacpp sequences)').argParser(positiveInteger('--parallel')).env('ANYCHAT_PARALLEL'))
     .addOption(new Option('--upstream-timeout <seconds>', 'timeout for requests to the endpoint').argParser(nonNegativeNumber('--upstream-timeout')).default(120).env('ANYCHAT_UPSTREAM_TIMEOUT'))
     .addOption(new Option('--echo-delay <ms>', 'delay between words for the echo backend').argParser(nonNegativeNumber('--echo-delay')).env('ANYCHAT_ECHO_DELAY'))
