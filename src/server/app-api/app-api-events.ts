@@ -17,6 +17,14 @@
  *   POST   /api/messages/:id/stop              → 204 (also works from another tab or server)
  *   GET    /api/messages/:id/stream            → SSE: re-attach to an answer still streaming
  *   DELETE /api/messages/:id                   → 204 (the message and its descendants)
+ *   POST   /api/login                          { apiKey } → 204 + HttpOnly SameSite=Strict session cookie (401 if wrong)
+ *   POST   /api/logout                         → 204, clears the cookie
+ *
+ * With `--api-key`, every route above needs the key (`Authorization: Bearer KEY`) or the session
+ * cookie, except GET /api/status (it says `authRequired`), /api/login and /api/logout.
+ *
+ * `answer-start` carries the answer's text so far (empty for a new answer, the earlier text when
+ * continuing, everything generated until now when re-attaching); each `text-delta` appends to it.
  *
  * SSE frames are `event: <type>\ndata: <json>\n\n`, one per AnswerStreamEvent, `type` repeated
  * inside the JSON.

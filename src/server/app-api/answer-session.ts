@@ -1,0 +1,139 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { GenerationEvent } from '../../backends/backend.ts';
+import type { AnswerStatus, GenerationRecord, StoredMessage } from '../../chat/conversation.ts';
+import type { PreparedGeneration } from '../../chat/prepare-generation.ts';
+import type { AbortCause } from '../scheduling/live-generations.ts';
+import type { GenerationRun } from '../scheduling/run-generation.ts';
+import type { ServerContext } from '../server-context.ts';
+import { AnswerSaver } from './answer-saver.ts';
+
+/** The record an answer starts with: the exact prompt, parameters, backend and model, before any token. */
+export function startingRecord(prepared: PreparedGeneration, backend: GenerationRecord['backend'], modelId: string): GenerationRecord {
+  return {
+    status: 'streaming',
+    finishReason: null,
+    error: null,
+    backend,
+    modelId,
+    template: prepared.template,
+    prompt: prepared.sentPrompt,
+    parameters: prepared.parameters,
+    contextWindow: prepared.contextWindow,
+    promptTokens: prepared.promptTokens,
+    droppedTurns: prepared.droppedTurns,
+    usage: null,
+    timings: null,
+  };
+}
+
+function statusAfterAbort(cause: AbortCause | null): AnswerStatus {
+  return cause === 'client-disconnected' ? 'disconnected' : 'stopped';
+}
+
+/**
+ * One assistant answer being generated: announced in the answer hub (so `stop` and re-attaching
+ * reach it), saved while it streams, and finalized with how it ended. A stopped, disconnected or
+ * failed answer keeps the text it had, marked with its status.
+ */
+export class AnswerSession {
+  private content: string;
+  private record: GenerationRecord;
+  private graceTimer: NodeJS.Timeout | null = null;
+  private readonly publisher;
+  private readonly unregister: () => void;
+  private readonly saver: AnswerSaver;
+
+  constructor(
+    private readonly context: ServerContext,
+    private readonly answer: StoredMessage,
+    private readonly run: GenerationRun,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    if (!answer.generation) throw new Error('an answer starts with its generation record');
+    this.content = answer.content;
+    this.record = answer.generation;
+    this.publisher = context.hub.open(answer, () => run.abort('stopped'), {
+      onFollowerCount: (count) => this.onFollowerCount(count),
+    });
+    this.unregister = context.live.add({ abort: (cause) => run.abort(cause) });
+    this.saver = new AnswerSaver(context.store, answer.id, () => ({ content: this.content, generation: this.record }), {
+      intervalMs: context.limits.saveIntervalMs,
+      everyTokens: context.limits.saveEveryTokens,
+      log,
+    });
+  }
+
+  /** Consumes the generation in the background; the promise settles once the answer is saved. */
+  begin(): Promise<void> {
+    return this.consume().catch((error: unknown) => this.log.error({ err: error, messageId: this.answer.id }, 'answer failed'));
+  }
+
+  private async consume(): Promise<void> {
+    let last: GenerationEvent | null = null;
+    let deltas = 0;
+    try {
+      for await (const event of this.run.events) {
+        last = event;
+        if (event.type === 'text-delta') {
+          this.content += event.text;
+          deltas++;
+          this.publisher.publish({ type: 'text-delta', messageId: this.answer.id, text: event.text });
+          this.saver.noteDelta();
+        }
+      }
+    } finally {
+      if (this.graceTimer) clearTimeout(this.graceTimer);
+      await this.finalize(last, deltas);
+      this.publisher.close();
+      this.unregister();
+    }
+  }
+
+  private async finalize(last: GenerationEvent | null, deltas: number): Promise<void> {
+    const fallbackUsage = { promptTokens: this.record.promptTokens ?? 0, completionTokens: deltas };
+    if (last?.type === 'finish') {
+      this.record = {
+        ...this.record,
+        status: last.reason === 'aborted' ? statusAfterAbort(this.run.abortCause) : 'done',
+        finishReason: last.reason,
+        usage: last.usage,
+        timings: last.timings,
+      };
+    } else {
+      const error = last?.type === 'error' ? { code: last.code, message: last.message } : { code: 'internal' as const, message: 'the generation ended without finishing' };
+      this.record = { ...this.record, status: 'error', error, usage: fallbackUsage };
+    }
+    let saved: StoredMessage | null = null;
+    try {
+      saved = await this.saver.finish({ content: this.content, generation: this.record });
+    } catch (error) {
+      this.log.error({ err: error, messageId: this.answer.id }, 'saving the finished answer failed');
+    }
+    const message = saved ?? { ...this.answer, content: this.content, generation: this.record };
+    if (last?.type === 'finish') {
+      this.publisher.publish({ type: 'answer-finish', message, reason: last.reason, usage: last.usage, timings: last.timings });
+    } else {
+      const error = this.record.error ?? { code: 'internal' as const, message: 'unknown error' };
+      this.publisher.publish({ type: 'answer-error', message, code: error.code, error: error.message });
+    }
+  }
+
+  /**
+   * Nobody reading any more: after a grace period (a page reload re-attaches within it), stop
+   * generating, so an abandoned answer does not hold one of the engine's sequences.
+   */
+  private onFollowerCount(count: number): void {
+    if (this.graceTimer) {
+      clearTimeout(this.graceTimer);
+      this.graceTimer = null;
+    }
+    if (count > 0) return;
+    const grace = this.context.limits.reattachGraceMs;
+    if (grace <= 0) {
+      this.run.abort('client-disconnected');
+      return;
+    }
+    this.graceTimer = setTimeout(() => this.run.abort('client-disconnected'), grace);
+    this.graceTimer.unref();
+  }
+}

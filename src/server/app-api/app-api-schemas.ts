@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { generationParametersSchema } from '../../chat/generation-parameters.ts';
+
+/** Zod schemas for the bodies, params and queries of app-api-events.ts; the page sends these. */
+export const conversationSettingsSchema = z
+  .object({
+    systemMessage: z.string().max(100_000).optional(),
+    template: z.enum(['plain', 'model']).optional(),
+    parameters: generationParametersSchema.strict().optional(),
+    modelId: z.string().min(1).optional(),
+  })
+  .strict();
+
+const contentSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? 'content is required' : 'content must be a string') })
+  .refine((content) => content.trim().length > 0, { error: 'content is empty: type something to send' });
+
+export const sendMessageBodySchema = z
+  .object({
+    content: contentSchema,
+    parentId: z.string().min(1).nullable().optional(),
+    settings: conversationSettingsSchema.optional(),
+  })
+  .strict();
+
+export const regenerateBodySchema = z.object({ settings: conversationSettingsSchema.optional() }).strict();
+
+export const editBodySchema = z.object({ content: contentSchema, settings: conversationSettingsSchema.optional() }).strict();
+
+export const newConversationBodySchema = z
+  .object({ title: z.string().max(200).optional(), settings: conversationSettingsSchema.optional() })
+  .strict();
+
+export const conversationPatchBodySchema = z
+  .object({
+    title: z.string().min(1).max(200).optional(),
+    settings: conversationSettingsSchema.optional(),
+    activeLeafId: z.string().min(1).nullable().optional(),
+  })
+  .strict();
+
+export const idParamsSchema = z.object({ id: z.string().min(1) });
+
+export const listConversationsQuerySchema = z.object({
+  search: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  updatedBefore: z.iso.datetime({ error: 'updatedBefore must be an ISO date-time' }).optional(),
+});
+
+export const exportQuerySchema = z.object({ format: z.enum(['json', 'markdown']).default('json') });
+
+export const loginBodySchema = z.object({ apiKey: z.string().min(1, { error: 'apiKey is required' }) }).strict();
+
+/** Request bodies accepted at an optional empty body (`POST …/stop`, `…/regenerate` with no settings). */
+export const optionalEmptyBody = <T extends z.ZodType>(schema: T) => z.preprocess((value) => value ?? {}, schema);

@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Conversation } from '../../chat/conversation.ts';
+import { HttpProblem, notFound } from '../http-problem.ts';
+import type { ServerContext } from '../server-context.ts';
+import {
+  conversationPatchBodySchema,
+  exportQuerySchema,
+  idParamsSchema,
+  listConversationsQuerySchema,
+  newConversationBodySchema,
+  optionalEmptyBody,
+} from './app-api-schemas.ts';
+import { conversationAsMarkdown, exportFileName } from './export-conversation.ts';
+
+const config = { family: 'app' as const };
+const tags = ['App API: conversations'];
+
+export function registerConversationRoutes(app: FastifyInstance, context: ServerContext): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const { store } = context;
+
+  const requireConversation = async (id: string): Promise<Conversation> => {
+    const conversation = await store.getConversation(id);
+    if (!conversation) throw notFound(`no conversation with id ${id}`);
+    return conversation;
+  };
+
+  routes.get('/api/conversations', { config, schema: { tags, querystring: listConversationsQuerySchema } }, async (request) => ({
+    conversations: await store.listConversations(request.query),
+  }));
+
+  routes.post('/api/conversations', { config, schema: { tags, body: optionalEmptyBody(newConversationBodySchema) } }, async (request, reply) => {
+    const conversation = await store.createConversation(request.body);
+    return reply.code(201).send(conversation);
+  });
+
+  routes.get('/api/conversations/:id', { config, schema: { tags, params: idParamsSchema } }, async (request) => {
+    const conversation = await requireConversation(request.params.id);
+    return { conversation, messages: await store.listMessages(conversation.id) };
+  });
+
+  routes.patch('/api/conversations/:id', { config, schema: { tags, params: idParamsSchema, body: conversationPatchBodySchema } }, async (request) => {
+    const conversation = await requireConversation(request.params.id);
+    const { activeLeafId } = request.body;
+    if (activeLeafId) {
+      const leaf = await store.getMessage(activeLeafId);
+      if (!leaf || leaf.conversationId !== conversation.id) {
+        throw new HttpProblem(400, 'validation', `activeLeafId: no message ${activeLeafId} in this conversation`, 'activeLeafId');
+      }
+    }
+    const updated = await store.updateConversation(conversation.id, request.body);
+    if (!updated) throw notFound(`no conversation with id ${conversation.id}`);
+    return updated;
+  });
+
+  routes.delete('/api/conversations/:id', { config, schema: { tags, params: idParamsSchema } }, async (request, reply) => {
+    const conversation = await requireConversation(request.params.id);
+    // Answers still streaming in it are stopped, so they do not keep generating into nothing.
+    for (const message of await store.listMessages(conversation.id)) {
+      if (message.generation?.status === 'streaming') await context.hub.stop(message.id);
+    }
+    await store.deleteConversation(conversation.id);
+    return reply.code(204).send();
+  });
+
+  routes.get(
+    '/api/conversations/:id/export',
+    { config, schema: { tags, params: idParamsSchema, querystring: exportQuerySchema } },
+    async (request, reply) => {
+      const conversation = await requireConversation(request.params.id);
+      const messages = await store.listMessages(conversation.id);
+      if (request.query.format === 'markdown') {
+        return reply
+          .type('text/markdown; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${exportFileName(conversation, 'md')}"`)
+          .send(conversationAsMarkdown(conversation, messages));
+      }
+      return reply
+        .header('content-disposition', `attachment; filename="${exportFileName(conversation, 'json')}"`)
+        .send({ conversation, messages });
+    },
+  );
+}

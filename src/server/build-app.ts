@@ -1,0 +1,117 @@
+import { join } from 'node:path';
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
+import type { ConversationStore } from '../storage/conversation-store.ts';
+import { createInProcessAnswerHub, type AnswerHub } from './app-api/answer-hub.ts';
+import { installApiKeyAuth } from './auth/api-key-auth.ts';
+import { installErrorHandlers } from './error-handler.ts';
+import { ModelRegistry } from './models/model-registry.ts';
+import type { ModelSource } from './models/served-model.ts';
+import { REDACTED } from './observability/create-logger.ts';
+import { installRequestLogging } from './observability/request-logging.ts';
+import { ServerMetrics } from './observability/server-metrics.ts';
+import { registerAppApiRoutes } from './routes/app-api-routes.ts';
+import { registerHealthRoutes } from './routes/health-routes.ts';
+import { registerMetricsRoutes } from './routes/metrics-routes.ts';
+import { registerOpenAiRoutes } from './routes/openai-routes.ts';
+import { registerPageRoutes } from './routes/page-routes.ts';
+import { registerTgiRoutes } from './routes/tgi-routes.ts';
+import { LiveGenerations } from './scheduling/live-generations.ts';
+import { defaultServerLimits, type ServerContext, type ServerLimits } from './server-context.ts';
+import { zodValidatorCompiler } from './validation/zod-validator-compiler.ts';
+
+export interface AppDependencies {
+  /** The models to serve; the first is the default unless `defaultModelId` says otherwise. */
+  models: ModelSource[];
+  defaultModelId?: string;
+  store: ConversationStore;
+  /** When set, every API route needs it (Bearer header or the page's session cookie). */
+  apiKey?: string | null;
+  /** Origins allowed to call the API from a browser; CORS stays off without it. */
+  corsOrigin?: string | string[] | null;
+  /** A pino logger (see createServerLogger); no logging when absent. */
+  logger?: FastifyBaseLogger;
+  limits?: Partial<ServerLimits>;
+  /** Defaults to the in-process hub; a PostgreSQL hub can follow answers across servers. */
+  answerHub?: AnswerHub;
+  /** Upstream keys: kept out of every response (logs are scrubbed by createServerLogger). */
+  secrets?: string[];
+  /** The built page (web/dist). */
+  webRoot?: string;
+  version?: string;
+}
+
+export const defaultWebRoot = join(import.meta.dirname, '..', '..', 'web', 'dist');
+
+/**
+ * The whole HTTP app, ready for `inject()` in tests or `listen()` in `anychat serve`; it never
+ * listens by itself. Models may still be loading: `/health` and the page answer meanwhile.
+ */
+export function buildApp(dependencies: AppDependencies): FastifyInstance {
+  const limits: ServerLimits = { ...defaultServerLimits, ...dependencies.limits };
+  const models = new ModelRegistry(dependencies.models, dependencies.defaultModelId);
+  const metrics = new ServerMetrics(models);
+  const context: ServerContext = {
+    models,
+    store: dependencies.store,
+    metrics,
+    live: new LiveGenerations(),
+    hub: dependencies.answerHub ?? createInProcessAnswerHub(),
+    limits,
+    authRequired: Boolean(dependencies.apiKey),
+    version: dependencies.version ?? '0.0.0',
+    scrubSecrets: secretScrubber([...(dependencies.secrets ?? []), ...(dependencies.apiKey ? [dependencies.apiKey] : [])]),
+  };
+
+  const app = Fastify({
+    ...(dependencies.logger ? { loggerInstance: dependencies.logger } : { logger: false }),
+    bodyLimit: limits.bodyLimitBytes,
+    // Our own line per request (request-logging.ts) covers streamed responses and adds tokens.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installRequestLogging(app, metrics);
+  const pageFallback = registerPageRoutes(app, dependencies.webRoot ?? defaultWebRoot);
+  installErrorHandlers(app, limits, pageFallback);
+  if (dependencies.corsOrigin) void app.register(cors, { origin: dependencies.corsOrigin, credentials: true });
+
+  void app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'anychat',
+        description: 'TGI-compatible, OpenAI-compatible and app APIs. App API streams are server-sent events; see app-api-events.ts.',
+        version: context.version,
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      ...(context.authRequired ? { security: [{ bearer: [] }] } : {}),
+    },
+    transform: jsonSchemaTransform,
+  });
+  installApiKeyAuth(app, dependencies.apiKey ?? null);
+  // Routes go in a plugin registered after swagger, so swagger sees every one of them.
+  void app.register(async (instance) => {
+    registerHealthRoutes(instance, context);
+    registerMetricsRoutes(instance, context);
+    registerTgiRoutes(instance, context);
+    registerOpenAiRoutes(instance, context);
+    registerAppApiRoutes(instance, context);
+    instance.get('/openapi.json', { schema: { hide: true } }, async () => instance.swagger());
+  });
+
+  // Graceful shutdown: new requests already get 503; running answers finish, then stragglers are stopped and saved.
+  app.addHook('preClose', async () => {
+    const { finished, aborted } = await context.live.drain(limits.shutdownGraceMs);
+    if (finished + aborted > 0) app.log.info({ finished, aborted }, 'generations drained for shutdown');
+  });
+  return app;
+}
+
+function secretScrubber(secrets: string[]): (text: string) => string {
+  const scrubbed = secrets.filter((secret) => secret.length >= 6);
+  return (text) => scrubbed.reduce((clean, secret) => clean.split(secret).join(REDACTED), text);
+}

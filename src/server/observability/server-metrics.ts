@@ -1,0 +1,68 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ModelRegistry } from '../models/model-registry.ts';
+import { engineStatsOf } from './engine-stats.ts';
+
+/**
+ * Prometheus metrics, in a registry of their own per app so that tests (and two apps in one
+ * process) never share counters. Gauges read the queues when scraped instead of being kept in step.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'method' | 'route' | 'status'>;
+  readonly generatedTokens: Counter<'model'>;
+  readonly generations: Counter<'model' | 'outcome'>;
+  readonly timeToFirstToken: Histogram<'model'>;
+  readonly interTokenDelay: Histogram<'model'>;
+
+  constructor(models: ModelRegistry) {
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: 'anychat_http_requests_total',
+      help: 'HTTP requests answered, by route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.generatedTokens = new Counter({ name: 'anychat_generated_tokens_total', help: 'Completion tokens generated', labelNames: ['model'], registers });
+    this.generations = new Counter({
+      name: 'anychat_generations_total',
+      help: 'Generations ended, by outcome: length, stop, eos, aborted, error',
+      labelNames: ['model', 'outcome'],
+      registers,
+    });
+    this.timeToFirstToken = new Histogram({
+      name: 'anychat_time_to_first_token_seconds',
+      help: 'From the request reaching the queue to the first text, queue wait included',
+      labelNames: ['model'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.interTokenDelay = new Histogram({
+      name: 'anychat_inter_token_seconds',
+      help: 'Time between consecutive text deltas of one generation',
+      labelNames: ['model'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1],
+      registers,
+    });
+    new Gauge({
+      name: 'anychat_queue_depth',
+      help: 'Requests waiting for a free sequence',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        for (const model of models.models) this.set({ model: model.id }, model.queue.depth);
+      },
+    });
+    new Gauge({
+      name: 'anychat_active_sequences',
+      help: 'Generations running now (the engine’s own count when it reports one)',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        for (const model of models.models) {
+          const engine = model.backend ? engineStatsOf(model.backend) : null;
+          this.set({ model: model.id }, engine?.activeSequences ?? model.queue.active);
+        }
+      },
+    });
+  }
+}

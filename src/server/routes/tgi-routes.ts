@@ -1,0 +1,164 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { MAX_STOP_SEQUENCES } from '../../chat/generation-parameters.ts';
+import { generateAnswer } from '../../chat/generate-answer.ts';
+import { HttpProblem } from '../http-problem.ts';
+import { prepareRawPrompt } from '../models/prepare-raw-prompt.ts';
+import { problemFromBackendError } from '../scheduling/backend-error-problem.ts';
+import { startGeneration, type GenerationRun } from '../scheduling/run-generation.ts';
+import type { ServerContext } from '../server-context.ts';
+import { onClientDisconnect, SseStream } from '../sse/sse-stream.ts';
+import { tgiErrorBody } from '../tgi/tgi-errors.ts';
+import { generationParametersFromTgi } from '../tgi/tgi-parameters.ts';
+import { tgiCompatRequestSchema, tgiGenerateRequestSchema, type TgiGenerateRequest } from '../tgi/tgi-schemas.ts';
+import { tgiFinishReason, tgiToken, TgiStreamWriter, type TgiGenerateResponse, type TgiToken } from '../tgi/tgi-wire.ts';
+
+const config = { family: 'tgi' as const };
+const tags = ['TGI-compatible'];
+
+/**
+ * text-generation-inference's API, so TGI clients (the lesson's `text_generation.Client`,
+ * anychat's own `tgi` backend, huggingface.js) work unchanged. TGI serves one model: the default.
+ */
+export function registerTgiRoutes(app: FastifyInstance, context: ServerContext): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+
+  routes.post('/generate', { config, schema: { tags, summary: 'Generate text', body: tgiGenerateRequestSchema } }, (request, reply) =>
+    generate(context, request, reply, request.body),
+  );
+
+  routes.post(
+    '/generate_stream',
+    { config, schema: { tags, summary: 'Generate text as server-sent events', body: tgiGenerateRequestSchema } },
+    (request, reply) => generateStream(context, request, reply, request.body),
+  );
+
+  routes.post(
+    '/',
+    { config, schema: { tags, summary: 'TGI compat route: generates, or streams when "stream" is true', body: tgiCompatRequestSchema } },
+    async (request, reply) => {
+      if (request.body.stream) return generateStream(context, request, reply, request.body);
+      // TGI wraps the compat route's answer in a list, as the Inference API did; clients read [0].
+      const response = await generate(context, request, reply, request.body);
+      return [response];
+    },
+  );
+
+  routes.get('/info', { config, schema: { tags, summary: 'The served model, in TGI’s format' } }, async () => {
+    const model = context.models.defaultModel;
+    const info = model.info;
+    const window = info?.contextWindow ?? null;
+    return {
+      model_id: info?.modelId ?? model.id,
+      model_sha: null,
+      model_dtype: null,
+      model_device_type: null,
+      model_pipeline_tag: 'text-generation',
+      max_concurrent_requests: model.queue.parallel + model.queue.maxQueue,
+      max_best_of: 1,
+      max_stop_sequences: MAX_STOP_SEQUENCES,
+      max_input_tokens: window === null ? null : Math.max(window - 1, 0),
+      max_total_tokens: window,
+      validation_workers: 1,
+      max_client_batch_size: 1,
+      router: 'anychat',
+      version: context.version,
+      sha: null,
+      docker_label: null,
+      // Not TGI's: lets anychat clients tell it is another anychat, and which backend it runs.
+      backend: info?.backend ?? null,
+      status: model.status,
+    };
+  });
+
+  routes.post(
+    '/tokenize',
+    { config, schema: { tags, summary: 'Tokenize inputs (backends with a tokenizer only)', body: tgiGenerateRequestSchema } },
+    async (request) => {
+      const { backend } = context.models.defaultModel.requireReady();
+      const tokenizer = backend as Partial<{ tokenize(text: string): Promise<Array<{ id: number; text: string }>> }>;
+      if (typeof tokenizer.tokenize !== 'function') {
+        // TGI's own answer when it has no tokenizer; echo, tgi and openai backends only estimate.
+        throw new HttpProblem(404, 'not-found', `No fast tokenizer available: the ${backend.name} backend only estimates token counts (${await backend.countTokens(request.body.inputs)} for these inputs)`);
+      }
+      let offset = 0;
+      return (await tokenizer.tokenize(request.body.inputs)).map((token) => {
+        const start = offset;
+        offset += token.text.length;
+        return { id: token.id, text: token.text, start, stop: offset };
+      });
+    },
+  );
+}
+
+async function startTgiGeneration(context: ServerContext, request: FastifyRequest, body: TgiGenerateRequest) {
+  const model = context.models.defaultModel;
+  const { backend, info } = model.requireReady();
+  const prepared = await prepareRawPrompt(backend, info, body.inputs, generationParametersFromTgi(body.parameters));
+  const run = startGeneration(model, (signal) => generateAnswer(backend, prepared, signal), context);
+  request.generationStats = run.stats;
+  return { run, prepared, prefix: body.parameters?.return_full_text ? body.inputs : '' };
+}
+
+async function generate(
+  context: ServerContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  body: TgiGenerateRequest,
+): Promise<TgiGenerateResponse> {
+  const { run, prepared, prefix } = await startTgiGeneration(context, request, body);
+  onClientDisconnect(reply, () => run.abort('client-disconnected'));
+  let text = '';
+  const tokens: TgiToken[] = [];
+  for await (const event of run.events) {
+    if (event.type === 'text-delta') {
+      text += event.text;
+      tokens.push(tgiToken(event));
+    } else if (event.type === 'error') {
+      throw problemFromBackendError(event);
+    } else {
+      // TGI's OpenAPI document gives `details` a default of true; the Python client always asks.
+      const wantsDetails = body.parameters?.details ?? true;
+      return {
+        generated_text: prefix + text,
+        ...(wantsDetails
+          ? {
+              details: {
+                finish_reason: tgiFinishReason(event.reason),
+                generated_tokens: event.usage.completionTokens,
+                seed: prepared.parameters.seed ?? null,
+                prefill: [],
+                tokens,
+              },
+            }
+          : {}),
+      };
+    }
+  }
+  throw new HttpProblem(424, 'generation', 'the backend ended without finishing');
+}
+
+async function generateStream(context: ServerContext, request: FastifyRequest, reply: FastifyReply, body: TgiGenerateRequest): Promise<void> {
+  // Everything that can be refused (validation, window, queue) is refused here, as a JSON error.
+  const { run, prepared, prefix } = await startTgiGeneration(context, request, body);
+  const stream = new SseStream(reply);
+  onClientDisconnect(reply, () => run.abort('client-disconnected'));
+  const writer = new TgiStreamWriter({ details: body.parameters?.details ?? true, prefix, parameters: prepared.parameters });
+  await pipeTgiEvents(run, stream, writer);
+}
+
+async function pipeTgiEvents(run: GenerationRun, stream: SseStream, writer: TgiStreamWriter): Promise<void> {
+  try {
+    for await (const event of run.events) {
+      if (event.type === 'text-delta') stream.sendJson(writer.delta(event));
+      else if (event.type === 'finish') {
+        if (event.reason !== 'aborted') stream.sendJson(writer.finish(event));
+      } else {
+        // Headers are gone; TGI reports a failure mid-stream as an event with `error` and `error_type`.
+        stream.sendJson(tgiErrorBody(problemFromBackendError(event)));
+      }
+    }
+  } finally {
+    stream.end();
+  }
+}

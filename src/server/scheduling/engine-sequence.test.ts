@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ensureTestModel } from '../../../scripts/test-models/ensure-test-model.ts';
+import { createLlamaCppBackend, type LlamaCppBackend } from '../../backends/llamacpp/llamacpp-backend.ts';
+import { listenOnFreePort } from '../testing/listen.ts';
+import { createTestApp, parseSse } from '../testing/test-app.ts';
+
+/**
+ * The embedded engine, for real: a client that hangs up mid-stream must give its llama.cpp
+ * sequence back within about one token, reported by the backend's own stats().
+ */
+describe('disconnect frees the llama.cpp sequence', () => {
+  let backend: LlamaCppBackend;
+  before(async () => {
+    backend = await createLlamaCppBackend({ backend: 'llamacpp', model: await ensureTestModel('tiny'), threads: 1, contextSize: 1024, parallel: 1 });
+  });
+  after(() => backend?.close());
+
+  it('on /generate_stream', async () => {
+    const { app } = createTestApp({ backend, parallel: 1, maxQueue: 0 });
+    const base = await listenOnFreePort(app);
+    const controller = new AbortController();
+    const response = await fetch(`${base}/generate_stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: 'Once upon a time', parameters: { max_new_tokens: 800, do_sample: true, temperature: 1 } }),
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    let text = '';
+    const started = performance.now();
+    while (parseSse(text).length < 3) text += new TextDecoder().decode((await reader.read()).value);
+    const tokenMs = (performance.now() - started) / 3;
+    assert.equal(backend.stats().activeSequences, 1);
+    const disconnectedAt = performance.now();
+    controller.abort();
+    while (backend.stats().activeSequences > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      assert.ok(performance.now() - disconnectedAt < 2000, 'the sequence was not freed');
+    }
+    const freedAfterMs = performance.now() - disconnectedAt;
+    // Within one token (plus scheduling slack on a shared two-core box).
+    assert.ok(freedAfterMs < Math.max(tokenMs * 2, 100), `freed after ${freedAfterMs.toFixed(0)} ms, a token takes ${tokenMs.toFixed(0)} ms`);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /anychat_active_sequences\{model="echo"\} 0/);
+    await app.close();
+  });
+});

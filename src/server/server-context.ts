@@ -1,0 +1,54 @@
+import type { ConversationStore } from '../storage/conversation-store.ts';
+import type { AnswerHub } from './app-api/answer-hub.ts';
+import type { ModelRegistry } from './models/model-registry.ts';
+import type { ServerMetrics } from './observability/server-metrics.ts';
+import type { LiveGenerations } from './scheduling/live-generations.ts';
+import type { GenerationStats } from './scheduling/run-generation.ts';
+
+export interface ServerLimits {
+  /** Largest accepted request body; larger ones get 413. */
+  bodyLimitBytes: number;
+  /** A generation running longer than this (queue wait included) is stopped. */
+  requestTimeoutMs: number;
+  /** An app answer is saved at least this often while it streams… */
+  saveIntervalMs: number;
+  /** …and at least every this many tokens. */
+  saveEveryTokens: number;
+  /**
+   * How long an app answer keeps generating after its last reader has gone, so a page reload can
+   * re-attach; then it stops, marked `disconnected`. 0 stops it at once.
+   */
+  reattachGraceMs: number;
+  /** On shutdown, how long running answers may take to finish before they are stopped and saved. */
+  shutdownGraceMs: number;
+}
+
+export const defaultServerLimits: ServerLimits = {
+  bodyLimitBytes: 1024 * 1024,
+  requestTimeoutMs: 10 * 60 * 1000,
+  saveIntervalMs: 500,
+  saveEveryTokens: 32,
+  reattachGraceMs: 5000,
+  shutdownGraceMs: 10_000,
+};
+
+/** What every route group reads: built once in buildApp and passed down, never global. */
+export interface ServerContext {
+  models: ModelRegistry;
+  store: ConversationStore;
+  metrics: ServerMetrics;
+  live: LiveGenerations;
+  hub: AnswerHub;
+  limits: ServerLimits;
+  authRequired: boolean;
+  version: string;
+  /** Removes upstream keys from text bound for a client (an upstream error may quote its URL or key). */
+  scrubSecrets: (text: string) => string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by generation routes so the request's log line can report tokens and speed. */
+    generationStats: GenerationStats | null;
+  }
+}

@@ -1,0 +1,94 @@
+import type { FinishReason, GenerationEvent } from '../../backends/backend.ts';
+import type { ResolvedGenerationParameters } from '../../chat/generation-parameters.ts';
+
+/** TGI's finish reasons. An aborted generation never reaches a TGI client (it has gone). */
+export type TgiFinishReason = 'length' | 'eos_token' | 'stop_sequence';
+
+export function tgiFinishReason(reason: FinishReason): TgiFinishReason {
+  if (reason === 'length') return 'length';
+  if (reason === 'stop') return 'stop_sequence';
+  return 'eos_token';
+}
+
+/**
+ * We compute no log-probabilities. `text_generation` clients up to 0.6 declare `Token.logprob`
+ * as a required float and reject null, so every token carries 0 rather than null.
+ */
+const UNKNOWN_LOGPROB = 0;
+
+export interface TgiToken {
+  id: number;
+  text: string;
+  logprob: number;
+  special: boolean;
+}
+
+export interface TgiStreamDetails {
+  finish_reason: TgiFinishReason;
+  generated_tokens: number;
+  input_length: number;
+  seed: number | null;
+}
+
+export interface TgiStreamEvent {
+  index: number;
+  token: TgiToken;
+  top_tokens: null;
+  generated_text: string | null;
+  details: TgiStreamDetails | null;
+}
+
+export interface TgiDetails {
+  finish_reason: TgiFinishReason;
+  generated_tokens: number;
+  seed: number | null;
+  prefill: [];
+  tokens: TgiToken[];
+}
+
+export interface TgiGenerateResponse {
+  generated_text: string;
+  details?: TgiDetails;
+}
+
+export function tgiToken(event: Extract<GenerationEvent, { type: 'text-delta' }>): TgiToken {
+  return { id: event.tokenId ?? 0, text: event.text, logprob: UNKNOWN_LOGPROB, special: false };
+}
+
+/**
+ * Translates our events into TGI's stream, one TGI event per text delta. TGI's last event carries
+ * the final token together with `generated_text` and `details`; we send text as soon as it
+ * arrives (holding the last delta back would delay every token by one), so the closing event
+ * carries an empty special token, as TGI's own end-of-sequence token is special. Clients that
+ * skip special tokens (the Python client's examples, anychat's tgi backend) see exactly the text.
+ */
+export class TgiStreamWriter {
+  private index = 0;
+  private text = '';
+
+  constructor(
+    private readonly options: { details: boolean; prefix: string; parameters: ResolvedGenerationParameters },
+  ) {}
+
+  delta(event: Extract<GenerationEvent, { type: 'text-delta' }>): TgiStreamEvent {
+    this.text += event.text;
+    return { index: this.index++, token: tgiToken(event), top_tokens: null, generated_text: null, details: null };
+  }
+
+  finish(event: Extract<GenerationEvent, { type: 'finish' }>): TgiStreamEvent {
+    return {
+      index: this.index++,
+      token: { id: 0, text: '', logprob: UNKNOWN_LOGPROB, special: true },
+      top_tokens: null,
+      generated_text: this.options.prefix + this.text,
+      details: this.options.details
+        ? {
+            finish_reason: tgiFinishReason(event.reason),
+            generated_tokens: event.usage.completionTokens,
+            input_length: event.usage.promptTokens,
+            seed: this.options.parameters.seed ?? null,
+          }
+        : null,
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import type { FastifySchemaCompiler } from 'fastify';
+import { safeParse, type $ZodIssue, type $ZodType } from 'zod/v4/core';
+import { HttpProblem } from '../http-problem.ts';
+import { describeValue } from './describe-value.ts';
+
+/**
+ * Validates bodies, params and query strings with the route's zod schema. Unlike the type
+ * provider's own compiler, it asks zod to report the rejected input, so every 4xx names the
+ * field, the value and what was expected, e.g. `parameters.top_p: must be ≤ 1, got 1.5`.
+ * Errors are thrown as HttpProblem (status 400); API families that use another status for
+ * validation (TGI: 422) re-map it in the error handler.
+ */
+export const zodValidatorCompiler: FastifySchemaCompiler<$ZodType> =
+  ({ schema, httpPart }) =>
+  (data) => {
+    const result = safeParse(schema, data, { reportInput: true });
+    if (result.success) return { value: result.data };
+    const issue = result.error.issues[0];
+    const problem = issue ? problemFromIssue(issue, httpPart) : new HttpProblem(400, 'validation', 'invalid request');
+    return { error: problem };
+  };
+
+export function problemFromIssue(issue: $ZodIssue, httpPart?: string): HttpProblem {
+  const field = issue.path.map(String).join('.');
+  const where = field || (httpPart === 'body' || httpPart === undefined ? 'body' : httpPart);
+  // Our own schemas write full sentences that already carry the value; zod's defaults do not.
+  const alreadyDescribed = /\bgot\b/.test(issue.message);
+  const got = alreadyDescribed || !('input' in issue) ? '' : `, got ${describeValue(issue.input)}`;
+  const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message;
+  return new HttpProblem(400, 'validation', `${where}: ${message}${got}`, field || undefined);
+}
