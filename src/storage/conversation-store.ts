@@ -6,6 +6,7 @@ import type {
   StoredMessage,
 } from '../chat/conversation.ts';
 import type { ChatRole } from '../chat/message.ts';
+import type { AnswerNotifications } from './answer-notifications.ts';
 
 export interface NewConversation {
   title?: string;
@@ -34,9 +35,38 @@ export interface AnswerPatch {
 export interface ListConversationsOptions {
   /** Case-insensitive match on the title or on message text. */
   search?: string;
+  /** Default 100. Export passes Number.MAX_SAFE_INTEGER to walk every conversation. */
   limit?: number;
   /** Keyset pagination: conversations updated strictly before this ISO time. */
   updatedBefore?: string;
+}
+
+/** A whole conversation as stored, every branch included: what export writes and import reads. */
+export interface ConversationSnapshot {
+  conversation: Conversation;
+  messages: StoredMessage[];
+}
+
+export interface ImportedConversation {
+  /** The id in the imported file. */
+  sourceId: string;
+  /** The id it is stored under: the same, unless that id was already taken. */
+  id: string;
+  title: string;
+}
+
+/**
+ * A request the data contradicts: a conversation that does not exist, or a message linked into a
+ * conversation it does not belong to. Routes answer these with 4xx; anything else is a 500.
+ */
+export class ConversationStoreError extends Error {
+  override readonly name = 'ConversationStoreError';
+  constructor(
+    readonly code: 'conversation-not-found' | 'message-not-in-conversation',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -51,15 +81,31 @@ export interface ConversationStore {
   getConversation(id: string): Promise<Conversation | null>;
   /** All messages of the conversation, every branch, oldest first. */
   listMessages(conversationId: string): Promise<StoredMessage[]>;
+  /** Throws ConversationStoreError when `activeLeafId` is not one of the conversation's messages. */
   updateConversation(id: string, patch: ConversationPatch): Promise<Conversation | null>;
   deleteConversation(id: string): Promise<boolean>;
-  /** Inserts a message and makes it the conversation's active leaf, in one transaction. */
+  /**
+   * Inserts a message and makes it the conversation's active leaf, in one transaction. Throws
+   * ConversationStoreError when the conversation is missing or the parent is not one of its messages.
+   */
   appendMessage(input: NewMessage): Promise<StoredMessage>;
   getMessage(id: string): Promise<StoredMessage | null>;
   /** Saves a streaming answer's progress or its final state. */
   updateAnswer(id: string, patch: AnswerPatch): Promise<StoredMessage | null>;
   /** Deletes a message and all its descendants. */
   deleteMessage(id: string): Promise<boolean>;
+  /**
+   * Writes whole conversations (ids, times, branches, generation records) in one transaction: all
+   * or nothing. A conversation whose id, or one of whose message ids, is already taken is stored
+   * under fresh ids, so importing a file twice keeps two copies and overwrites nothing. Expects
+   * validated input: src/storage/export/import-conversations.ts parses files before calling this.
+   */
+  importConversations(snapshots: ConversationSnapshot[]): Promise<ImportedConversation[]>;
+  /**
+   * Live progress of answers, across every server on the same database (PostgreSQL LISTEN/NOTIFY)
+   * or within this process (PGlite, memory). Closed by `close()`.
+   */
+  readonly answerNotifications: AnswerNotifications;
   close(): Promise<void>;
 }
 

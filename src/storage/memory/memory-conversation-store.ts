@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Conversation, ConversationSummary, StoredMessage } from '../../chat/conversation.ts';
-import type {
-  AnswerPatch,
-  ConversationPatch,
-  ConversationStore,
-  ListConversationsOptions,
-  NewConversation,
-  NewMessage,
+import {
+  ConversationStoreError,
+  type AnswerPatch,
+  type ConversationPatch,
+  type ConversationSnapshot,
+  type ConversationStore,
+  type ImportedConversation,
+  type ListConversationsOptions,
+  type NewConversation,
+  type NewMessage,
 } from '../conversation-store.ts';
+import { createInProcessAnswerNotifications } from '../in-process-answer-notifications.ts';
+import { createMonotonicClock } from '../monotonic-clock.ts';
+import { parentsFirst, withFreeIds } from '../snapshot-import-plan.ts';
 
 /**
  * Keeps conversations in process memory. For unit tests and `--storage memory`; everything is
@@ -16,17 +22,23 @@ import type {
 export function createMemoryConversationStore(): ConversationStore {
   const conversations = new Map<string, Conversation>();
   const messages = new Map<string, StoredMessage>();
-  // A strictly increasing clock, so creation order is total even within one millisecond.
-  let lastTime = 0;
-  const now = () => {
-    lastTime = Math.max(Date.now(), lastTime + 1);
-    return new Date(lastTime).toISOString();
-  };
+  const now = createMonotonicClock();
+  const answerNotifications = createInProcessAnswerNotifications();
   const copy = <T>(value: T): T => structuredClone(value);
+  // Map iteration is insertion order, which is what the SQL stores return too.
   const messagesOf = (conversationId: string) =>
     [...messages.values()].filter((message) => message.conversationId === conversationId);
+  const assertMessageInConversation = (messageId: string, conversationId: string) => {
+    if (messages.get(messageId)?.conversationId !== conversationId) {
+      throw new ConversationStoreError(
+        'message-not-in-conversation',
+        `message ${messageId} is not in conversation ${conversationId}`,
+      );
+    }
+  };
 
   return {
+    answerNotifications,
     async listConversations(options: ListConversationsOptions = {}): Promise<ConversationSummary[]> {
       const search = options.search?.toLowerCase();
       return [...conversations.values()]
@@ -59,11 +71,12 @@ export function createMemoryConversationStore(): ConversationStore {
       return conversation ? copy(conversation) : null;
     },
     async listMessages(conversationId: string) {
-      return copy(messagesOf(conversationId).sort((a, b) => a.createdAt.localeCompare(b.createdAt)));
+      return copy(messagesOf(conversationId));
     },
     async updateConversation(id: string, patch: ConversationPatch) {
       const conversation = conversations.get(id);
       if (!conversation) return null;
+      if (patch.activeLeafId) assertMessageInConversation(patch.activeLeafId, id);
       Object.assign(conversation, definedFields(patch), { updatedAt: now() });
       return copy(conversation);
     },
@@ -73,7 +86,10 @@ export function createMemoryConversationStore(): ConversationStore {
     },
     async appendMessage(input: NewMessage) {
       const conversation = conversations.get(input.conversationId);
-      if (!conversation) throw new Error(`conversation ${input.conversationId} does not exist`);
+      if (!conversation) {
+        throw new ConversationStoreError('conversation-not-found', `conversation ${input.conversationId} does not exist`);
+      }
+      if (input.parentId) assertMessageInConversation(input.parentId, input.conversationId);
       const time = now();
       const message: StoredMessage = {
         id: randomUUID(),
@@ -104,8 +120,8 @@ export function createMemoryConversationStore(): ConversationStore {
       const target = messages.get(id);
       if (!target) return false;
       const doomed = new Set([id]);
-      // Children are always created after their parents, so one pass in creation order finds every descendant.
-      for (const message of [...messages.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
+      // Children are always inserted after their parents, so one pass in insertion order finds every descendant.
+      for (const message of messages.values()) {
         if (message.parentId && doomed.has(message.parentId)) doomed.add(message.id);
       }
       for (const doomedId of doomed) messages.delete(doomedId);
@@ -115,7 +131,26 @@ export function createMemoryConversationStore(): ConversationStore {
       }
       return true;
     },
-    async close() {},
+    async importConversations(snapshots: ConversationSnapshot[]): Promise<ImportedConversation[]> {
+      // Everything is prepared before the first write, so a bad snapshot leaves the store untouched.
+      const taken = (id: string) => conversations.has(id) || messages.has(id) || planned.has(id);
+      const planned = new Set<string>();
+      const plans = snapshots.map((original) => {
+        const snapshot = withFreeIds(original, taken);
+        const ordered = parentsFirst(snapshot.messages);
+        planned.add(snapshot.conversation.id);
+        for (const message of ordered) planned.add(message.id);
+        return { original, snapshot, ordered };
+      });
+      return plans.map(({ original, snapshot, ordered }) => {
+        conversations.set(snapshot.conversation.id, copy(snapshot.conversation));
+        for (const message of ordered) messages.set(message.id, copy(message));
+        return { sourceId: original.conversation.id, id: snapshot.conversation.id, title: snapshot.conversation.title };
+      });
+    },
+    async close() {
+      await answerNotifications.close();
+    },
   };
 }
 

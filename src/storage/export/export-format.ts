@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import type { Conversation, GenerationRecord, StoredMessage } from '../../chat/conversation.ts';
+import { generationParametersSchema } from '../../chat/generation-parameters.ts';
+import { chatMessageSchema, chatRoleSchema } from '../../chat/message.ts';
+
+/**
+ * anychat's export file, version 1: every conversation with every message of every branch, each
+ * answer with its full generation record. Import checks a file against these schemas before
+ * writing anything. Strict objects, so a misspelt field is reported rather than silently dropped.
+ */
+export const EXPORT_FORMAT = 'anychat-conversations';
+export const EXPORT_VERSION = 1;
+
+const isoTime = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time like 2025-01-31T12:00:00.000Z' });
+const id = z.uuid({ error: 'expected a UUID' });
+const count = z.number().int().min(0);
+
+const conversationSettingsSchema = z.strictObject({
+  systemMessage: z.string().optional(),
+  template: z.enum(['plain', 'model']).optional(),
+  parameters: generationParametersSchema.strict().optional(),
+  modelId: z.string().optional(),
+});
+
+const resolvedParametersSchema = generationParametersSchema.strict().required({
+  maxNewTokens: true,
+  temperature: true,
+  stop: true,
+});
+
+const generationRecordSchema = z.strictObject({
+  status: z.enum(['streaming', 'done', 'stopped', 'disconnected', 'error']),
+  finishReason: z.enum(['length', 'stop', 'eos', 'aborted']).nullable(),
+  error: z
+    .strictObject({
+      code: z.enum([
+        'unreachable',
+        'timeout',
+        'unauthorized',
+        'validation',
+        'overloaded',
+        'upstream',
+        'protocol',
+        'stream-cut',
+        'model-load',
+        'context-overflow',
+        'generation',
+        'internal',
+      ]),
+      message: z.string(),
+    })
+    .nullable(),
+  backend: z.enum(['llamacpp', 'tgi', 'openai', 'echo']),
+  modelId: z.string(),
+  template: z.enum(['plain', 'model', 'messages']),
+  prompt: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('text'), text: z.string() }),
+    z.strictObject({ kind: z.literal('messages'), messages: z.array(chatMessageSchema.strict()) }),
+  ]),
+  parameters: resolvedParametersSchema,
+  contextWindow: count.nullable(),
+  promptTokens: count.nullable(),
+  droppedTurns: count,
+  usage: z.strictObject({ promptTokens: count, completionTokens: count }).nullable(),
+  timings: z
+    .strictObject({
+      timeToFirstTokenMs: z.number().min(0).nullable(),
+      tokensPerSecond: z.number().min(0).nullable(),
+      totalMs: z.number().min(0),
+    })
+    .nullable(),
+});
+
+const conversationSchema = z.strictObject({
+  id,
+  title: z.string(),
+  settings: conversationSettingsSchema,
+  activeLeafId: id.nullable(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+
+const storedMessageSchema = z.strictObject({
+  id,
+  conversationId: id,
+  parentId: id.nullable(),
+  role: chatRoleSchema,
+  content: z.string(),
+  generation: generationRecordSchema.nullable(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+
+export const exportFileSchema = z.strictObject({
+  format: z.literal(EXPORT_FORMAT, { error: `expected "${EXPORT_FORMAT}": this is not an anychat export` }),
+  version: z.literal(EXPORT_VERSION, {
+    error: (issue) =>
+      typeof issue.input === 'number' && issue.input > EXPORT_VERSION
+        ? `version ${issue.input} was written by a newer anychat; this one reads version ${EXPORT_VERSION}: upgrade anychat`
+        : `expected ${EXPORT_VERSION}`,
+  }),
+  exportedAt: isoTime,
+  conversations: z.array(z.strictObject({ conversation: conversationSchema, messages: z.array(storedMessageSchema) })),
+});
+
+export type ExportFile = z.infer<typeof exportFileSchema>;
+
+// Compile-time proof that the schemas describe the domain types exactly: a field added to
+// Conversation, StoredMessage or GenerationRecord without its schema fails `npm run typecheck`.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemasMatchDomain: [
+  Same<z.infer<typeof conversationSchema>, Conversation>,
+  Same<z.infer<typeof storedMessageSchema>, StoredMessage>,
+  Same<z.infer<typeof generationRecordSchema>, GenerationRecord>,
+] = [true, true, true];
+void schemasMatchDomain;

@@ -1,0 +1,57 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely } from 'kysely';
+import type { ConversationStore } from '../conversation-store.ts';
+import { defaultDataDirectory } from '../default-data-directory.ts';
+import { createInProcessAnswerNotifications } from '../in-process-answer-notifications.ts';
+import type { Database } from '../sql/database-schema.ts';
+import { migrateToLatest } from '../sql/migrate-to-latest.ts';
+import { createSqlConversationStore } from '../sql/sql-conversation-store.ts';
+import { lockDataDirectory } from './data-directory-lock.ts';
+import { createPgliteDialect } from './pglite-dialect.ts';
+
+export const IN_MEMORY = 'memory://';
+
+export interface PgliteStoreOptions {
+  /**
+   * anychat's data directory (the database lives in its `pglite/` folder), or `memory://` for a
+   * throwaway database (tests). Default: defaultDataDirectory().
+   */
+  dataDir?: string;
+}
+
+/** The default store: embedded PostgreSQL (WebAssembly), nothing to install. One process at a time. */
+export async function createPgliteConversationStore(options: PgliteStoreOptions = {}): Promise<ConversationStore> {
+  const dataDir = options.dataDir ?? defaultDataDirectory();
+  if (dataDir === IN_MEMORY) return openStore(await PGlite.create(), 'memory://', async () => {});
+
+  const databaseDirectory = pgliteDirectory(dataDir);
+  await mkdir(databaseDirectory, { recursive: true });
+  const unlock = await lockDataDirectory(dataDir);
+  try {
+    return await openStore(await PGlite.create({ dataDir: databaseDirectory }), databaseDirectory, unlock);
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
+}
+
+/** Where the PGlite files of a data directory are. */
+export function pgliteDirectory(dataDir: string): string {
+  return join(dataDir, 'pglite');
+}
+
+async function openStore(pglite: PGlite, description: string, unlock: () => Promise<void>) {
+  const database = new Kysely<Database>({ dialect: createPgliteDialect(pglite) });
+  try {
+    await migrateToLatest(database as Kysely<unknown>, description);
+  } catch (error) {
+    await database.destroy();
+    throw error;
+  }
+  return createSqlConversationStore(database, {
+    answerNotifications: createInProcessAnswerNotifications(),
+    onClose: unlock,
+  });
+}

@@ -1,0 +1,42 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { ConversationSettings, GenerationRecord } from '../../chat/conversation.ts';
+import type { ChatRole } from '../../chat/message.ts';
+
+/**
+ * The tables as Kysely sees them, in the database's snake_case. JSONB columns are written as JSON
+ * text (both `pg` and PGlite pass strings through unchanged, whereas `pg` would turn a JS array
+ * into a PostgreSQL array) and read back already parsed. Times are `timestamptz(3)`: millisecond
+ * precision, exactly what an ISO string from JavaScript holds, so values round-trip unchanged.
+ */
+export interface Database {
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+}
+
+type Timestamp = ColumnType<Date, string, string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface ConversationsTable {
+  id: string;
+  title: string;
+  settings: Json<ConversationSettings>;
+  active_leaf_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MessagesTable {
+  id: string;
+  conversation_id: string;
+  parent_id: string | null;
+  role: ChatRole;
+  content: string;
+  generation: ColumnType<GenerationRecord | null, string | null, string | null>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  /**
+   * Insertion order. Listing orders by it rather than by created_at because clocks on two servers
+   * disagree, while a child is always inserted after its parent committed.
+   */
+  insertion_order: Generated<string>;
+}

@@ -1,0 +1,57 @@
+import { Migrator, sql, type Kysely } from 'kysely';
+import { latestMigrationName, migrations } from './migrations.ts';
+
+export const MIGRATIONS_TABLE = 'anychat_migrations';
+const MIGRATION_LOCK_TABLE = 'anychat_migration_lock';
+
+/** The database was migrated by a newer anychat; opening it could lose data that version wrote. */
+export class DatabaseNewerThanCodeError extends Error {
+  override readonly name = 'DatabaseNewerThanCodeError';
+  constructor(
+    readonly databaseDescription: string,
+    readonly unknownMigrations: string[],
+  ) {
+    super(
+      `The database at ${databaseDescription} was set up by a newer anychat: it has schema version ` +
+        `${unknownMigrations.at(-1)}, and this anychat knows versions up to ${latestMigrationName}. ` +
+        `Upgrade anychat to open it.`,
+    );
+  }
+}
+
+/**
+ * Applies pending migrations at start-up. Kysely's migrator takes a PostgreSQL advisory lock and
+ * runs them in one transaction, so two servers starting together on one database migrate once.
+ */
+export async function migrateToLatest(database: Kysely<unknown>, databaseDescription: string): Promise<void> {
+  await refuseNewerDatabase(database, databaseDescription);
+  const migrator = new Migrator({
+    db: database,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: MIGRATIONS_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `Could not update the database schema at ${databaseDescription}` +
+        `${failed ? ` (migration ${failed})` : ''}: ${cause}`,
+      { cause: error },
+    );
+  }
+}
+
+// Checked before the migrator runs: Kysely would only say "corrupted migrations".
+async function refuseNewerDatabase(database: Kysely<unknown>, databaseDescription: string): Promise<void> {
+  const { rows } = await sql<{ name: string | null }>`select to_regclass(${MIGRATIONS_TABLE})::text as name`.execute(
+    database,
+  );
+  if (!rows[0]?.name) return;
+  const applied = await sql<{ name: string }>`select name from ${sql.table(MIGRATIONS_TABLE)} order by name`.execute(
+    database,
+  );
+  const unknown = applied.rows.map((row) => row.name).filter((name) => !(name in migrations));
+  if (unknown.length > 0) throw new DatabaseNewerThanCodeError(databaseDescription, unknown);
+}

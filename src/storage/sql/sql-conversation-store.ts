@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Conversation, ConversationSummary } from '../../chat/conversation.ts';
+import type { AnswerNotifications } from '../answer-notifications.ts';
+import {
+  ConversationStoreError,
+  type AnswerPatch,
+  type ConversationPatch,
+  type ConversationSnapshot,
+  type ConversationStore,
+  type ImportedConversation,
+  type ListConversationsOptions,
+  type NewConversation,
+  type NewMessage,
+} from '../conversation-store.ts';
+import { createMonotonicClock } from '../monotonic-clock.ts';
+import type { Database } from './database-schema.ts';
+import { storableJson, storableText } from './storable-text.ts';
+import { insertSnapshot, takenIds } from './insert-snapshot.ts';
+import { containsPattern, conversationFromRow, messageFromRow } from './row-mapping.ts';
+
+export interface SqlConversationStoreOptions {
+  answerNotifications: AnswerNotifications;
+  /** Releases what the caller opened besides Kysely (a data directory lock). */
+  onClose?: () => Promise<void>;
+}
+
+/**
+ * The ConversationStore over Kysely; PGlite and PostgreSQL share it and differ only in the dialect.
+ *
+ * Concurrency: every write that touches a conversation's tree (append, delete, moving the active
+ * leaf) first locks the conversation's row (`for update`), so writers to one conversation from
+ * any number of servers take turns, and each sees the others' committed work (READ COMMITTED
+ * takes a fresh snapshot per statement). Foreign keys keep every parent and active leaf inside
+ * its own conversation, so even a bug cannot link two conversations.
+ */
+export function createSqlConversationStore(
+  database: Kysely<Database>,
+  options: SqlConversationStoreOptions,
+): ConversationStore {
+  const now = createMonotonicClock();
+
+  const lockConversation = async (transaction: Transaction<Database>, conversationId: string) => {
+    const row = await transaction
+      .selectFrom('conversations')
+      .select(['id', 'active_leaf_id'])
+      .where('id', '=', conversationId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) {
+      throw new ConversationStoreError('conversation-not-found', `conversation ${conversationId} does not exist`);
+    }
+    return row;
+  };
+
+  const assertMessageInConversation = async (
+    transaction: Transaction<Database>,
+    messageId: string,
+    conversationId: string,
+  ) => {
+    const row = await transaction
+      .selectFrom('messages')
+      .select('id')
+      .where('id', '=', messageId)
+      .where('conversation_id', '=', conversationId)
+      .executeTakeFirst();
+    if (!row) {
+      throw new ConversationStoreError(
+        'message-not-in-conversation',
+        `message ${messageId} is not in conversation ${conversationId}`,
+      );
+    }
+  };
+
+  return {
+    answerNotifications: options.answerNotifications,
+
+    async listConversations(listOptions: ListConversationsOptions = {}): Promise<ConversationSummary[]> {
+      let query = database
+        .selectFrom('conversations as c')
+        .selectAll('c')
+        .select((expression) =>
+          expression
+            .selectFrom('messages as m')
+            .whereRef('m.conversation_id', '=', 'c.id')
+            .select(expression.cast<number>(expression.fn.countAll(), 'integer').as('count'))
+            .as('message_count'),
+        )
+        .orderBy('c.updated_at', 'desc')
+        .orderBy('c.id', 'desc')
+        .limit(listOptions.limit ?? 100);
+      if (listOptions.updatedBefore) query = query.where('c.updated_at', '<', new Date(listOptions.updatedBefore));
+      if (listOptions.search) {
+        // ILIKE scans; fine for one person's history. Many users' worth would want a pg_trgm index.
+        const pattern = containsPattern(listOptions.search);
+        query = query.where((expression) =>
+          expression.or([
+            expression('c.title', 'ilike', pattern),
+            expression.exists(
+              expression
+                .selectFrom('messages as m')
+                .select('m.id')
+                .whereRef('m.conversation_id', '=', 'c.id')
+                .where('m.content', 'ilike', pattern),
+            ),
+          ]),
+        );
+      }
+      const rows = await query.execute();
+      return rows.map((row) => ({ ...conversationFromRow(row), messageCount: row.message_count ?? 0 }));
+    },
+
+    async createConversation(input: NewConversation = {}): Promise<Conversation> {
+      const time = now();
+      const row = await database
+        .insertInto('conversations')
+        .values({
+          id: randomUUID(),
+          title: storableText(input.title ?? 'New chat'),
+          settings: storableJson(input.settings ?? {}),
+          active_leaf_id: null,
+          created_at: time,
+          updated_at: time,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return conversationFromRow(row);
+    },
+
+    async getConversation(id: string) {
+      const row = await database.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? conversationFromRow(row) : null;
+    },
+
+    async listMessages(conversationId: string) {
+      const rows = await database
+        .selectFrom('messages')
+        .selectAll()
+        .where('conversation_id', '=', conversationId)
+        .orderBy('insertion_order')
+        .execute();
+      return rows.map(messageFromRow);
+    },
+
+    async updateConversation(id: string, patch: ConversationPatch) {
+      return database.transaction().execute(async (transaction) => {
+        const exists = await transaction
+          .selectFrom('conversations')
+          .select('id')
+          .where('id', '=', id)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!exists) return null;
+        if (patch.activeLeafId) await assertMessageInConversation(transaction, patch.activeLeafId, id);
+        const row = await transaction
+          .updateTable('conversations')
+          .set({
+            ...(patch.title === undefined ? {} : { title: storableText(patch.title) }),
+            ...(patch.settings === undefined ? {} : { settings: storableJson(patch.settings) }),
+            ...(patch.activeLeafId === undefined ? {} : { active_leaf_id: patch.activeLeafId }),
+            updated_at: now(),
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return conversationFromRow(row);
+      });
+    },
+
+    async deleteConversation(id: string) {
+      // Messages go with it (ON DELETE CASCADE).
+      const result = await database.deleteFrom('conversations').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+
+    async appendMessage(input: NewMessage) {
+      return database.transaction().execute(async (transaction) => {
+        await lockConversation(transaction, input.conversationId);
+        if (input.parentId) await assertMessageInConversation(transaction, input.parentId, input.conversationId);
+        const time = now();
+        const row = await transaction
+          .insertInto('messages')
+          .values({
+            id: randomUUID(),
+            conversation_id: input.conversationId,
+            parent_id: input.parentId,
+            role: input.role,
+            content: storableText(input.content),
+            generation: input.generation ? storableJson(input.generation) : null,
+            created_at: time,
+            updated_at: time,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await transaction
+          .updateTable('conversations')
+          .set({ active_leaf_id: row.id, updated_at: time })
+          .where('id', '=', input.conversationId)
+          .execute();
+        return messageFromRow(row);
+      });
+    },
+
+    async getMessage(id: string) {
+      const row = await database.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? messageFromRow(row) : null;
+    },
+
+    async updateAnswer(id: string, patch: AnswerPatch) {
+      // One statement, so it needs no lock: it cannot tear, and it never touches the tree's shape.
+      const row = await database
+        .updateTable('messages')
+        .set({
+          ...(patch.content === undefined ? {} : { content: storableText(patch.content) }),
+          ...(patch.generation === undefined ? {} : { generation: storableJson(patch.generation) }),
+          updated_at: now(),
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? messageFromRow(row) : null;
+    },
+
+    async deleteMessage(id: string) {
+      return database.transaction().execute(async (transaction) => {
+        const target = await transaction
+          .selectFrom('messages')
+          .select(['conversation_id', 'parent_id'])
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (!target) return false;
+        const conversation = await lockConversation(transaction, target.conversation_id);
+        if (conversation.active_leaf_id) {
+          // Is the target on the path from the active leaf to the root? Then the leaf is going away.
+          const onActiveBranch = await transaction
+            .withRecursive('ancestors(id, parent_id)', (recursive) =>
+              recursive
+                .selectFrom('messages')
+                .select(['id', 'parent_id'])
+                .where('id', '=', conversation.active_leaf_id)
+                .unionAll((union) =>
+                  union
+                    .selectFrom('messages')
+                    .innerJoin('ancestors', 'ancestors.parent_id', 'messages.id')
+                    .select(['messages.id', 'messages.parent_id']),
+                ),
+            )
+            .selectFrom('ancestors')
+            .select('id')
+            .where('id', '=', id)
+            .executeTakeFirst();
+          if (onActiveBranch) {
+            await transaction
+              .updateTable('conversations')
+              .set({ active_leaf_id: target.parent_id })
+              .where('id', '=', target.conversation_id)
+              .execute();
+          }
+        }
+        // Descendants go with it (ON DELETE CASCADE on the parent key).
+        const result = await transaction.deleteFrom('messages').where('id', '=', id).executeTakeFirst();
+        return result.numDeletedRows > 0n;
+      });
+    },
+
+    async importConversations(snapshots: ConversationSnapshot[]): Promise<ImportedConversation[]> {
+      return database.transaction().execute(async (transaction) => {
+        const taken = await takenIds(transaction, snapshots);
+        const imported: ImportedConversation[] = [];
+        for (const snapshot of snapshots) imported.push(await insertSnapshot(transaction, snapshot, taken));
+        return imported;
+      });
+    },
+
+    async close() {
+      await options.answerNotifications.close();
+      await database.destroy();
+      await options.onClose?.();
+    },
+  };
+}

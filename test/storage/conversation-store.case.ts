@@ -1,0 +1,456 @@
+/**
+ * The conformance suite every ConversationStore passes: memory, PGlite and PostgreSQL each call
+ * `describeConversationStore` from their own test file (Hono's common.case.test.ts pattern).
+ *
+ * One store serves the whole suite, because opening PGlite takes seconds; so each test makes its
+ * own conversations, and tests that list conversations search for a word only they use.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { StoredMessage } from '../../src/chat/conversation.ts';
+import type { AnswerNotification } from '../../src/storage/answer-notifications.ts';
+import {
+  branchEndingAt,
+  ConversationStoreError,
+  type ConversationSnapshot,
+  type ConversationStore,
+} from '../../src/storage/conversation-store.ts';
+import { sampleGeneration } from './fixtures.ts';
+
+export interface ConversationStoreCaseOptions {
+  open(): Promise<ConversationStore>;
+  /**
+   * Opens a second store on the same database, as a second server would; given for PostgreSQL.
+   * Concurrency and notification tests then write through both.
+   */
+  openAnother?: () => Promise<ConversationStore>;
+  /** Runs after both stores are closed (drops the test schema). */
+  cleanUp?: () => Promise<void>;
+}
+
+export function describeConversationStore(name: string, options: ConversationStoreCaseOptions): void {
+  describe(`ConversationStore conformance: ${name}`, () => {
+    let store: ConversationStore;
+    let other: ConversationStore;
+
+    before(async () => {
+      store = await options.open();
+      other = options.openAnother ? await options.openAnother() : store;
+    });
+    after(async () => {
+      if (other !== store) await other?.close();
+      await store?.close();
+      await options.cleanUp?.();
+    });
+
+    const uniqueWord = () => `w${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+
+    /** user → assistant → user, returning the conversation and its three messages. */
+    async function threeTurns(title = 'Three turns') {
+      const conversation = await store.createConversation({ title });
+      const question = await store.appendMessage({
+        conversationId: conversation.id,
+        parentId: null,
+        role: 'user',
+        content: 'What is 2 + 2?',
+      });
+      const answer = await store.appendMessage({
+        conversationId: conversation.id,
+        parentId: question.id,
+        role: 'assistant',
+        content: '4',
+        generation: sampleGeneration(),
+      });
+      const followUp = await store.appendMessage({
+        conversationId: conversation.id,
+        parentId: answer.id,
+        role: 'user',
+        content: 'And 3 + 3?',
+      });
+      return { conversation, question, answer, followUp };
+    }
+
+    describe('conversations', () => {
+      it('creates with defaults and reads back what it created', async () => {
+        const created = await store.createConversation();
+        assert.equal(created.title, 'New chat');
+        assert.deepEqual(created.settings, {});
+        assert.equal(created.activeLeafId, null);
+        assert.equal(created.createdAt, created.updatedAt);
+        assert.deepEqual(await store.getConversation(created.id), created);
+      });
+
+      it('keeps title and settings, nested parameters included', async () => {
+        const settings = { systemMessage: 'You are terse.', template: 'plain' as const, parameters: { temperature: 0, stop: ['###'] }, modelId: 'tiny' };
+        const created = await store.createConversation({ title: 'Settings', settings });
+        assert.deepEqual((await store.getConversation(created.id))?.settings, settings);
+      });
+
+      it('answers null or false for ids that do not exist', async () => {
+        const missing = randomUUID();
+        assert.equal(await store.getConversation(missing), null);
+        assert.equal(await store.updateConversation(missing, { title: 'x' }), null);
+        assert.equal(await store.deleteConversation(missing), false);
+        assert.equal(await store.getMessage(missing), null);
+        assert.equal(await store.updateAnswer(missing, { content: 'x' }), null);
+        assert.equal(await store.deleteMessage(missing), false);
+        assert.deepEqual(await store.listMessages(missing), []);
+      });
+
+      it('updates title, settings and active leaf, and moves updatedAt forward', async () => {
+        const { conversation, answer } = await threeTurns();
+        const updated = await store.updateConversation(conversation.id, {
+          title: 'Renamed',
+          settings: { modelId: 'other' },
+          activeLeafId: answer.id,
+        });
+        assert.equal(updated?.title, 'Renamed');
+        assert.deepEqual(updated?.settings, { modelId: 'other' });
+        assert.equal(updated?.activeLeafId, answer.id);
+        assert.ok(updated!.updatedAt > conversation.updatedAt);
+        assert.deepEqual(await store.getConversation(conversation.id), updated);
+      });
+
+      it('refuses an active leaf from another conversation', async () => {
+        const first = await threeTurns();
+        const second = await threeTurns();
+        await assert.rejects(
+          store.updateConversation(first.conversation.id, { activeLeafId: second.answer.id }),
+          (error: unknown) => error instanceof ConversationStoreError && error.code === 'message-not-in-conversation',
+        );
+        assert.equal((await store.getConversation(first.conversation.id))?.activeLeafId, first.followUp.id);
+      });
+
+      it('deletes a conversation with all its messages', async () => {
+        const { conversation, answer } = await threeTurns();
+        assert.equal(await store.deleteConversation(conversation.id), true);
+        assert.equal(await store.getConversation(conversation.id), null);
+        assert.equal(await store.getMessage(answer.id), null);
+        assert.deepEqual(await store.listMessages(conversation.id), []);
+      });
+    });
+
+    describe('messages as a tree', () => {
+      it('appends, moves the active leaf, and lists oldest first', async () => {
+        const { conversation, question, answer, followUp } = await threeTurns();
+        const messages = await store.listMessages(conversation.id);
+        assert.deepEqual(
+          messages.map((message) => message.id),
+          [question.id, answer.id, followUp.id],
+        );
+        assert.deepEqual(messages[1], answer);
+        const stored = await store.getConversation(conversation.id);
+        assert.equal(stored?.activeLeafId, followUp.id);
+        assert.equal(stored?.updatedAt, followUp.createdAt);
+      });
+
+      it('keeps every branch: a regenerated answer is a sibling, not a replacement', async () => {
+        const { conversation, question, answer } = await threeTurns();
+        const regenerated = await store.appendMessage({
+          conversationId: conversation.id,
+          parentId: question.id,
+          role: 'assistant',
+          content: 'Four.',
+          generation: sampleGeneration({ parameters: { maxNewTokens: 64, temperature: 1.2, stop: [] } }),
+        });
+        const messages = await store.listMessages(conversation.id);
+        assert.equal(messages.length, 4);
+        assert.deepEqual(
+          messages.filter((message) => message.parentId === question.id).map((message) => message.id),
+          [answer.id, regenerated.id],
+        );
+        const active = await store.getConversation(conversation.id);
+        assert.deepEqual(
+          branchEndingAt(messages, active!.activeLeafId).map((message) => message.content),
+          ['What is 2 + 2?', 'Four.'],
+        );
+      });
+
+      it('refuses a missing conversation or a parent from another conversation, writing nothing', async () => {
+        await assert.rejects(
+          store.appendMessage({ conversationId: randomUUID(), parentId: null, role: 'user', content: 'x' }),
+          (error: unknown) => error instanceof ConversationStoreError && error.code === 'conversation-not-found',
+        );
+        const first = await threeTurns();
+        const second = await threeTurns();
+        await assert.rejects(
+          store.appendMessage({ conversationId: first.conversation.id, parentId: second.answer.id, role: 'user', content: 'x' }),
+          (error: unknown) => error instanceof ConversationStoreError && error.code === 'message-not-in-conversation',
+        );
+        assert.equal((await store.listMessages(first.conversation.id)).length, 3);
+        assert.equal((await store.getConversation(first.conversation.id))?.activeLeafId, first.followUp.id);
+      });
+
+      it('saves a streaming answer and its final generation record exactly', async () => {
+        const conversation = await store.createConversation();
+        const question = await store.appendMessage({ conversationId: conversation.id, parentId: null, role: 'user', content: 'Hi' });
+        const streaming = sampleGeneration({ status: 'streaming', finishReason: null, usage: null, timings: null });
+        const answer = await store.appendMessage({
+          conversationId: conversation.id,
+          parentId: question.id,
+          role: 'assistant',
+          content: '',
+          generation: streaming,
+        });
+        const partial = await store.updateAnswer(answer.id, { content: 'Hel' });
+        assert.equal(partial?.content, 'Hel');
+        assert.deepEqual(partial?.generation, streaming);
+        assert.ok(partial!.updatedAt > answer.updatedAt);
+        const stopped = sampleGeneration({
+          status: 'stopped',
+          finishReason: 'aborted',
+          error: null,
+          usage: { promptTokens: 17, completionTokens: 2 },
+        });
+        const final = await store.updateAnswer(answer.id, { content: 'Hello', generation: stopped });
+        assert.deepEqual(await store.getMessage(answer.id), final);
+        assert.deepEqual(final?.generation, stopped);
+        assert.equal(final?.createdAt, answer.createdAt);
+      });
+
+      it('stores any text a model may produce, without failing the save', async () => {
+        const conversation = await store.createConversation();
+        const message = await store.appendMessage({ conversationId: conversation.id, parentId: null, role: 'assistant', content: '' });
+        const storable = 'quotes " \' \\ and emoji 👩‍💻, CJK 漢字, RTL שלום';
+        const text = `${storable}, NUL \u0000 and half a pair \ud83d`;
+        const saved = await store.updateAnswer(message.id, {
+          content: text,
+          generation: sampleGeneration({ prompt: { kind: 'text', text } }),
+        });
+        // Memory keeps the text verbatim; PostgreSQL cannot hold NUL or a lone surrogate: U+FFFD.
+        const expected = [text, `${storable}, NUL \uFFFD and half a pair \uFFFD`];
+        assert.ok(expected.includes(saved!.content), JSON.stringify(saved!.content));
+        assert.ok(saved?.generation?.prompt.kind === 'text' && expected.includes(saved.generation.prompt.text));
+        assert.equal((await store.getMessage(message.id))?.content, saved?.content);
+      });
+
+      it('deletes a message with its descendants and moves the active leaf up', async () => {
+        const { conversation, question, answer, followUp } = await threeTurns();
+        const sibling = await store.appendMessage({ conversationId: conversation.id, parentId: question.id, role: 'assistant', content: 'other' });
+        await store.updateConversation(conversation.id, { activeLeafId: followUp.id });
+
+        assert.equal(await store.deleteMessage(answer.id), true);
+        assert.deepEqual(
+          (await store.listMessages(conversation.id)).map((message) => message.id),
+          [question.id, sibling.id],
+        );
+        assert.equal(await store.getMessage(followUp.id), null);
+        assert.equal((await store.getConversation(conversation.id))?.activeLeafId, question.id);
+      });
+
+      it('keeps the active leaf when the deleted branch is not the active one', async () => {
+        const { conversation, question, followUp } = await threeTurns();
+        const sibling = await store.appendMessage({ conversationId: conversation.id, parentId: question.id, role: 'assistant', content: 'other' });
+        await store.updateConversation(conversation.id, { activeLeafId: followUp.id });
+        assert.equal(await store.deleteMessage(sibling.id), true);
+        assert.equal((await store.getConversation(conversation.id))?.activeLeafId, followUp.id);
+        assert.equal((await store.listMessages(conversation.id)).length, 3);
+      });
+
+      it('deleting the root leaves an empty conversation with no active leaf', async () => {
+        const { conversation, question } = await threeTurns();
+        assert.equal(await store.deleteMessage(question.id), true);
+        assert.deepEqual(await store.listMessages(conversation.id), []);
+        assert.equal((await store.getConversation(conversation.id))?.activeLeafId, null);
+      });
+    });
+
+    describe('listing and search', () => {
+      it('lists newest first with message counts, and pages with updatedBefore', async () => {
+        const word = uniqueWord();
+        const titles = ['one', 'two', 'three', 'four'].map((title) => `${word} ${title}`);
+        const created = [];
+        for (const title of titles) created.push(await store.createConversation({ title }));
+        await store.appendMessage({ conversationId: created[0]!.id, parentId: null, role: 'user', content: 'bump' });
+
+        const listed = await store.listConversations({ search: word });
+        assert.deepEqual(
+          listed.map((summary) => summary.title),
+          [titles[0], titles[3], titles[2], titles[1]],
+        );
+        assert.deepEqual(
+          listed.map((summary) => summary.messageCount),
+          [1, 0, 0, 0],
+        );
+
+        const firstPage = await store.listConversations({ search: word, limit: 2 });
+        const secondPage = await store.listConversations({ search: word, limit: 2, updatedBefore: firstPage.at(-1)!.updatedAt });
+        assert.deepEqual(
+          [...firstPage, ...secondPage].map((summary) => summary.id),
+          listed.map((summary) => summary.id),
+        );
+      });
+
+      it('finds conversations by title or by any message text, ignoring case', async () => {
+        const word = uniqueWord();
+        const byTitle = await store.createConversation({ title: `About ${word.toUpperCase()}` });
+        const byMessage = await store.createConversation({ title: 'Unrelated' });
+        const question = await store.appendMessage({ conversationId: byMessage.id, parentId: null, role: 'user', content: 'hello' });
+        await store.appendMessage({ conversationId: byMessage.id, parentId: question.id, role: 'assistant', content: `it says ${word} here` });
+        await store.createConversation({ title: 'Neither' });
+
+        const found = await store.listConversations({ search: word });
+        assert.deepEqual(new Set(found.map((summary) => summary.id)), new Set([byTitle.id, byMessage.id]));
+      });
+
+      it('takes % and _ in a search literally', async () => {
+        const word = uniqueWord();
+        const literal = await store.createConversation({ title: `${word} 100% sure_thing` });
+        await store.createConversation({ title: `${word} 1000 sure thing` });
+        const found = await store.listConversations({ search: `${word} 100% sure_` });
+        assert.deepEqual(
+          found.map((summary) => summary.id),
+          [literal.id],
+        );
+      });
+    });
+
+    describe('import', () => {
+      it('writes whole conversations with their ids and times, then fresh ids when imported again', async () => {
+        const { conversation, question, answer } = await threeTurns('Original');
+        const sibling = await store.appendMessage({ conversationId: conversation.id, parentId: question.id, role: 'assistant', content: 'alt', generation: sampleGeneration({ status: 'error', finishReason: null, error: { code: 'timeout', message: 'slow' } }) });
+        await store.updateConversation(conversation.id, { activeLeafId: answer.id });
+        const snapshot: ConversationSnapshot = {
+          conversation: (await store.getConversation(conversation.id))!,
+          messages: await store.listMessages(conversation.id),
+        };
+        // Into the same database: every id is taken, so it lands as a copy.
+        const [copied] = await store.importConversations([snapshot]);
+        assert.equal(copied?.sourceId, conversation.id);
+        assert.notEqual(copied?.id, conversation.id);
+        const copiedMessages = await store.listMessages(copied!.id);
+        assert.deepEqual(
+          copiedMessages.map(({ role, content, generation, createdAt, updatedAt }) => ({ role, content, generation, createdAt, updatedAt })),
+          snapshot.messages.map(({ role, content, generation, createdAt, updatedAt }) => ({ role, content, generation, createdAt, updatedAt })),
+        );
+        const copiedConversation = await store.getConversation(copied!.id);
+        assert.equal(copiedMessages.find((message) => message.id === copiedConversation?.activeLeafId)?.content, '4');
+        assert.ok(copiedMessages.every((message) => message.conversationId === copied!.id));
+        assert.ok(!copiedMessages.some((message) => snapshot.messages.some((original) => original.id === message.id)));
+        assert.equal(copiedMessages.filter((message) => message.parentId === copiedMessages[0]!.id).length, 2);
+        assert.ok(sibling);
+
+        // With free ids it keeps them exactly.
+        const freeIds = renameAll(snapshot);
+        const [kept] = await store.importConversations([freeIds]);
+        assert.equal(kept?.id, freeIds.conversation.id);
+        assert.deepEqual(await store.getConversation(kept!.id), freeIds.conversation);
+        assert.deepEqual(await store.listMessages(kept!.id), freeIds.messages);
+      });
+
+      it('writes nothing when one conversation of the batch is broken', async () => {
+        const { conversation } = await threeTurns();
+        const good = renameAll({ conversation: (await store.getConversation(conversation.id))!, messages: await store.listMessages(conversation.id) });
+        const broken = renameAll(good);
+        broken.messages[1] = { ...broken.messages[1]!, parentId: randomUUID() };
+        broken.conversation.activeLeafId = broken.messages[0]!.id;
+        await assert.rejects(store.importConversations([good, broken]));
+        assert.equal(await store.getConversation(good.conversation.id), null);
+        assert.equal(await store.getConversation(broken.conversation.id), null);
+        assert.equal(await store.getMessage(good.messages[0]!.id), null);
+      });
+    });
+
+    describe('concurrent writers', () => {
+      it(`never corrupt a conversation (${options.openAnother ? 'two stores on one database' : 'one store'})`, async () => {
+        const conversation = await store.createConversation({ title: 'Busy' });
+        const root = await store.appendMessage({ conversationId: conversation.id, parentId: null, role: 'user', content: 'root' });
+        const writers = [store, other];
+        const rounds = 30;
+        // Each round: two tabs append an answer under the same parent and stream into it, while
+        // another writer renames the conversation and a third deletes the previous round's sibling.
+        const appended = await Promise.all(
+          Array.from({ length: rounds }, async (_, round) => {
+            const writer = writers[round % writers.length]!;
+            const answer = await writer.appendMessage({
+              conversationId: conversation.id,
+              parentId: root.id,
+              role: 'assistant',
+              content: '',
+              generation: sampleGeneration({ status: 'streaming' }),
+            });
+            for (let token = 1; token <= 5; token += 1) {
+              await writers[(round + token) % writers.length]!.updateAnswer(answer.id, { content: 'x'.repeat(token) });
+            }
+            await writer.updateConversation(conversation.id, { title: `Busy ${round}` });
+            const reply = await writer.appendMessage({ conversationId: conversation.id, parentId: answer.id, role: 'user', content: `reply ${round}` });
+            if (round % 3 === 0) await writers[(round + 1) % writers.length]!.deleteMessage(reply.id);
+            return { answer, reply, deleted: round % 3 === 0 };
+          }),
+        );
+
+        const messages = await other.listMessages(conversation.id);
+        const ids = new Set(messages.map((message) => message.id));
+        const expectedCount = 1 + rounds + appended.filter((entry) => !entry.deleted).length;
+        assert.equal(messages.length, expectedCount);
+        for (const message of messages) {
+          assert.equal(message.conversationId, conversation.id);
+          assert.ok(message.parentId === null || ids.has(message.parentId), `parent of ${message.id} exists`);
+        }
+        for (const { answer } of appended) assert.equal(messages.find((message) => message.id === answer.id)?.content, 'xxxxx');
+        const final = await store.getConversation(conversation.id);
+        assert.ok(final?.activeLeafId && ids.has(final.activeLeafId), 'the active leaf is one of its messages');
+        assert.match(final.title, /^Busy \d+$/);
+        const summary = (await store.listConversations({ search: final.title })).find((entry) => entry.id === conversation.id);
+        assert.equal(summary?.messageCount, expectedCount);
+      });
+    });
+
+    describe('answer notifications', () => {
+      it(`delivers deltas in order to subscribers of that answer only (${options.openAnother ? 'across two stores' : 'in process'})`, async () => {
+        const messageId = randomUUID();
+        const received: AnswerNotification[] = [];
+        const unrelated: AnswerNotification[] = [];
+        const unsubscribe = await other.answerNotifications.subscribeToAnswer(messageId, (notification) => received.push(notification));
+        await other.answerNotifications.subscribeToAnswer(randomUUID(), (notification) => unrelated.push(notification));
+        const long = 'é'.repeat(5_000);
+        const sent: AnswerNotification[] = [
+          { type: 'text-delta', messageId, offset: 0, text: 'Hello' },
+          { type: 'text-delta', messageId, offset: 5, text: ', world' },
+          { type: 'text-delta', messageId, offset: 12, text: long },
+          { type: 'answer-end', messageId },
+        ];
+        for (const notification of sent) await store.answerNotifications.publish(notification);
+        await waitFor(() => received.at(-1)?.type === 'answer-end');
+
+        assert.equal(received[0]?.type, 'text-delta');
+        const text = received.map((notification) => (notification.type === 'text-delta' ? notification.text : '')).join('');
+        assert.equal(text, `Hello, world${long}`);
+        let offset = 0;
+        for (const notification of received) {
+          if (notification.type !== 'text-delta') continue;
+          assert.equal(notification.offset, offset, 'offsets line up with the text before');
+          offset += notification.text.length;
+        }
+        assert.deepEqual(unrelated, []);
+
+        await unsubscribe();
+        await store.answerNotifications.publish({ type: 'stop-request', messageId });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.equal(received.at(-1)?.type, 'answer-end', 'nothing arrives after unsubscribing');
+      });
+    });
+  });
+}
+
+/** The same conversation under ids nobody has used, links rewritten. */
+export function renameAll(snapshot: ConversationSnapshot): ConversationSnapshot {
+  const conversationId = randomUUID();
+  const ids = new Map(snapshot.messages.map((message) => [message.id, randomUUID()]));
+  const rename = (id: string | null) => (id === null ? null : (ids.get(id) ?? id));
+  return {
+    conversation: { ...snapshot.conversation, id: conversationId, activeLeafId: rename(snapshot.conversation.activeLeafId) },
+    messages: snapshot.messages.map(
+      (message): StoredMessage => ({ ...message, id: rename(message.id)!, conversationId, parentId: rename(message.parentId) }),
+    ),
+  };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for notifications');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

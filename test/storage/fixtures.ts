@@ -1,0 +1,27 @@
+import type { GenerationRecord } from '../../src/chat/conversation.ts';
+
+/** A generation record with every field filled, so round trips show nothing is dropped. */
+export function sampleGeneration(overrides: Partial<GenerationRecord> = {}): GenerationRecord {
+  return {
+    status: 'done',
+    finishReason: 'eos',
+    error: null,
+    backend: 'echo',
+    modelId: 'echo-1',
+    template: 'messages',
+    prompt: {
+      kind: 'messages',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Say "hi" — ünïcødé 👋' },
+      ],
+    },
+    parameters: { maxNewTokens: 64, temperature: 0.5, stop: ['\n\nUser:'], topP: 0.9, topK: 40, seed: 7 },
+    contextWindow: 4096,
+    promptTokens: 17,
+    droppedTurns: 0,
+    usage: { promptTokens: 17, completionTokens: 3 },
+    timings: { timeToFirstTokenMs: 12.5, tokensPerSecond: 41.25, totalMs: 85 },
+    ...overrides,
+  };
+}

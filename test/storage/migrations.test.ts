@@ -1,0 +1,95 @@
+/**
+ * Schema versions on both databases: migrations apply once, data survives reopening, and a
+ * database migrated by a newer anychat is refused with a message naming both versions.
+ * Also PGlite's data directory lock, which keeps two processes from corrupting one directory.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { createPgliteConversationStore, pgliteDirectory } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
+import { DatabaseNewerThanCodeError, MIGRATIONS_TABLE } from '../../src/storage/sql/migrate-to-latest.ts';
+import { latestMigrationName } from '../../src/storage/sql/migrations.ts';
+import { createTestSchema, openPostgresStore } from './test-postgres.ts';
+
+const FUTURE_MIGRATION = '9999-from-the-future';
+
+function assertNewerRefused(error: unknown): true {
+  assert.ok(error instanceof DatabaseNewerThanCodeError, String(error));
+  assert.match(error.message, new RegExp(`schema version ${FUTURE_MIGRATION}`));
+  assert.match(error.message, new RegExp(`knows versions up to ${latestMigrationName}`));
+  assert.match(error.message, /Upgrade anychat/);
+  return true;
+}
+
+describe('PGlite data directory', () => {
+  const directories: string[] = [];
+  after(async () => {
+    for (const directory of directories) await rm(directory, { recursive: true, force: true });
+  });
+
+  it('keeps conversations across restarts, locks the directory while open, and refuses a newer schema', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'anychat-pglite-'));
+    directories.push(dataDir);
+
+    const first = await createPgliteConversationStore({ dataDir });
+    const conversation = await first.createConversation({ title: 'Survives' });
+    await assert.rejects(createPgliteConversationStore({ dataDir }), /in use by this process already/);
+    await first.close();
+
+    // A lock left by a process that died (kill -9) does not keep the next start out.
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    await writeFile(join(dataDir, 'anychat.lock'), String(deadPid));
+    const reopened = await createPgliteConversationStore({ dataDir });
+    assert.equal((await reopened.getConversation(conversation.id))?.title, 'Survives');
+    assert.equal(await readFile(join(dataDir, 'anychat.lock'), 'utf8'), String(process.pid));
+    await reopened.close();
+
+    const raw = new PGlite(pgliteDirectory(dataDir));
+    const applied = await raw.query<{ name: string }>(`select name from ${MIGRATIONS_TABLE}`);
+    assert.deepEqual(
+      applied.rows.map((row) => row.name),
+      [latestMigrationName],
+      'each migration applied exactly once',
+    );
+    await raw.query(`insert into ${MIGRATIONS_TABLE} (name, timestamp) values ($1, now())`, [FUTURE_MIGRATION]);
+    await raw.close();
+
+    await assert.rejects(createPgliteConversationStore({ dataDir }), assertNewerRefused);
+    await assert.rejects(readFile(join(dataDir, 'anychat.lock')), /ENOENT/, 'a refused start releases the lock');
+  });
+});
+
+describe('PostgreSQL schema versions', () => {
+  it('migrates once for many servers, and refuses a newer schema', async () => {
+    const schema = await createTestSchema();
+    try {
+      // Servers starting together: the migrator's advisory lock lets exactly one migrate.
+      const stores = await Promise.all([openPostgresStore(schema), openPostgresStore(schema), openPostgresStore(schema)]);
+      const conversation = await stores[0]!.createConversation({ title: 'Shared' });
+      assert.equal((await stores[2]!.getConversation(conversation.id))?.title, 'Shared');
+      await Promise.all(stores.map((store) => store.close()));
+
+      const client = new pg.Client({ connectionString: schema.databaseUrl });
+      await client.connect();
+      try {
+        const table = `${pg.escapeIdentifier(schema.schema)}.${MIGRATIONS_TABLE}`;
+        const applied = await client.query<{ name: string }>(`select name from ${table}`);
+        assert.deepEqual(
+          applied.rows.map((row) => row.name),
+          [latestMigrationName],
+        );
+        await client.query(`insert into ${table} (name, timestamp) values ($1, now())`, [FUTURE_MIGRATION]);
+      } finally {
+        await client.end();
+      }
+      await assert.rejects(openPostgresStore(schema), assertNewerRefused);
+    } finally {
+      await schema.drop();
+    }
+  });
+});
