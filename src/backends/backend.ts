@@ -72,6 +72,8 @@ export interface Backend {
   info(): Promise<BackendInfo>;
   /** Tokens in `text` as the model would see it. Backends without a tokenizer return an estimate. */
   countTokens(text: string): Promise<number>;
+  /** The model's tokens for `text`, for TGI's /tokenize; only backends with a real tokenizer have it. */
+  tokenize?(text: string): Promise<Array<{ id: number; text: string }>>;
   /**
    * Streams one generation. Never throws for upstream faults: they arrive as one `error` event
    * (after any text already produced). Exactly one `finish` or `error` ends the stream.

@@ -53,7 +53,7 @@ async function createBareBackend(settings: BackendSettings): Promise<Backend> {
         threads: settings.threads,
         contextSize: settings.contextSize,
         parallel: settings.parallel,
-      });
+      }, { onDownloadProgress: settings.onDownloadProgress });
     }
   }
 }
@@ -65,6 +65,7 @@ function withChatTemplate(backend: Backend, chatTemplate: string): Backend {
     name: backend.name,
     info: async (): Promise<BackendInfo> => ({ ...(await backend.info()), chatTemplate }),
     countTokens: (text) => backend.countTokens(text),
+    ...(backend.tokenize ? { tokenize: backend.tokenize.bind(backend) } : {}),
     generate: (request, signal) => backend.generate(request, signal),
     close: () => backend.close(),
   };

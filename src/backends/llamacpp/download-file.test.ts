@@ -99,8 +99,12 @@ describe('model download', () => {
   });
 
   it('downloads an hf: reference into the cache and reuses it the second time', async () => {
-    const options = { cacheDirectory: directory, huggingFaceBaseUrl: fileServer.baseUrl, progress: false };
+    const reported: Array<{ receivedBytes: number; totalBytes: number | null }> = [];
+    const options = { cacheDirectory: directory, huggingFaceBaseUrl: fileServer.baseUrl, progress: false, onProgress: (progress: { receivedBytes: number; totalBytes: number | null }) => reported.push(progress) };
     const path = await resolveModelPath('hf:someone/tiny-GGUF/tiny-q8_0.gguf', options);
+    // The page's progress bar: it starts at 0 and ends at the whole file.
+    assert.deepEqual(reported[0], { receivedBytes: 0, totalBytes: modelBytes.length });
+    assert.deepEqual(reported.at(-1), { receivedBytes: modelBytes.length, totalBytes: modelBytes.length });
     assert.equal(path, join(directory, 'someone', 'tiny-GGUF', 'tiny-q8_0.gguf'));
     assert.deepEqual(await readFile(path), modelBytes);
     assert.equal(fileServer.requests[0]?.url, '/someone/tiny-GGUF/resolve/main/tiny-q8_0.gguf');

@@ -15,6 +15,8 @@ export interface DownloadFileOptions {
   /** Refuse the file unless its SHA-256 (hex) matches. */
   expectedSha256?: string | undefined;
   progress?: boolean;
+  /** Told of every chunk, so the server can show the page a progress bar while the model downloads. */
+  onProgress?: ((progress: { receivedBytes: number; totalBytes: number | null }) => void) | undefined;
 }
 
 const OFFLINE_ADVICE = 'Pass --model PATH to use a GGUF file you already have, or --endpoint URL to chat through a running server.';
@@ -67,7 +69,13 @@ async function fetchInto(url: string, partial: string, resumeFrom: number, optio
   const total = options.expectedSizeBytes ?? (Number.isFinite(remaining) ? start + remaining : undefined);
   const progress = createDownloadProgress(options.progress === true, start, total);
   const body = response.body ? Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>) : Readable.from([]);
-  body.on('data', (chunk: Buffer) => progress.advance(chunk.length));
+  let receivedBytes = start;
+  options.onProgress?.({ receivedBytes, totalBytes: total ?? null });
+  body.on('data', (chunk: Buffer) => {
+    progress.advance(chunk.length);
+    receivedBytes += chunk.length;
+    options.onProgress?.({ receivedBytes, totalBytes: total ?? null });
+  });
   try {
     await pipeline(body, createWriteStream(partial, { flags: resuming ? 'a' : 'w' }));
   } catch (error) {

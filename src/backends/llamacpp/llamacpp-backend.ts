@@ -6,7 +6,7 @@ import { GenerationMeter } from '../generation-meter.ts';
 import { DEFAULT_CONTEXT_SIZE, defaultThreadCount, llamaCppBackendConfigSchema, type LlamaCppBackendConfig } from './llamacpp-config.ts';
 import { loadLlama } from './load-llama.ts';
 import { loadModelFile } from './load-model-file.ts';
-import { resolveModelPath } from './resolve-model-path.ts';
+import { resolveModelPath, type ResolveModelOptions } from './resolve-model-path.ts';
 import { SequencePool, type SequencePoolStats } from './sequence-pool.ts';
 import { TokenTextDecoder } from './token-text-decoder.ts';
 
@@ -24,9 +24,12 @@ export interface LlamaCppBackend extends Backend {
  * before returning, so a bad path fails at startup with a BackendError rather than on the first
  * request.
  */
-export async function createLlamaCppBackend(config: LlamaCppBackendConfig): Promise<LlamaCppBackend> {
+export async function createLlamaCppBackend(
+  config: LlamaCppBackendConfig,
+  hooks: { onDownloadProgress?: ResolveModelOptions['onProgress'] } = {},
+): Promise<LlamaCppBackend> {
   const { model: modelReference, contextSize, threads, parallel, batchSize, modelCacheDirectory } = llamaCppBackendConfigSchema.parse(config);
-  const modelPath = await resolveModelPath(modelReference, { cacheDirectory: modelCacheDirectory });
+  const modelPath = await resolveModelPath(modelReference, { cacheDirectory: modelCacheDirectory, onProgress: hooks.onDownloadProgress });
   const llama = await loadLlama();
   const model = await loadModelFile(llama, modelPath);
   const context = await model
@@ -59,6 +62,7 @@ export async function createLlamaCppBackend(config: LlamaCppBackendConfig): Prom
     name: 'llamacpp',
     info: async () => info,
     countTokens: async (text) => model.tokenize(text, true).length,
+    tokenize: async (text) => model.tokenize(text, true).map((id) => ({ id: Number(id), text: model.detokenize([id], true) })),
     stats: () => pool.stats(),
     generate(request: GenerationRequest, signal?: AbortSignal): AsyncIterable<GenerationEvent> {
       return generateWithPool(request, signal);

@@ -1,5 +1,5 @@
 import { DEFAULT_MODEL } from './default-model.ts';
-import { downloadFile } from './download-file.ts';
+import { downloadFile, type DownloadFileOptions } from './download-file.ts';
 import {
   HUGGING_FACE_BASE_URL,
   huggingFaceCachePath,
@@ -16,6 +16,7 @@ export interface ResolveModelOptions {
   huggingFaceBaseUrl?: string | undefined;
   /** Show a progress bar on stderr; defaults to whether stderr is a terminal. */
   progress?: boolean | undefined;
+  onProgress?: DownloadFileOptions['onProgress'];
 }
 
 /**
@@ -35,6 +36,7 @@ export async function resolveModelPath(reference: string | undefined, options: R
     expectedSizeBytes: isDefault ? DEFAULT_MODEL.sizeBytes : undefined,
     expectedSha256: isDefault ? DEFAULT_MODEL.sha256 : undefined,
     progress: options.progress ?? process.stderr.isTTY === true,
+    onProgress: options.onProgress,
   });
   return destination;
 }

@@ -76,13 +76,12 @@ export function registerTgiRoutes(app: FastifyInstance, context: ServerContext):
     { config, schema: { tags, summary: 'Tokenize inputs (backends with a tokenizer only)', body: tgiGenerateRequestSchema } },
     async (request) => {
       const { backend } = context.models.defaultModel.requireReady();
-      const tokenizer = backend as Partial<{ tokenize(text: string): Promise<Array<{ id: number; text: string }>> }>;
-      if (typeof tokenizer.tokenize !== 'function') {
+      if (!backend.tokenize) {
         // TGI's own answer when it has no tokenizer; echo, tgi and openai backends only estimate.
         throw new HttpProblem(404, 'not-found', `No fast tokenizer available: the ${backend.name} backend only estimates token counts (${await backend.countTokens(request.body.inputs)} for these inputs)`);
       }
       let offset = 0;
-      return (await tokenizer.tokenize(request.body.inputs)).map((token) => {
+      return (await backend.tokenize(request.body.inputs)).map((token) => {
         const start = offset;
         offset += token.text.length;
         return { id: token.id, text: token.text, start, stop: offset };

@@ -45,4 +45,16 @@ describe('disconnect frees the llama.cpp sequence', () => {
     assert.match(metrics, /anychat_active_sequences\{model="echo"\} 0/);
     await app.close();
   });
+
+  it('POST /tokenize returns the model’s own tokens with their offsets', async () => {
+    const { app } = createTestApp({ backend, parallel: 1, maxQueue: 0 });
+    const response = await app.inject({ method: 'POST', url: '/tokenize', payload: { inputs: '<|im_start|>user\nHello world' } });
+    assert.equal(response.statusCode, 200, response.body);
+    const tokens = response.json() as Array<{ id: number; text: string; start: number; stop: number }>;
+    assert.equal(tokens.length, await backend.countTokens('<|im_start|>user\nHello world'));
+    assert.equal(tokens[0]?.text, '<|im_start|>', 'special tokens are parsed, not spelled out');
+    assert.equal(tokens.map((token) => token.text).join(''), '<|im_start|>user\nHello world');
+    assert.equal(tokens.at(-1)?.stop, '<|im_start|>user\nHello world'.length);
+    await app.close();
+  });
 });
