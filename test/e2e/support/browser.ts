@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { repositoryPath } from './test-server.ts';
+
+export const chromiumPath = '/usr/bin/chromium';
+
+/** Debian's Chromium; install it with `apt-get install -y chromium` (.ci/run does). */
+export function launchBrowser(): Promise<Browser> {
+  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get update && apt-get install -y chromium`);
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+export interface OpenedPage {
+  page: Page;
+  /** Every alert/confirm/prompt the page tried to open: model output must never cause one. */
+  dialogs: string[];
+  /** Uncaught exceptions and console errors. */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+export async function openPage(browser: Browser, url: string, options: BrowserContextOptions = {}): Promise<OpenedPage> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const page = await context.newPage();
+  const dialogs: string[] = [];
+  const errors: string[] = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  await page.goto(url);
+  await promptBox(page).waitFor();
+  return { page, dialogs, errors, close: () => context.close() };
+}
+
+export const promptBox = (page: Page) => page.getByRole('textbox', { name: 'Prompt', exact: true });
+
+export async function sendPrompt(page: Page, text: string): Promise<void> {
+  const prompt = promptBox(page);
+  await prompt.fill(text);
+  await prompt.press('Enter');
+}
+
+/** The answers on screen, oldest first. */
+export const answers = (page: Page) => page.locator('article[aria-label="Answer"]');
+export const userMessages = (page: Page) => page.locator('article[aria-label="You said"]');
+
+/** Waits until no answer is streaming. */
+/**
+ * Waits until no answer is streaming: Submit is back and no answer is busy. Plain CSS queries on
+ * a 100 ms poll: role queries walk the accessibility tree of the whole page at every poll, which
+ * would add work that grows with the answer to the benchmark's measurements.
+ */
+export async function waitForAnswerDone(page: Page, timeoutMs = 30_000): Promise<void> {
+  await page.waitForFunction(
+    () => document.querySelector('form.composer button[type="submit"]') !== null && !document.querySelector('article[aria-busy="true"]'),
+    undefined,
+    { timeout: timeoutMs, polling: 100 },
+  );
+}
+
+export async function saveScreenshot(page: Page, name: string): Promise<string> {
+  const directory = repositoryPath('test-results');
+  await mkdir(directory, { recursive: true });
+  const path = repositoryPath('test-results', `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}

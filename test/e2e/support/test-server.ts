@@ -1,0 +1,70 @@
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Backend, GenerationRequest } from '../../../src/backends/backend.ts';
+import type { ConversationStore } from '../../../src/storage/conversation-store.ts';
+import { createEchoBackend } from '../../../src/backends/echo/echo-backend.ts';
+import { buildApp } from '../../../src/server/build-app.ts';
+import { createMemoryConversationStore } from '../../../src/storage/memory/memory-conversation-store.ts';
+import { ensureWebBuild } from '../../../scripts/ensure-web-build.ts';
+
+const webDist = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+
+/** Wraps a backend to keep every request it receives: tests assert on what reached the model. */
+export function recordRequests(inner: Backend): { backend: Backend; requests: GenerationRequest[] } {
+  const requests: GenerationRequest[] = [];
+  const backend: Backend = {
+    name: inner.name,
+    info: () => inner.info(),
+    countTokens: (text) => inner.countTokens(text),
+    generate(request, signal) {
+      requests.push(structuredClone(request));
+      return inner.generate(request, signal);
+    },
+    close: () => inner.close(),
+  };
+  return { backend, requests };
+}
+
+export interface TestServer {
+  url: string;
+  requests: GenerationRequest[];
+  store: ConversationStore;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app (buildApp) on 127.0.0.1 with a random port, serving the built page, with the echo
+ * backend (or the given one) and an in-memory store. The page is built first if it is stale.
+ */
+export interface TestServerOptions {
+  backend?: Backend;
+  echoDelayMs?: number;
+  echoContextWindow?: number;
+  apiKey?: string;
+  modelId?: string;
+  parallel?: number;
+  maxQueue?: number;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  await ensureWebBuild({ quiet: true });
+  const { backend, requests } = recordRequests(
+    options.backend ??
+      createEchoBackend({ backend: 'echo', delayMs: options.echoDelayMs ?? 15, contextWindow: options.echoContextWindow ?? 4096 }),
+  );
+  const store = createMemoryConversationStore();
+  const app = buildApp({
+    models: [{ id: options.modelId ?? 'echo', backend, parallel: options.parallel ?? 4, maxQueue: options.maxQueue ?? 16 }],
+    store,
+    webRoot: webDist,
+    apiKey: options.apiKey ?? null,
+    // Long enough for a reload to re-attach before the server gives up on the answer.
+    limits: { reattachGraceMs: 15_000 },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, requests, store, close: () => app.close() };
+}
+
+export const repositoryPath = (...parts: string[]) => join(fileURLToPath(new URL('../../..', import.meta.url)), ...parts);

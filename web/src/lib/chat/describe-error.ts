@@ -1,0 +1,44 @@
+import { ApiError } from '../services/api-error.ts';
+
+export interface ErrorDescription {
+  title: string;
+  detail: string;
+}
+
+const byCode: Record<string, string> = {
+  'server-unreachable': 'The anychat server is not answering',
+  unreachable: 'The model endpoint is down or unreachable',
+  timeout: 'The model endpoint timed out',
+  overloaded: 'The model is busy with other requests',
+  'context-overflow': 'The conversation no longer fits the model’s context window',
+  unauthorized: 'The model endpoint refused anychat’s credentials',
+  validation: 'The request was rejected',
+  'model-load': 'The model could not be loaded',
+  'stream-cut': 'The connection to the model was cut',
+  upstream: 'The model endpoint failed',
+  protocol: 'The model endpoint sent something anychat cannot read',
+  generation: 'The model failed while generating',
+  internal: 'Something went wrong on the server',
+};
+
+const advice: Record<string, string> = {
+  overloaded: 'Wait a moment and retry.',
+  'server-unreachable': 'Check that `anychat serve` is running, then retry.',
+  unreachable: 'Check that the model server is running, then retry.',
+};
+
+/** One wording for every failure, whether it came as an HTTP error or an `answer-error` event. */
+export function describeError(code: string, message: string): ErrorDescription {
+  const title = byCode[code] ?? (code === 'http-429' ? byCode['overloaded']! : 'The answer failed');
+  const hint = advice[code];
+  const sentence = /[.!?]$/.test(message.trim()) ? message.trim() : `${message.trim()}.`;
+  return { title, detail: hint ? `${sentence} ${hint}` : message };
+}
+
+export function describeThrown(error: unknown): ErrorDescription & { code: string } {
+  if (error instanceof ApiError) {
+    const code = error.status === 429 ? 'overloaded' : error.code;
+    return { code, ...describeError(code, error.message) };
+  }
+  return { code: 'internal', ...describeError('internal', error instanceof Error ? error.message : String(error)) };
+}

@@ -1,0 +1,51 @@
+import type {
+  Conversation,
+  ConversationSettings,
+  ConversationSummary,
+  ModelDescription,
+  ServerStatus,
+  StoredMessage,
+} from '../types/api.ts';
+import { apiErrorFromResponse, unreachableError } from './api-error.ts';
+
+/** Stateless calls to the server's JSON app API; streams live in answer-stream.ts. */
+async function request<Result>(path: string, init: RequestInit = {}): Promise<Result> {
+  let response: Response;
+  try {
+    response = await fetch(`api/${path}`, {
+      ...init,
+      credentials: 'same-origin',
+      headers: init.body ? { 'content-type': 'application/json', ...init.headers } : init.headers,
+    });
+  } catch (error) {
+    throw unreachableError(error);
+  }
+  if (!response.ok) throw await apiErrorFromResponse(response);
+  if (response.status === 204) return undefined as Result;
+  return (await response.json()) as Result;
+}
+
+const json = (method: string, body: unknown): RequestInit => ({ method, body: JSON.stringify(body) });
+
+export const apiClient = {
+  status: () => request<ServerStatus>('status'),
+  login: (apiKey: string) => request<void>('login', json('POST', { apiKey })),
+  models: () => request<{ models: ModelDescription[]; defaultModelId: string }>('models'),
+
+  listConversations(search = '') {
+    const query = search ? `?search=${encodeURIComponent(search)}` : '';
+    return request<{ conversations: ConversationSummary[] }>(`conversations${query}`);
+  },
+  createConversation: (input: { title?: string; settings?: ConversationSettings }) =>
+    request<Conversation>('conversations', json('POST', input)),
+  getConversation: (id: string) =>
+    request<{ conversation: Conversation; messages: StoredMessage[] }>(`conversations/${encodeURIComponent(id)}`),
+  updateConversation: (id: string, patch: { title?: string; settings?: ConversationSettings; activeLeafId?: string | null }) =>
+    request<Conversation>(`conversations/${encodeURIComponent(id)}`, json('PATCH', patch)),
+  deleteConversation: (id: string) => request<void>(`conversations/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+
+  /** One message with its generation's exact prompt, which conversation reads leave out. */
+  getMessage: (id: string) => request<StoredMessage>(`messages/${encodeURIComponent(id)}`),
+  stopMessage: (id: string) => request<void>(`messages/${encodeURIComponent(id)}/stop`, { method: 'POST' }),
+  deleteMessage: (id: string) => request<void>(`messages/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+};

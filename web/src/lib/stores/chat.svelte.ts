@@ -1,0 +1,206 @@
+import { SvelteMap } from 'svelte/reactivity';
+import { describeThrown } from '../chat/describe-error.ts';
+import { newestLeafUnder } from '../chat/message-tree.ts';
+import { startLoadingRenderersFor } from '../markdown/preload-renderers.ts';
+import { apiClient } from '../services/api-client.ts';
+import { ApiError } from '../services/api-error.ts';
+import { streamAnswer, type AnswerRequest } from '../services/answer-stream.ts';
+import type { ConversationSettings, StoredMessage } from '../types/api.ts';
+import { ConversationChat, type ChatError } from './conversation-chat.svelte.ts';
+import { conversationList } from './conversation-list.svelte.ts';
+import { route } from './route.svelte.ts';
+import { session } from './session.svelte.ts';
+import { settings } from './settings.svelte.ts';
+
+// If the server does not end the stream soon after a Stop, drop the connection ourselves:
+// the server aborts generation on disconnect and keeps what was generated.
+const stopGracePeriodMs = 3000;
+
+let pendingNumber = 0;
+
+/** Conversations opened in this tab and every action on their messages. */
+class ChatStore {
+  chats = new SvelteMap<string, ConversationChat>();
+  loadError = $state.raw<ChatError | null>(null);
+  #opening = new Map<string, Promise<ConversationChat | null>>();
+
+  /** Loads a conversation (once) and re-attaches to any answer still streaming in it. */
+  open(conversationId: string): Promise<ConversationChat | null> {
+    const existing = this.chats.get(conversationId);
+    if (existing) return Promise.resolve(existing);
+    let opening = this.#opening.get(conversationId);
+    if (!opening) {
+      opening = this.#load(conversationId).finally(() => this.#opening.delete(conversationId));
+      this.#opening.set(conversationId, opening);
+    }
+    return opening;
+  }
+
+  async #load(conversationId: string): Promise<ConversationChat | null> {
+    try {
+      const { conversation, messages } = await apiClient.getConversation(conversationId);
+      startLoadingRenderersFor(messages.filter((message) => message.role === 'assistant').map((message) => message.content));
+      const chat = new ConversationChat(conversation, messages);
+      this.chats.set(conversationId, chat);
+      this.loadError = null;
+      this.#reattach(chat);
+      return chat;
+    } catch (error) {
+      session.noteError(error);
+      if (error instanceof ApiError && error.status === 404) route.open(null);
+      else this.loadError = { ...describeThrown(error), retry: () => void this.open(conversationId) };
+      return null;
+    }
+  }
+
+  async send(chat: ConversationChat | null, content: string): Promise<void> {
+    const requestSettings = settings.forRequest();
+    if (!chat) {
+      chat = await this.#createChat(content, requestSettings);
+      if (!chat) return;
+    }
+    const parentId = chat.conversation.activeLeafId;
+    const now = new Date().toISOString();
+    // Shown at once; replaced by the stored message when the server's `user-message` arrives.
+    const pending: StoredMessage = {
+      id: `pending:${++pendingNumber}`,
+      conversationId: chat.conversation.id,
+      parentId,
+      role: 'user',
+      content,
+      generation: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    chat.upsert(pending);
+    chat.showLeaf(pending.id);
+    await this.#run(chat, { kind: 'send', conversationId: chat.conversation.id, content, parentId, settings: requestSettings });
+  }
+
+  regenerate(chat: ConversationChat, answer: StoredMessage): Promise<void> {
+    return this.#run(chat, { kind: 'regenerate', messageId: answer.id, settings: settings.forRequest() });
+  }
+
+  edit(chat: ConversationChat, userMessage: StoredMessage, content: string): Promise<void> {
+    return this.#run(chat, { kind: 'edit', messageId: userMessage.id, content, settings: settings.forRequest() });
+  }
+
+  continueAnswer(chat: ConversationChat, answer: StoredMessage): Promise<void> {
+    return this.#run(chat, { kind: 'continue', messageId: answer.id, settings: settings.forRequest() });
+  }
+
+  async stop(chat: ConversationChat): Promise<void> {
+    const inFlight = chat.inFlight;
+    if (!inFlight) return;
+    const abortLater = setTimeout(() => inFlight.controller.abort(), stopGracePeriodMs);
+    inFlight.controller.signal.addEventListener('abort', () => clearTimeout(abortLater));
+    if (!inFlight.messageId) return inFlight.controller.abort();
+    await apiClient.stopMessage(inFlight.messageId).catch(() => inFlight.controller.abort());
+  }
+
+  /** Shows sibling `target` (‹ 1/2 ›) and the newest branch below it. */
+  async showBranch(chat: ConversationChat, target: StoredMessage): Promise<void> {
+    const leaf = newestLeafUnder(chat.tree, target.id) ?? target;
+    chat.showLeaf(leaf.id);
+    await apiClient.updateConversation(chat.conversation.id, { activeLeafId: leaf.id }).catch((error: unknown) => {
+      session.noteError(error);
+    });
+  }
+
+  async deleteMessage(chat: ConversationChat, message: StoredMessage): Promise<void> {
+    try {
+      await apiClient.deleteMessage(message.id);
+      await this.reload(chat);
+    } catch (error) {
+      session.noteError(error);
+      chat.error = { ...describeThrown(error), retry: () => void this.deleteMessage(chat, message) };
+    }
+  }
+
+  async reload(chat: ConversationChat): Promise<void> {
+    const { conversation, messages } = await apiClient.getConversation(chat.conversation.id);
+    chat.replaceAll(conversation, messages);
+  }
+
+  forget(conversationId: string): void {
+    const chat = this.chats.get(conversationId);
+    chat?.inFlight?.controller.abort();
+    this.chats.delete(conversationId);
+  }
+
+  async #createChat(content: string, requestSettings: ConversationSettings): Promise<ConversationChat | null> {
+    try {
+      const title = content.replace(/\s+/g, ' ').trim().slice(0, 60);
+      const conversation = await apiClient.createConversation({ title, settings: requestSettings });
+      const chat = new ConversationChat(conversation, []);
+      this.chats.set(conversation.id, chat);
+      conversationList.upsert(conversation);
+      route.open(conversation.id);
+      return chat;
+    } catch (error) {
+      session.noteError(error);
+      this.loadError = { ...describeThrown(error), retry: () => void this.send(null, content) };
+      return null;
+    }
+  }
+
+  /** Streams one answer into `chat`; every failure ends as `chat.error` with a Retry. */
+  async #run(chat: ConversationChat, answerRequest: AnswerRequest): Promise<void> {
+    if (chat.inFlight) return;
+    const controller = new AbortController();
+    chat.inFlight = { controller, messageId: answerRequest.kind === 'reattach' ? answerRequest.messageId : null };
+    chat.error = null;
+    let committedUserMessage: StoredMessage | null = null;
+    let ended = false;
+    try {
+      for await (const event of streamAnswer(answerRequest, controller.signal)) {
+        if (event.type === 'user-message') committedUserMessage = event.message;
+        if (event.type === 'answer-finish' || event.type === 'answer-error') ended = true;
+        const failedAnswer = event.type === 'answer-error' ? event.message : null;
+        chat.apply(event, (error) => {
+          chat.error = { ...error, retry: this.#retryFor(chat, answerRequest, committedUserMessage, failedAnswer) };
+        });
+      }
+    } catch (error) {
+      session.noteError(error);
+      chat.remove((message) => message.id.startsWith('pending:'));
+      const description = describeThrown(error);
+      if (!(answerRequest.kind === 'reattach' && error instanceof ApiError && error.status === 404)) {
+        chat.error = { ...description, retry: this.#retryFor(chat, answerRequest, committedUserMessage, null) };
+      }
+    } finally {
+      for (const answer of chat.live.values()) answer.flush();
+      chat.inFlight = null;
+      if (!ended) {
+        // Stopped by disconnecting, or the connection dropped: the server saved what it had.
+        chat.live.clear();
+        await this.reload(chat).catch(() => {});
+      }
+      conversationList.upsert(chat.conversation, chat.messages.length);
+    }
+  }
+
+  #retryFor(
+    chat: ConversationChat,
+    answerRequest: AnswerRequest,
+    committedUserMessage: StoredMessage | null,
+    failedAnswer: StoredMessage | null,
+  ): () => void {
+    return () => {
+      chat.error = null;
+      if (failedAnswer) return void this.regenerate(chat, failedAnswer);
+      // The question is stored but got no answer: resending it as an edit answers it on a branch.
+      if (committedUserMessage) return void this.edit(chat, committedUserMessage, committedUserMessage.content);
+      if (answerRequest.kind === 'send') return void this.send(chat, answerRequest.content);
+      if (answerRequest.kind === 'reattach') return void this.reload(chat);
+      void this.#run(chat, { ...answerRequest, settings: settings.forRequest() });
+    };
+  }
+
+  #reattach(chat: ConversationChat): void {
+    const streaming = chat.messages.find((message) => message.generation?.status === 'streaming');
+    if (streaming) void this.#run(chat, { kind: 'reattach', messageId: streaming.id });
+  }
+}
+
+export const chatStore = new ChatStore();

@@ -1,0 +1,112 @@
+import { SvelteMap } from 'svelte/reactivity';
+import { describeError, type ErrorDescription } from '../chat/describe-error.ts';
+import { activeBranch, buildMessageTree } from '../chat/message-tree.ts';
+import type { AnswerStreamEvent, Conversation, StoredMessage } from '../types/api.ts';
+import { LiveAnswer } from './live-answer.svelte.ts';
+
+export interface ChatError extends ErrorDescription {
+  code: string;
+  retry: (() => void) | null;
+}
+
+/** A request whose answer is on its way; `messageId` is known once `answer-start` arrives. */
+export interface AnswerInFlight {
+  controller: AbortController;
+  messageId: string | null;
+}
+
+/**
+ * One conversation's state in the page. The chat store keeps one per opened conversation, so an
+ * answer keeps streaming into its conversation while the user reads another.
+ */
+export class ConversationChat {
+  conversation: Conversation;
+  /** Every branch, as stored; replaced as a whole on structural changes (new, finished, deleted). */
+  messages: StoredMessage[];
+  tree = $derived.by(() => buildMessageTree(this.messages));
+  branch = $derived.by(() => activeBranch(this.tree, this.conversation.activeLeafId));
+  /** Text of answers still streaming, by message id. */
+  live = new SvelteMap<string, LiveAnswer>();
+  inFlight = $state.raw<AnswerInFlight | null>(null);
+  error = $state.raw<ChatError | null>(null);
+
+  constructor(conversation: Conversation, messages: StoredMessage[]) {
+    this.conversation = $state.raw(conversation);
+    this.messages = $state.raw(messages);
+  }
+
+  get streaming(): boolean {
+    return this.inFlight !== null;
+  }
+
+  /** The newest answer on screen with a generation record: what the context meter reports on. */
+  get latestGeneration() {
+    return this.branch.findLast((message) => message.generation)?.generation ?? null;
+  }
+
+  replaceAll(conversation: Conversation, messages: StoredMessage[]): void {
+    this.conversation = conversation;
+    this.messages = messages;
+  }
+
+  upsert(message: StoredMessage): void {
+    const index = this.messages.findIndex((existing) => existing.id === message.id);
+    if (index < 0) {
+      this.messages = [...this.messages, message];
+      return;
+    }
+    // `answer-finish` may leave the prompt out (null) to stay small; keep the one `answer-start` gave.
+    const knownPrompt = this.messages[index]!.generation?.prompt;
+    const merged =
+      message.generation && message.generation.prompt === null && knownPrompt
+        ? { ...message, generation: { ...message.generation, prompt: knownPrompt } }
+        : message;
+    this.messages = this.messages.with(index, merged);
+  }
+
+  remove(predicate: (message: StoredMessage) => boolean): void {
+    this.messages = this.messages.filter((message) => !predicate(message));
+  }
+
+  showLeaf(messageId: string | null): void {
+    this.conversation = { ...this.conversation, activeLeafId: messageId };
+  }
+
+  /** Applies one event of the contract's answer stream. */
+  apply(event: AnswerStreamEvent, onError: (error: ChatError) => void): void {
+    switch (event.type) {
+      case 'user-message':
+        this.remove((message) => message.id.startsWith('pending:'));
+        this.upsert(event.message);
+        this.showLeaf(event.message.id);
+        return;
+      case 'answer-start':
+        this.upsert(event.message);
+        this.showLeaf(event.message.id);
+        this.live.set(event.message.id, new LiveAnswer(event.message.content));
+        if (this.inFlight) this.inFlight = { ...this.inFlight, messageId: event.message.id };
+        return;
+      case 'text-delta': {
+        let answer = this.live.get(event.messageId);
+        if (!answer) {
+          // Re-attached to a stream whose answer-start we did not see: continue from the saved text.
+          answer = new LiveAnswer(this.tree.byId.get(event.messageId)?.content ?? '');
+          this.live.set(event.messageId, answer);
+        }
+        answer.append(event.text);
+        return;
+      }
+      case 'answer-finish':
+        this.live.delete(event.message.id);
+        this.upsert(event.message);
+        return;
+      case 'answer-error':
+        if (event.message) {
+          this.live.delete(event.message.id);
+          this.upsert(event.message);
+        }
+        onError({ code: event.code, ...describeError(event.code, event.error), retry: null });
+        return;
+    }
+  }
+}

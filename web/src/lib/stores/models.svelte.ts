@@ -1,0 +1,30 @@
+import { apiClient } from '../services/api-client.ts';
+import type { ModelDescription } from '../types/api.ts';
+import { session } from './session.svelte.ts';
+
+/** The models the server offers (`GET /api/models`); polled while one is still loading. */
+class ModelsStore {
+  models = $state.raw<ModelDescription[]>([]);
+  defaultModelId = $state<string | null>(null);
+  #pollTimer: ReturnType<typeof setTimeout> | undefined;
+
+  async refresh(): Promise<void> {
+    clearTimeout(this.#pollTimer);
+    try {
+      const result = await apiClient.models();
+      this.models = result.models;
+      this.defaultModelId = result.defaultModelId;
+    } catch (error) {
+      session.noteError(error);
+    }
+    if (this.models.some((model) => model.status === 'loading')) {
+      this.#pollTimer = setTimeout(() => void this.refresh(), 2000);
+    }
+  }
+
+  find(modelId: string | undefined): ModelDescription | undefined {
+    return this.models.find((model) => model.id === (modelId ?? this.defaultModelId));
+  }
+}
+
+export const models = new ModelsStore();
