@@ -1,4 +1,4 @@
-import { MAX_DEFAULT_THREADS } from '../../src/backends/llamacpp/llamacpp-config.ts';
+import { defaultThreadCount } from '../../src/backends/llamacpp/llamacpp-config.ts';
 import { loadLlama } from '../../src/backends/llamacpp/load-llama.ts';
 
 /**
@@ -9,5 +9,5 @@ import { loadLlama } from '../../src/backends/llamacpp/load-llama.ts';
 export async function benchThreads(requested: number | undefined): Promise<number> {
   if (requested !== undefined) return requested;
   const llama = await loadLlama();
-  return Math.min(llama.cpuMathCores, MAX_DEFAULT_THREADS);
+  return defaultThreadCount(llama.cpuMathCores);
 }

@@ -1,0 +1,79 @@
+import { decodeCeilings } from './decode-ceiling.ts';
+import type { DecodeProfileResults } from './render-gap-analysis.ts';
+import type { BatchScalingResults, EngineVsNativeResults, MemoryBandwidthResults, ResultsByName, ServerVsLlamaServerResults } from './results-types.ts';
+import { checkTargets } from './target-summary.ts';
+
+/**
+ * The notes under "Where the time goes": each missed target with its gap, followed by the
+ * explanation the profile supports. The figures are computed; the reasoning is ours and names
+ * the evidence it rests on, so a rerun that changes the figures changes the notes with them.
+ */
+export function gapNotes(results: ResultsByName): string[] {
+  const engine = results.get('engine-vs-native') as EngineVsNativeResults | undefined;
+  const bandwidth = results.get('memory-bandwidth') as MemoryBandwidthResults | undefined;
+  const server = results.get('server-vs-llama-server') as ServerVsLlamaServerResults | undefined;
+  const profile = results.get('decode-profile') as DecodeProfileResults | undefined;
+  const notes: string[] = [];
+  const missed = checkTargets({ engine, bandwidth, server }).filter((check) => check.met === false);
+  for (const check of missed) notes.push(`Missed: ${check.what}: ${check.measured} against ${check.target} (${check.gap}).`);
+
+  const perToken = (conversations: number, origin: string): number | null => {
+    const workload = profile?.results.workloads.find((entry) => entry.conversations === conversations);
+    if (!workload) return null;
+    const busy = Object.entries(workload.summary.byOrigin)
+      .filter(([name]) => (origin === 'busy' ? name !== 'idle' : name === origin))
+      .reduce((sum, [, milliseconds]) => sum + milliseconds, 0);
+    return busy / workload.outcome.tokens;
+  };
+  const single = perToken(1, 'busy');
+  const wallSingle = profile?.results.workloads.find((entry) => entry.conversations === 1);
+  if (single !== null && wallSingle) {
+    const wallPerToken = wallSingle.outcome.wallMilliseconds / wallSingle.outcome.tokens;
+    notes.push(
+      `Profile, one conversation: the Node main thread is busy ${single.toFixed(2)} ms per token out of ${wallPerToken.toFixed(1)} ms (${((single / wallPerToken) * 100).toFixed(0)}%). ` +
+        'node-llama-cpp runs llama_decode and sampling on a libuv worker, so the rest is the engine itself: the JavaScript around it (node-llama-cpp’s loop, detokenizing, our event stream) is not where decode time goes. ' +
+        'Engine ratios away from 1 are therefore the engine build (node-llama-cpp’s prebuilt, runtime-selected CPU variant against -DGGML_NATIVE=ON) or the shared box’s noise; ' +
+        'a gap with a small spread (as for Q4_0 at one thread) points at the build, whose Q4_0 kernels and weight repacking differ; comparing the two libggml-cpu builds under `perf` is the next step.',
+    );
+  }
+  const batch = results.get('batch-scaling') as BatchScalingResults | undefined;
+  const conversations = batch?.results.conversations ?? [];
+  const one = conversations.find((level) => level.conversations === 1)?.steadyDecodeTokensPerSecond;
+  const most = conversations.at(-1);
+  if (one && most?.steadyDecodeTokensPerSecond && most.conversations > 1) {
+    const busy = perToken(Math.min(most.conversations, profile?.results.workloads.at(-1)?.conversations ?? 0), 'busy');
+    notes.push(
+      `Batching: with ${most.conversations} conversations decoding together the backend makes ${most.steadyDecodeTokensPerSecond.toFixed(1)} tok/s, ` +
+        `${(most.steadyDecodeTokensPerSecond / one).toFixed(2)}× one conversation’s ${one.toFixed(1)} tok/s, so each conversation gets about 1/${most.conversations} of the speed` +
+        `${busy !== null ? `, while the main thread stays mostly idle (${busy.toFixed(2)} ms busy per token)` : ''}. ` +
+        'llama-server on the same model and threads gains more from its slots (§3), so native batching does pay here and the shortfall is in how the sequences reach llama_decode: ' +
+        'node-llama-cpp queues each sequence’s next token separately (`decodeTokenBatchItems` leads the profile) and a batch goes out with whichever sequences are ready. ' +
+        'What would close it: node-llama-cpp’s `batching` options on the context (dispatch schedule, prioritisation), or one loop that advances every active sequence per decode as llama-server does.',
+    );
+  }
+  if (server) {
+    const anychatLevels = Object.entries(server.results.summary).filter(([label]) => label !== server.settings.reference);
+    const worst = anychatLevels
+      .flatMap(([label, levels]) => Object.entries(levels).map(([clients, level]) => ({ label, clients, ratio: level.comparison?.throughputRatio.median ?? Number.NaN })))
+      .filter((entry) => Number.isFinite(entry.ratio))
+      .sort((left, right) => left.ratio - right.ratio)[0];
+    if (worst && worst.ratio < 1) {
+      notes.push(
+        `Server: the lowest throughput ratio is ${worst.label} at ${worst.clients} client(s), ${worst.ratio.toFixed(3)} of llama-server. ` +
+          'It follows from the batching note above: llama-server decodes all active slots in one C++ loop, anychat serve feeds node-llama-cpp one sequence per request. ' +
+          'The extra time to first token at several clients is the same cause (new prompts wait for slower shared decode steps); at one client anychat’s TTFT is not behind.',
+      );
+    }
+  }
+  if (engine && bandwidth) {
+    const ceilings = decodeCeilings(engine, bandwidth).filter((ceiling) => ceiling.anychatFraction !== null);
+    const best = ceilings.reduce<(typeof ceilings)[number] | undefined>((top, ceiling) => (!top || (ceiling.anychatFraction ?? 0) > (top.anychatFraction ?? 0) ? ceiling : top), undefined);
+    if (best) {
+      notes.push(
+        `Closest to the bandwidth ceiling: ${best.model} at ${best.threads} thread(s), ${((best.anychatFraction ?? 0) * 100).toFixed(0)}% (llama-bench ${((best.nativeFraction ?? 0) * 100).toFixed(0)}%). ` +
+          'The rest of each token is not memory traffic: it goes to arithmetic on two cores and to ggml’s per-op thread synchronisation, which is also where contention from other processes lands.',
+      );
+    }
+  }
+  return notes;
+}

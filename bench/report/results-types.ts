@@ -1,0 +1,74 @@
+/**
+ * The fields of each results file that the report reads, and nothing more: producers may add
+ * fields freely. Kept apart from the producers because those are programs that run on import.
+ */
+import type { MachineInfo, SourceRevision } from '../lib/machine-info.ts';
+import type { SampleSummary } from '../lib/statistics.ts';
+
+export interface ResultsEnvelope<Settings, Results> {
+  benchmark: string;
+  createdAt: string;
+  durationSeconds: number;
+  quick: boolean;
+  machine: MachineInfo;
+  loadAverageAtEnd?: number;
+  revision: SourceRevision;
+  settings: Settings;
+  results: Results;
+}
+
+export interface ThroughputComparison {
+  anychat: SampleSummary;
+  native: SampleSummary;
+  ratio: SampleSummary;
+}
+
+export type EngineVsNativeResults = ResultsEnvelope<
+  { threads: number; contextSize: number; promptTokens: number; generatedTokens: number; nativeCommit: string; sampling: string },
+  {
+    models: {
+      model: string;
+      threads: number;
+      traffic: { fileBytes: number; weightBytesPerToken: number; kvCacheBytesPerPosition: number };
+      decode: ThroughputComparison;
+      prompt: ThroughputComparison;
+    }[];
+  }
+>;
+
+export interface KernelSummary extends SampleSummary {
+  best: number;
+}
+
+export type MemoryBandwidthResults = ResultsEnvelope<
+  { threads: number; repetitions: number; openMp: boolean; lastLevelCacheBytes: number },
+  { workingSets: { label: string; arrayBytes: number; kernels: { read: KernelSummary; copy: KernelSummary; triad: KernelSummary } }[] }
+>;
+
+export interface ServerLevelSummary {
+  rounds: number;
+  requests: number;
+  failedRequests: number;
+  aggregateTokensPerSecond: number;
+  timeToFirstTokenMs: { p50: number; p99: number };
+  interTokenDelayMs: { p50: number; p99: number };
+  comparison: { throughputRatio: SampleSummary; extraTimeToFirstTokenP50Ms: number; extraTimeToFirstTokenP99Ms: number } | null;
+}
+
+export type ServerVsLlamaServerResults = ResultsEnvelope<
+  { model: string; parallel: number; contextPerSequence: number; threads: number; maxTokens: number; requestsPerClient: number; repetitions: number; clientLevels: number[]; reference: string },
+  { notes: string[]; summary: Record<string, Record<string, ServerLevelSummary>> }
+>;
+
+export type BatchScalingResults = ResultsEnvelope<
+  { model: string; threads: number; conversationHistoryTokens: number; newTokens: number; repetitions: number },
+  {
+    conversations: { conversations: number; aggregateTokensPerSecond: number; steadyDecodeTokensPerSecond?: number; perConversationDecodeTokensPerSecond: number; timeToFirstTokenMs: number }[];
+    history: { historyTokens: number; timeToFirstTokenMs: number; promptTokensPerSecond: number; decodeTokensPerSecond: number }[];
+    nativeHistory: { historyTokens: number; promptTokensPerSecond: number | null; decodeTokensPerSecond: number | null }[] | null;
+    skipped?: string[];
+  }
+>;
+
+/** All results files by name, as read from bench/results/. */
+export type ResultsByName = Map<string, unknown>;
