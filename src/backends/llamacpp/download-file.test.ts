@@ -6,7 +6,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { BackendError } from '../backend.ts';
 import { downloadFile } from './download-file.ts';
 import { huggingFaceDownloadUrl, parseHuggingFaceReference } from './hugging-face-reference.ts';
@@ -87,6 +87,9 @@ describe('model download', () => {
   beforeEach(async () => {
     directory = await mkdtemp(join(tmpdir(), 'anychat-download-'));
     fileServer.requests.length = 0;
+  });
+  afterEach(async () => {
+    await rm(directory, { recursive: true, force: true });
   });
 
   it('resolves hf:owner/repo/file.gguf to the resolve/main URL', () => {
