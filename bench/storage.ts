@@ -206,15 +206,15 @@ const table = [
   row(`One save at the server's cadence (ms)`, (results) => results.streaming.every32TokensSaveMilliseconds),
   row(`Open a ${settings.longConversationMessages.toLocaleString('en-US')}-message conversation (ms)`, (results) => results.openLongConversationMilliseconds),
   row(
-    `Open it with ${settings.shortPromptCharacters.toLocaleString('en-US')}-character prompts in the records instead (ms)`,
+    `Open it with ${settings.shortPromptCharacters.toLocaleString('en-US')}-character prompts instead (ms; prompts are not read on opening, so about the same)`,
     (results) => results.openShortPromptConversationMilliseconds,
   ),
   row(`List the newest ${settings.listPageSize} of ${settings.conversations.toLocaleString('en-US')} conversations (ms)`, (results) => results.listFirstPageMilliseconds),
   row(`List all ${settings.conversations.toLocaleString('en-US')} conversations (ms)`, (results) => results.listAllMilliseconds),
   row(`Search titles and message text of ${settings.conversations.toLocaleString('en-US')} conversations, ILIKE (ms)`, (results) => results.searchMilliseconds),
   '',
-  `Opening the 5,000-message conversation (${(pgliteResults.longConversationJsonBytes / 1024 ** 2).toFixed(1)} MiB as JSON, ` +
-    `most of it the prompts kept in each answer's generation record): PGlite ${verdict(pgliteOpen.median)}, PostgreSQL ${verdict(postgresOpen.median)}. ` +
+  `Opening the 5,000-message conversation (${(pgliteResults.longConversationJsonBytes / 1024 ** 2).toFixed(1)} MiB as JSON; ` +
+    `each answer's prompt, ~16 KB, is kept apart and read only by GET /api/messages/:id and export): PGlite ${verdict(pgliteOpen.median)}, PostgreSQL ${verdict(postgresOpen.median)}. ` +
     `With short prompts (${(pgliteResults.shortPromptConversationJsonBytes / 1024 ** 2).toFixed(1)} MiB): ` +
     `PGlite ${verdict(pgliteShortOpen.median)}, PostgreSQL ${verdict(postgresShortOpen.median)}.`,
 ].join('\n');

@@ -26,7 +26,12 @@ export interface Conversation {
 /** Exactly what was sent to the backend: the rendered prompt or the message list. */
 export type SentPrompt = { kind: 'text'; text: string } | { kind: 'messages'; messages: ChatMessage[] };
 
-/** How an answer ended. `streaming` while it is being generated (or when a server died mid-answer). */
+/**
+ * How an answer ended; `streaming` while it is being generated. `disconnected` when its reader
+ * went away, and also when the server generating it died mid-answer: the stores report a
+ * `streaming` answer that no server has saved for a while as `disconnected` (see
+ * src/storage/cut-answers.ts), so it shows as a saved partial answer that can be continued.
+ */
 export type AnswerStatus = 'streaming' | 'done' | 'stopped' | 'disconnected' | 'error';
 
 /** Everything needed to see the model's work honestly and to reproduce an answer. */
@@ -37,7 +42,14 @@ export interface GenerationRecord {
   backend: BackendName;
   modelId: string;
   template: PromptTemplateName | 'messages';
-  prompt: SentPrompt;
+  /**
+   * The exact prompt. null where it was left out to keep a read small: listing a conversation's
+   * messages (`listMessages`, `GET /api/conversations/:id`) omits every prompt, because in a long
+   * conversation each answer's prompt repeats most of the conversation and together they are most
+   * of the bytes. `getMessage` (`GET /api/messages/:id`), export and `answer-start` carry it.
+   * In `updateAnswer`, null keeps the stored prompt.
+   */
+  prompt: SentPrompt | null;
   parameters: ResolvedGenerationParameters;
   contextWindow: number | null;
   promptTokens: number | null;

@@ -4,7 +4,8 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
 import type { ConversationStore } from '../storage/conversation-store.ts';
-import { createInProcessAnswerHub, type AnswerHub } from './app-api/answer-hub.ts';
+import type { AnswerHub } from './app-api/answer-hub.ts';
+import { createSharedAnswerHub } from './app-api/shared-answer-hub.ts';
 import { installApiKeyAuth } from './auth/api-key-auth.ts';
 import { installErrorHandlers } from './error-handler.ts';
 import { ModelRegistry } from './models/model-registry.ts';
@@ -34,7 +35,7 @@ export interface AppDependencies {
   /** A pino logger (see createServerLogger); no logging when absent. */
   logger?: FastifyBaseLogger;
   limits?: Partial<ServerLimits>;
-  /** Defaults to the in-process hub; a PostgreSQL hub can follow answers across servers. */
+  /** Defaults to the shared hub over the store's answer notifications, which reaches every server on its database. */
   answerHub?: AnswerHub;
   /** Upstream keys: kept out of every response (logs are scrubbed by createServerLogger). */
   secrets?: string[];
@@ -58,7 +59,11 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
     store: dependencies.store,
     metrics,
     live: new LiveGenerations(),
-    hub: dependencies.answerHub ?? createInProcessAnswerHub(),
+    hub:
+      dependencies.answerHub ??
+      createSharedAnswerHub(dependencies.store, {
+        onPublishError: (error) => app.log.warn({ err: error }, 'an answer notification could not be sent; other servers may not see this answer live'),
+      }),
     limits,
     authRequired: Boolean(dependencies.apiKey),
     version: dependencies.version ?? '0.0.0',

@@ -1,4 +1,5 @@
 import type { ConversationStore } from '../storage/conversation-store.ts';
+import { ANSWER_KEEP_ALIVE_MS } from '../storage/cut-answers.ts';
 import type { AnswerHub } from './app-api/answer-hub.ts';
 import type { ModelRegistry } from './models/model-registry.ts';
 import type { ServerMetrics } from './observability/server-metrics.ts';
@@ -15,6 +16,11 @@ export interface ServerLimits {
   /** …and at least every this many tokens. */
   saveEveryTokens: number;
   /**
+   * With no new text (a long prompt, a queue), an answer is still saved this often, which tells
+   * every server sharing the database that it is alive (src/storage/cut-answers.ts).
+   */
+  keepAliveMs: number;
+  /**
    * How long an app answer keeps generating after its last reader has gone, so a page reload can
    * re-attach; then it stops, marked `disconnected`. 0 stops it at once.
    */
@@ -28,6 +34,7 @@ export const defaultServerLimits: ServerLimits = {
   requestTimeoutMs: 10 * 60 * 1000,
   saveIntervalMs: 500,
   saveEveryTokens: 32,
+  keepAliveMs: ANSWER_KEEP_ALIVE_MS,
   reattachGraceMs: 5000,
   shutdownGraceMs: 10_000,
 };

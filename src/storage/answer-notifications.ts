@@ -12,11 +12,18 @@
  * Delivery is best effort (a dropped listener connection loses deltas in between), which step 4
  * repairs. The generating server publishes `text-delta` as it streams and `answer-end` after its
  * final `updateAnswer`; any server may publish `stop-request` (the stop button on another server).
+ *
+ * A follower on another server also publishes `follower-heartbeat` about every second while it
+ * follows: the generating server counts it as a reader (an answer nobody reads is stopped after
+ * a grace period), publishes `text-delta` only while some remote follower is there (so answers
+ * nobody follows elsewhere cost no NOTIFY per token), and on `catchUp` publishes the whole text so
+ * far as one delta at offset 0 (a new follower, or one that saw a gap in the offsets).
  */
 export type AnswerNotification =
   | { type: 'text-delta'; messageId: string; offset: number; text: string }
   | { type: 'answer-end'; messageId: string }
-  | { type: 'stop-request'; messageId: string };
+  | { type: 'stop-request'; messageId: string }
+  | { type: 'follower-heartbeat'; messageId: string; catchUp: boolean };
 
 export type AnswerListener = (notification: AnswerNotification) => void;
 

@@ -41,6 +41,14 @@ export interface ListConversationsOptions {
   updatedBefore?: string;
 }
 
+export interface ListMessagesOptions {
+  /**
+   * Read every answer's prompt too (export). Off by default: the prompts of a long conversation
+   * are most of its bytes, and opening it must stay fast (see GenerationRecord.prompt).
+   */
+  includePrompts?: boolean;
+}
+
 /** A whole conversation as stored, every branch included: what export writes and import reads. */
 export interface ConversationSnapshot {
   conversation: Conversation;
@@ -79,8 +87,8 @@ export interface ConversationStore {
   listConversations(options?: ListConversationsOptions): Promise<ConversationSummary[]>;
   createConversation(input?: NewConversation): Promise<Conversation>;
   getConversation(id: string): Promise<Conversation | null>;
-  /** All messages of the conversation, every branch, oldest first. */
-  listMessages(conversationId: string): Promise<StoredMessage[]>;
+  /** All messages of the conversation, every branch, oldest first; prompts are null unless asked for. */
+  listMessages(conversationId: string, options?: ListMessagesOptions): Promise<StoredMessage[]>;
   /** Throws ConversationStoreError when `activeLeafId` is not one of the conversation's messages. */
   updateConversation(id: string, patch: ConversationPatch): Promise<Conversation | null>;
   deleteConversation(id: string): Promise<boolean>;
@@ -89,8 +97,15 @@ export interface ConversationStore {
    * ConversationStoreError when the conversation is missing or the parent is not one of its messages.
    */
   appendMessage(input: NewMessage): Promise<StoredMessage>;
+  /** One message, its answer's prompt included. */
   getMessage(id: string): Promise<StoredMessage | null>;
-  /** Saves a streaming answer's progress or its final state. */
+  /**
+   * Saves a streaming answer's progress or its final state, and shows that its server is alive
+   * (src/storage/cut-answers.ts): the generating server calls it at least every
+   * ANSWER_KEEP_ALIVE_MS, with an empty patch when there is nothing new. A generation record whose
+   * prompt is null keeps the stored prompt. Returns the message with the patch's prompt, or
+   * prompt null when the patch carried none (as listMessages does), so a save reads no prompt.
+   */
   updateAnswer(id: string, patch: AnswerPatch): Promise<StoredMessage | null>;
   /** Deletes a message and all its descendants. */
   deleteMessage(id: string): Promise<boolean>;

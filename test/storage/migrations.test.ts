@@ -5,16 +5,22 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { postgresConnectionConfig } from '../../src/storage/postgres/postgres-connection-config.ts';
 import { createPgliteConversationStore, pgliteDirectory } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
 import { DatabaseNewerThanCodeError, MIGRATIONS_TABLE } from '../../src/storage/sql/migrate-to-latest.ts';
-import { latestMigrationName } from '../../src/storage/sql/migrations.ts';
+import { latestMigrationName, migrations } from '../../src/storage/sql/migrations.ts';
+import { sampleGeneration } from './fixtures.ts';
 import { createTestSchema, openPostgresStore } from './test-postgres.ts';
+
+const ALL_MIGRATIONS = Object.keys(migrations).sort();
 
 const FUTURE_MIGRATION = '9999-from-the-future';
 
@@ -53,7 +59,7 @@ describe('PGlite data directory', () => {
     const applied = await raw.query<{ name: string }>(`select name from ${MIGRATIONS_TABLE}`);
     assert.deepEqual(
       applied.rows.map((row) => row.name),
-      [latestMigrationName],
+      ALL_MIGRATIONS,
       'each migration applied exactly once',
     );
     await raw.query(`insert into ${MIGRATIONS_TABLE} (name, timestamp) values ($1, now())`, [FUTURE_MIGRATION]);
@@ -80,8 +86,8 @@ describe('PostgreSQL schema versions', () => {
         const table = `${pg.escapeIdentifier(schema.schema)}.${MIGRATIONS_TABLE}`;
         const applied = await client.query<{ name: string }>(`select name from ${table}`);
         assert.deepEqual(
-          applied.rows.map((row) => row.name),
-          [latestMigrationName],
+          applied.rows.map((row) => row.name).sort(),
+          ALL_MIGRATIONS,
         );
         await client.query(`insert into ${table} (name, timestamp) values ($1, now())`, [FUTURE_MIGRATION]);
       } finally {
@@ -89,6 +95,48 @@ describe('PostgreSQL schema versions', () => {
       }
       await assert.rejects(openPostgresStore(schema), assertNewerRefused);
     } finally {
+      await schema.drop();
+    }
+  });
+});
+
+describe('moving prompts out of the generation records (0002)', () => {
+  it('keeps every prompt of a database written before, readable one message at a time', async () => {
+    const schema = await createTestSchema();
+    const client = new pg.Client({ connectionString: schema.databaseUrl });
+    await client.connect();
+    try {
+      const database = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool(postgresConnectionConfig(schema.databaseUrl, schema.schema)) }) });
+      await client.query(`create schema ${pg.escapeIdentifier(schema.schema)}`);
+      const migrator = new Migrator({
+        db: database,
+        provider: { getMigrations: async () => migrations },
+        migrationTableName: MIGRATIONS_TABLE,
+        migrationLockTableName: 'anychat_migration_lock',
+      });
+      assert.equal((await migrator.migrateTo('0001-conversations-and-messages')).error, undefined);
+      const conversationId = randomUUID();
+      const messageId = randomUUID();
+      const generation = sampleGeneration();
+      const table = (name: string) => `${pg.escapeIdentifier(schema.schema)}.${name}`;
+      await client.query(`insert into ${table('conversations')} (id, title, created_at, updated_at) values ($1, 'Old', now(), now())`, [conversationId]);
+      await client.query(
+        `insert into ${table('messages')} (id, conversation_id, role, content, generation, created_at, updated_at) values ($1, $2, 'assistant', 'Hi', $3, now(), now())`,
+        [messageId, conversationId, JSON.stringify(generation)],
+      );
+      await database.destroy();
+
+      const store = await openPostgresStore(schema);
+      try {
+        assert.deepEqual((await store.getMessage(messageId))?.generation, generation);
+        assert.equal((await store.listMessages(conversationId))[0]?.generation?.prompt, null);
+        const stored = await client.query<{ generation: Record<string, unknown> }>(`select generation from ${table('messages')}`);
+        assert.equal('prompt' in stored.rows[0]!.generation, false, 'the record no longer carries the prompt');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await client.end();
       await schema.drop();
     }
   });

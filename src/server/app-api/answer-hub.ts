@@ -17,8 +17,9 @@ export interface AnswerFollowOptions {
 
 /**
  * Who is generating which answer, so that `stop` and re-attaching (`GET /api/messages/:id/stream`)
- * reach it. The in-process hub below covers one server; a PostgreSQL hub can implement the same
- * interface with LISTEN/NOTIFY so another server can stop or follow an answer.
+ * reach it. The in-process hub below covers one server; shared-answer-hub.ts wraps it with the
+ * store's answer notifications (LISTEN/NOTIFY on PostgreSQL) so another server can stop or follow
+ * an answer too. That one is what buildApp uses.
  */
 export interface AnswerHub {
   /** Announces an answer this process is generating. `stop` is called when someone asks it to stop. */

@@ -11,6 +11,7 @@ import type { ServerContext } from '../server-context.ts';
 import { SseStream } from '../sse/sse-stream.ts';
 import type { AnswerStreamEvent } from './app-api-events.ts';
 import { editBodySchema, idParamsSchema, optionalEmptyBody, regenerateBodySchema, sendMessageBodySchema } from './app-api-schemas.ts';
+import { answerEndEvent } from './answer-end-event.ts';
 import { AnswerSession, startingRecord } from './answer-session.ts';
 
 const config = { family: 'app' as const };
@@ -60,6 +61,10 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
       if (parentId !== null) {
         const parent = messages.find((message) => message.id === parentId);
         if (!parent) throw new HttpProblem(400, 'validation', `parentId: no message ${parentId} in this conversation`, 'parentId');
+        if (parent.role !== 'assistant' && request.body.parentId === undefined) {
+          // Another tab or server has just sent a question here and its answer is not stored yet.
+          throw new HttpProblem(409, 'conflict', 'another message is being answered in this conversation; wait for it, or pass parentId');
+        }
         if (parent.role !== 'assistant') {
           throw new HttpProblem(400, 'validation', `parentId must name an assistant message (or null), got a ${parent.role} message`, 'parentId');
         }
@@ -150,20 +155,18 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
       const message = await requireMessage(request.params.id);
       const stream = new SseStream(reply);
       if (await follow(context, stream, message.id)) return;
-      // Not live here: it has ended (or its server died mid-answer); tell its stored state.
-      stream.sendJson({ type: 'answer-start', message } satisfies AnswerStreamEvent, 'answer-start');
-      const generation = message.generation;
-      if (generation && generation.status !== 'streaming' && generation.status !== 'error' && generation.finishReason && generation.usage && generation.timings) {
-        stream.sendJson(
-          { type: 'answer-finish', message, reason: generation.finishReason, usage: generation.usage, timings: generation.timings } satisfies AnswerStreamEvent,
-          'answer-finish',
-        );
-      } else {
-        const error = generation?.error ?? { code: 'internal' as const, message: 'this answer is not being generated any more (the server generating it stopped)' };
-        stream.sendJson({ type: 'answer-error', message, code: error.code, error: error.message } satisfies AnswerStreamEvent, 'answer-error');
-      }
+      // Not live on any server: it has ended (or its server died mid-answer); tell its stored
+      // state, read again since it may have ended while we looked.
+      const ended = (await store.getMessage(message.id)) ?? message;
+      stream.sendJson({ type: 'answer-start', message: ended } satisfies AnswerStreamEvent, 'answer-start');
+      const end = answerEndEvent(ended);
+      stream.sendJson(end, end.type);
       stream.end();
     },
+  );
+
+  routes.get('/api/messages/:id', { config, schema: { tags, summary: 'One message, with its answer\'s exact prompt', params: idParamsSchema } }, async (request) =>
+    requireMessage(request.params.id),
   );
 
   routes.delete('/api/messages/:id', { config, schema: { tags, summary: 'Delete a message and its descendants', params: idParamsSchema } }, async (request, reply) => {

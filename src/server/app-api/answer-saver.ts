@@ -5,20 +5,27 @@ import type { AnswerPatch, ConversationStore } from '../../storage/conversation-
 /**
  * Saves a streaming answer often enough that a crash loses little (every `intervalMs` or every
  * `everyTokens` tokens, whichever comes first), but never two saves at once: a save requested
- * while one is in flight is folded into one more save after it, with the newest text.
+ * while one is in flight is folded into one more save after it, with the newest text. With no
+ * new text it still saves every `keepAliveMs`, so other servers know the answer is alive.
  */
 export class AnswerSaver {
   private inFlight: Promise<void> | null = null;
   private pending = false;
   private lastSavedAt = performance.now();
   private tokensSinceSave = 0;
+  private readonly keepAlive: NodeJS.Timeout;
 
   constructor(
     private readonly store: ConversationStore,
     private readonly messageId: string,
     private readonly snapshot: () => AnswerPatch,
-    private readonly options: { intervalMs: number; everyTokens: number; log: FastifyBaseLogger },
-  ) {}
+    private readonly options: { intervalMs: number; everyTokens: number; keepAliveMs: number; log: FastifyBaseLogger },
+  ) {
+    this.keepAlive = setInterval(() => {
+      if (performance.now() - this.lastSavedAt >= options.keepAliveMs) this.save();
+    }, Math.max(1, Math.floor(options.keepAliveMs / 2)));
+    this.keepAlive.unref();
+  }
 
   /** Notes one more text delta, saving if enough time or tokens have passed. */
   noteDelta(): void {
@@ -29,6 +36,7 @@ export class AnswerSaver {
 
   /** Waits for any save in flight, then writes the final state. */
   async finish(patch: AnswerPatch): Promise<StoredMessage | null> {
+    clearInterval(this.keepAlive);
     this.pending = false;
     while (this.inFlight) await this.inFlight;
     return this.store.updateAnswer(this.messageId, patch);

@@ -26,6 +26,14 @@ export function startingRecord(prepared: PreparedGeneration, backend: Generation
   };
 }
 
+/**
+ * The record as saved while streaming: the prompt was stored with the answer when it started, and
+ * a null prompt keeps it, so each save does not write the whole prompt (most of the conversation) again.
+ */
+function withoutPrompt(record: GenerationRecord): GenerationRecord {
+  return { ...record, prompt: null };
+}
+
 function statusAfterAbort(cause: AbortCause | null): AnswerStatus {
   return cause === 'client-disconnected' ? 'disconnected' : 'stopped';
 }
@@ -56,9 +64,10 @@ export class AnswerSession {
       onFollowerCount: (count) => this.onFollowerCount(count),
     });
     this.unregister = context.live.add({ abort: (cause) => run.abort(cause) });
-    this.saver = new AnswerSaver(context.store, answer.id, () => ({ content: this.content, generation: this.record }), {
+    this.saver = new AnswerSaver(context.store, answer.id, () => ({ content: this.content, generation: withoutPrompt(this.record) }), {
       intervalMs: context.limits.saveIntervalMs,
       everyTokens: context.limits.saveEveryTokens,
+      keepAliveMs: context.limits.keepAliveMs,
       log,
     });
   }
@@ -105,7 +114,7 @@ export class AnswerSession {
     }
     let saved: StoredMessage | null = null;
     try {
-      saved = await this.saver.finish({ content: this.content, generation: this.record });
+      saved = await this.saver.finish({ content: this.content, generation: withoutPrompt(this.record) });
     } catch (error) {
       this.log.error({ err: error, messageId: this.answer.id }, 'saving the finished answer failed');
     }

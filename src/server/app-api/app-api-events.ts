@@ -7,6 +7,7 @@
  *   GET    /api/conversations?search=&limit=&updatedBefore=   → { conversations: ConversationSummary[] }
  *   POST   /api/conversations                  { title?, settings? } → Conversation (201)
  *   GET    /api/conversations/:id              → { conversation: Conversation, messages: StoredMessage[] }
+ *                                              (every answer's generation.prompt is null here: see below)
  *   PATCH  /api/conversations/:id              { title?, settings?, activeLeafId? } → Conversation
  *   DELETE /api/conversations/:id              → 204
  *   GET    /api/conversations/:id/export?format=json|markdown
@@ -15,7 +16,8 @@
  *   POST   /api/messages/:id/edit              EditBody (id: a user message; creates a sibling) → SSE
  *   POST   /api/messages/:id/continue          RegenerateBody (id: an answer cut by `length`) → SSE
  *   POST   /api/messages/:id/stop              → 204 (also works from another tab or server)
- *   GET    /api/messages/:id/stream            → SSE: re-attach to an answer still streaming
+ *   GET    /api/messages/:id/stream            → SSE: re-attach to an answer still streaming, on any server
+ *   GET    /api/messages/:id                   → StoredMessage, its generation.prompt included
  *   DELETE /api/messages/:id                   → 204 (the message and its descendants)
  *   POST   /api/login                          { apiKey } → 204 + HttpOnly SameSite=Strict session cookie (401 if wrong)
  *   POST   /api/logout                         → 204, clears the cookie
@@ -25,6 +27,16 @@
  *
  * `answer-start` carries the answer's text so far (empty for a new answer, the earlier text when
  * continuing, everything generated until now when re-attaching); each `text-delta` appends to it.
+ * Re-attaching and stop work whichever server generates the answer (servers sharing one
+ * PostgreSQL reach each other through LISTEN/NOTIFY).
+ *
+ * Prompts: an answer's `generation.prompt` (exactly what was sent to the model) repeats most of
+ * the conversation before it, so opening a conversation leaves every prompt out (`null`). It is
+ * in `answer-start`, in `GET /api/messages/:id` (what "View prompt" fetches) and in the JSON
+ * export; `answer-finish` and `answer-error` may carry it as `null`.
+ *
+ * An answer whose server died mid-answer is reported `disconnected` once no server has saved it
+ * for a few seconds (src/storage/cut-answers.ts): a saved partial answer, to continue or regenerate.
  *
  * SSE frames are `event: <type>\ndata: <json>\n\n`, one per AnswerStreamEvent, `type` repeated
  * inside the JSON.

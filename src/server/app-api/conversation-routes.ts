@@ -69,7 +69,8 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
     { config, schema: { tags, params: idParamsSchema, querystring: exportQuerySchema } },
     async (request, reply) => {
       const conversation = await requireConversation(request.params.id);
-      const messages = await store.listMessages(conversation.id);
+      // JSON export is the lossless copy, prompts included; Markdown shows no prompts.
+      const messages = await store.listMessages(conversation.id, { includePrompts: request.query.format !== 'markdown' });
       if (request.query.format === 'markdown') {
         return reply
           .type('text/markdown; charset=utf-8')

@@ -71,6 +71,15 @@ describe('app API', () => {
     assert.equal(saved.conversation.settings.systemMessage, 'Be brief.');
     assert.equal(saved.conversation.activeLeafId, finish.message.id);
     assert.equal(saved.messages.length, 2);
+    // Opening a conversation leaves prompts out (they repeat the conversation); one message has it.
+    assert.equal(saved.messages[1].generation.prompt, null);
+    const one = await app.inject({ method: 'GET', url: `/api/messages/${finish.message.id}` });
+    assert.equal(one.statusCode, 200, one.body);
+    assert.deepEqual((one.json() as StoredMessage).generation?.prompt, start.message.generation?.prompt);
+    assert.equal((await app.inject({ method: 'GET', url: '/api/messages/00000000-0000-4000-8000-000000000000' })).statusCode, 404);
+    // Export is lossless: it carries the prompts.
+    const exported = (await app.inject({ method: 'GET', url: `/api/conversations/${conversation.id}/export` })).json();
+    assert.deepEqual(exported.messages[1].generation.prompt, start.message.generation?.prompt);
   });
 
   it('regenerates, edits (a new branch) and continues an answer cut by length', async () => {
@@ -108,6 +117,12 @@ describe('app API', () => {
     const bad = await send(conversation.id, { content: 'x', parentId: user.id });
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().error.field, 'parentId');
+    // A question whose answer is not stored yet (another tab or server just sent it) is the active
+    // leaf: sending after it without naming a parent is a conflict, not the client's mistake.
+    const pending = await store.appendMessage({ conversationId: conversation.id, parentId: finishOf(second).message.id, role: 'user', content: 'in flight' });
+    assert.equal(pending.role, 'user');
+    const conflict = await send(conversation.id, { content: 'y' });
+    assert.equal(conflict.statusCode, 409, conflict.body);
   });
 
   it('lists, searches, renames, exports and deletes conversations', async () => {

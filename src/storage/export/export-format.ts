@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Conversation, GenerationRecord, StoredMessage } from '../../chat/conversation.ts';
+import type { Conversation, GenerationRecord, SentPrompt, StoredMessage } from '../../chat/conversation.ts';
 import { generationParametersSchema } from '../../chat/generation-parameters.ts';
 import { chatMessageSchema, chatRoleSchema } from '../../chat/message.ts';
 
@@ -107,10 +107,13 @@ export type ExportFile = z.infer<typeof exportFileSchema>;
 
 // Compile-time proof that the schemas describe the domain types exactly: a field added to
 // Conversation, StoredMessage or GenerationRecord without its schema fails `npm run typecheck`.
+// The one difference: a file always holds each answer's prompt, which reads may leave out (null).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type ExportedRecord = GenerationRecord & { prompt: SentPrompt };
+type ExportedMessage = Omit<StoredMessage, 'generation'> & { generation: ExportedRecord | null };
 const schemasMatchDomain: [
   Same<z.infer<typeof conversationSchema>, Conversation>,
-  Same<z.infer<typeof storedMessageSchema>, StoredMessage>,
-  Same<z.infer<typeof generationRecordSchema>, GenerationRecord>,
+  Same<z.infer<typeof storedMessageSchema>, ExportedMessage>,
+  Same<z.infer<typeof generationRecordSchema>, ExportedRecord>,
 ] = [true, true, true];
 void schemasMatchDomain;

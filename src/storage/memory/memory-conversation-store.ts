@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Conversation, ConversationSummary, StoredMessage } from '../../chat/conversation.ts';
+import type { Conversation, ConversationSummary, SentPrompt, StoredMessage } from '../../chat/conversation.ts';
 import {
   ConversationStoreError,
   type AnswerPatch,
@@ -8,6 +8,7 @@ import {
   type ConversationStore,
   type ImportedConversation,
   type ListConversationsOptions,
+  type ListMessagesOptions,
   type NewConversation,
   type NewMessage,
 } from '../conversation-store.ts';
@@ -70,8 +71,9 @@ export function createMemoryConversationStore(): ConversationStore {
       const conversation = conversations.get(id);
       return conversation ? copy(conversation) : null;
     },
-    async listMessages(conversationId: string) {
-      return copy(messagesOf(conversationId));
+    async listMessages(conversationId: string, listOptions: ListMessagesOptions = {}) {
+      const listed = copy(messagesOf(conversationId));
+      return listOptions.includePrompts ? listed : listed.map((message) => withPrompt(message, null));
     },
     async updateConversation(id: string, patch: ConversationPatch) {
       const conversation = conversations.get(id);
@@ -113,8 +115,11 @@ export function createMemoryConversationStore(): ConversationStore {
     async updateAnswer(id: string, patch: AnswerPatch) {
       const message = messages.get(id);
       if (!message) return null;
-      Object.assign(message, definedFields(patch), { updatedAt: now() });
-      return copy(message);
+      const { generation, ...rest } = definedFields(patch);
+      Object.assign(message, rest, { updatedAt: now() });
+      // A record without its prompt keeps the stored one, as the SQL stores do.
+      if (generation) message.generation = { ...generation, prompt: generation.prompt ?? message.generation?.prompt ?? null };
+      return withPrompt(copy(message), patch.generation?.prompt ?? null);
     },
     async deleteMessage(id: string) {
       const target = messages.get(id);
@@ -152,6 +157,10 @@ export function createMemoryConversationStore(): ConversationStore {
       await answerNotifications.close();
     },
   };
+}
+
+function withPrompt(message: StoredMessage, prompt: SentPrompt | null): StoredMessage {
+  return message.generation ? { ...message, generation: { ...message.generation, prompt } } : message;
 }
 
 function definedFields<T extends object>(patch: T): Partial<T> {

@@ -8,6 +8,7 @@ import { createInProcessAnswerNotifications } from '../in-process-answer-notific
 import type { Database } from '../sql/database-schema.ts';
 import { migrateToLatest } from '../sql/migrate-to-latest.ts';
 import { createSqlConversationStore } from '../sql/sql-conversation-store.ts';
+import { sweepCutAnswers } from '../sql/sweep-cut-answers.ts';
 import { lockDataDirectory } from './data-directory-lock.ts';
 import { createPgliteDialect } from './pglite-dialect.ts';
 
@@ -46,6 +47,8 @@ async function openStore(pglite: PGlite, description: string, unlock: () => Prom
   const database = new Kysely<Database>({ dialect: createPgliteDialect(pglite) });
   try {
     await migrateToLatest(database as Kysely<unknown>, description);
+    const cutAnswers = await sweepCutAnswers(database);
+    if (cutAnswers > 0) process.emitWarning(`${cutAnswers} answer(s) cut by an earlier crash are kept as disconnected partial answers`);
   } catch (error) {
     await database.destroy();
     throw error;
@@ -53,5 +56,6 @@ async function openStore(pglite: PGlite, description: string, unlock: () => Prom
   return createSqlConversationStore(database, {
     answerNotifications: createInProcessAnswerNotifications(),
     onClose: unlock,
+    listMessagesAsJson: true,
   });
 }

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { ConversationSettings, GenerationRecord } from '../../chat/conversation.ts';
+import type { ConversationSettings, GenerationRecord, SentPrompt } from '../../chat/conversation.ts';
 import type { ChatRole } from '../../chat/message.ts';
 
 /**
@@ -11,6 +11,7 @@ import type { ChatRole } from '../../chat/message.ts';
 export interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
+  answer_prompts: AnswerPromptsTable;
 }
 
 type Timestamp = ColumnType<Date, string, string>;
@@ -31,7 +32,8 @@ export interface MessagesTable {
   parent_id: string | null;
   role: ChatRole;
   content: string;
-  generation: ColumnType<GenerationRecord | null, string | null, string | null>;
+  /** The generation record without its prompt, which is kept in `answer_prompts`. */
+  generation: ColumnType<Omit<GenerationRecord, 'prompt'> | null, string | null, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
   /**
@@ -39,4 +41,15 @@ export interface MessagesTable {
    * disagree, while a child is always inserted after its parent committed.
    */
   insertion_order: Generated<string>;
+  /**
+   * The generating server's last save, always written as the database's `now()` so that app
+   * servers' clocks never meet; see src/storage/cut-answers.ts.
+   */
+  answer_alive_at: ColumnType<Date | null, Date | undefined, Date>;
+}
+
+/** Each answer's exact prompt, apart from its message so that listing messages never reads it. */
+export interface AnswerPromptsTable {
+  message_id: string;
+  prompt: Json<SentPrompt>;
 }

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { ConversationSnapshot, ImportedConversation } from '../conversation-store.ts';
 import { parentsFirst, withFreeIds } from '../snapshot-import-plan.ts';
 import type { Database } from './database-schema.ts';
+import { storablePrompt, storableRecord } from './message-columns.ts';
 import { storableJson, storableText } from './storable-text.ts';
 
 // PostgreSQL takes at most 65,535 parameters per statement; 1,000 rows of 8 columns stay well under.
@@ -55,12 +56,16 @@ export async function insertSnapshot(
           parent_id: message.parentId,
           role: message.role,
           content: storableText(message.content),
-          generation: message.generation ? storableJson(message.generation) : null,
+          generation: message.generation ? storableRecord(message.generation) : null,
           created_at: message.createdAt,
           updated_at: message.updatedAt,
         })),
       )
       .execute();
+    const prompts = batch.flatMap((message) =>
+      message.generation?.prompt ? [{ message_id: message.id, prompt: storablePrompt(message.generation.prompt) }] : [],
+    );
+    if (prompts.length > 0) await transaction.insertInto('answer_prompts').values(prompts).execute();
   }
   if (conversation.activeLeafId) {
     await transaction

@@ -72,6 +72,33 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+
+  // An answer's prompt repeats most of the conversation before it, so a 5,000-message conversation
+  // carried ~40 MB of prompts inside its generation records, and opening it read them all. The
+  // prompts move to a table of their own, read only when one message is asked for (or exported).
+  '0002-answer-prompts-table': {
+    async up(database: Kysely<unknown>) {
+      await database.schema
+        .createTable('answer_prompts')
+        .addColumn('message_id', 'uuid', (column) => column.primaryKey().references('messages.id').onDelete('cascade'))
+        .addColumn('prompt', 'jsonb', (column) => column.notNull())
+        .execute();
+      await sql`
+        insert into answer_prompts (message_id, prompt)
+        select id, generation -> 'prompt' from messages where generation -> 'prompt' is not null
+      `.execute(database);
+      await sql`update messages set generation = generation - 'prompt' where generation -> 'prompt' is not null`.execute(
+        database,
+      );
+    },
+  },
+
+  // When the server generating an answer last saved it, on the database's clock: see cut-answers.ts.
+  '0003-answer-alive-at': {
+    async up(database: Kysely<unknown>) {
+      await database.schema.alterTable('messages').addColumn('answer_alive_at', sql`timestamptz(3)`).execute();
+    },
+  },
 };
 
 export const latestMigrationName = Object.keys(migrations).sort().at(-1)!;

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
-import type { Conversation, StoredMessage } from '../../chat/conversation.ts';
+import type { Conversation, SentPrompt, StoredMessage } from '../../chat/conversation.ts';
+import { asCutAnswer } from '../cut-answers.ts';
 import type { ConversationsTable, MessagesTable } from './database-schema.ts';
 
 // `pg` and PGlite both return timestamptz as Date; the domain speaks ISO strings.
@@ -16,14 +17,19 @@ export function conversationFromRow(row: Selectable<ConversationsTable>): Conver
   };
 }
 
-export function messageFromRow(row: Selectable<MessagesTable>): StoredMessage {
+/** The columns a message is read from, with `answer_cut` worked out in SQL (see messageColumns). */
+export type MessageRow = Omit<Selectable<MessagesTable>, 'insertion_order' | 'answer_alive_at'> & { answer_cut: boolean };
+
+/** `prompt`: the answer's prompt when it was read, null when left out (listings). */
+export function messageFromRow(row: MessageRow, prompt: SentPrompt | null): StoredMessage {
+  const generation = row.generation ? { ...row.generation, prompt } : null;
   return {
     id: row.id,
     conversationId: row.conversation_id,
     parentId: row.parent_id,
     role: row.role,
     content: row.content,
-    generation: row.generation,
+    generation: generation && row.answer_cut ? asCutAnswer(generation) : generation,
     createdAt: isoTime(row.created_at),
     updatedAt: isoTime(row.updated_at),
   };

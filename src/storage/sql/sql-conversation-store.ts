@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
-import type { Conversation, ConversationSummary } from '../../chat/conversation.ts';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Conversation, ConversationSummary, SentPrompt } from '../../chat/conversation.ts';
 import type { AnswerNotifications } from '../answer-notifications.ts';
 import {
   ConversationStoreError,
@@ -10,19 +10,32 @@ import {
   type ConversationStore,
   type ImportedConversation,
   type ListConversationsOptions,
+  type ListMessagesOptions,
   type NewConversation,
   type NewMessage,
 } from '../conversation-store.ts';
+import { CUT_ANSWER_SILENCE_MS } from '../cut-answers.ts';
 import { createMonotonicClock } from '../monotonic-clock.ts';
 import type { Database } from './database-schema.ts';
 import { storableJson, storableText } from './storable-text.ts';
 import { insertSnapshot, takenIds } from './insert-snapshot.ts';
+import { listMessagesAsJson } from './list-messages-as-json.ts';
+import { answerCut, MESSAGE_COLUMNS, storablePrompt, storableRecord } from './message-columns.ts';
 import { containsPattern, conversationFromRow, messageFromRow } from './row-mapping.ts';
 
 export interface SqlConversationStoreOptions {
   answerNotifications: AnswerNotifications;
   /** Releases what the caller opened besides Kysely (a data directory lock). */
   onClose?: () => Promise<void>;
+  /** Default CUT_ANSWER_SILENCE_MS; tests shorten it. */
+  cutAnswerSilenceMs?: number;
+  /**
+   * Read a conversation's messages as one JSON array built by the database (list-messages-as-json.ts)
+   * rather than as rows: much faster on PGlite, where decoding rows field by field dominates; a
+   * little slower on PostgreSQL, where `pg` decodes rows quickly and the JSON would be built on
+   * the shared database server instead of on the app servers.
+   */
+  listMessagesAsJson?: boolean;
 }
 
 /**
@@ -39,6 +52,16 @@ export function createSqlConversationStore(
   options: SqlConversationStoreOptions,
 ): ConversationStore {
   const now = createMonotonicClock();
+  const cut = answerCut(options.cutAnswerSilenceMs ?? CUT_ANSWER_SILENCE_MS);
+  const aliveNow = sql<Date>`now()`;
+
+  const savePrompt = async (executor: Kysely<Database>, messageId: string, prompt: SentPrompt) => {
+    await executor
+      .insertInto('answer_prompts')
+      .values({ message_id: messageId, prompt: storablePrompt(prompt) })
+      .onConflict((conflict) => conflict.column('message_id').doUpdateSet((update) => ({ prompt: update.ref('excluded.prompt') })))
+      .execute();
+  };
 
   const lockConversation = async (transaction: Transaction<Database>, conversationId: string) => {
     const row = await transaction
@@ -132,14 +155,19 @@ export function createSqlConversationStore(
       return row ? conversationFromRow(row) : null;
     },
 
-    async listMessages(conversationId: string) {
-      const rows = await database
+    async listMessages(conversationId: string, listOptions: ListMessagesOptions = {}) {
+      const includePrompts = listOptions.includePrompts ?? false;
+      if (options.listMessagesAsJson) {
+        return listMessagesAsJson(database, conversationId, { includePrompts, cutAnswerSilenceMs: options.cutAnswerSilenceMs ?? CUT_ANSWER_SILENCE_MS });
+      }
+      const query = database
         .selectFrom('messages')
-        .selectAll()
-        .where('conversation_id', '=', conversationId)
-        .orderBy('insertion_order')
-        .execute();
-      return rows.map(messageFromRow);
+        .select([...MESSAGE_COLUMNS, cut])
+        .where('messages.conversation_id', '=', conversationId)
+        .orderBy('messages.insertion_order');
+      if (!includePrompts) return (await query.execute()).map((row) => messageFromRow(row, null));
+      const rows = await query.leftJoin('answer_prompts', 'answer_prompts.message_id', 'messages.id').select('answer_prompts.prompt').execute();
+      return rows.map((row) => messageFromRow(row, row.prompt));
     },
 
     async updateConversation(id: string, patch: ConversationPatch) {
@@ -186,39 +214,54 @@ export function createSqlConversationStore(
             parent_id: input.parentId,
             role: input.role,
             content: storableText(input.content),
-            generation: input.generation ? storableJson(input.generation) : null,
+            generation: input.generation ? storableRecord(input.generation) : null,
             created_at: time,
             updated_at: time,
+            answer_alive_at: aliveNow,
           })
-          .returningAll()
+          .returning([...MESSAGE_COLUMNS, cut])
           .executeTakeFirstOrThrow();
+        const prompt = input.generation?.prompt ?? null;
+        if (prompt) await savePrompt(transaction, row.id, prompt);
         await transaction
           .updateTable('conversations')
           .set({ active_leaf_id: row.id, updated_at: time })
           .where('id', '=', input.conversationId)
           .execute();
-        return messageFromRow(row);
+        return messageFromRow(row, prompt);
       });
     },
 
     async getMessage(id: string) {
-      const row = await database.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
-      return row ? messageFromRow(row) : null;
+      const row = await database
+        .selectFrom('messages')
+        .leftJoin('answer_prompts', 'answer_prompts.message_id', 'messages.id')
+        .select([...MESSAGE_COLUMNS, cut, 'answer_prompts.prompt'])
+        .where('messages.id', '=', id)
+        .executeTakeFirst();
+      return row ? messageFromRow(row, row.prompt) : null;
     },
 
     async updateAnswer(id: string, patch: AnswerPatch) {
-      // One statement, so it needs no lock: it cannot tear, and it never touches the tree's shape.
-      const row = await database
-        .updateTable('messages')
-        .set({
-          ...(patch.content === undefined ? {} : { content: storableText(patch.content) }),
-          ...(patch.generation === undefined ? {} : { generation: storableJson(patch.generation) }),
-          updated_at: now(),
-        })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst();
-      return row ? messageFromRow(row) : null;
+      const prompt = patch.generation?.prompt ?? null;
+      // Saving progress is one statement, so it needs no lock: it cannot tear, and it never
+      // touches the tree's shape. Only a new prompt (continue) takes a transaction.
+      const save = async (executor: Kysely<Database>) => {
+        const row = await executor
+          .updateTable('messages')
+          .set({
+            ...(patch.content === undefined ? {} : { content: storableText(patch.content) }),
+            ...(patch.generation === undefined ? {} : { generation: storableRecord(patch.generation) }),
+            updated_at: now(),
+            answer_alive_at: aliveNow,
+          })
+          .where('messages.id', '=', id)
+          .returning([...MESSAGE_COLUMNS, cut])
+          .executeTakeFirst();
+        if (row && prompt) await savePrompt(executor, id, prompt);
+        return row ? messageFromRow(row, prompt) : null;
+      };
+      return prompt ? database.transaction().execute(save) : save(database);
     },
 
     async deleteMessage(id: string) {

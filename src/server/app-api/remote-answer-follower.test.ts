@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import type { GenerationRecord } from '../../chat/conversation.ts';
+import { createMemoryConversationStore } from '../../storage/memory/memory-conversation-store.ts';
+import type { AnswerStreamEvent } from './app-api-events.ts';
+import { followRemoteAnswer } from './remote-answer-follower.ts';
+
+const streamingRecord: GenerationRecord = {
+  status: 'streaming',
+  finishReason: null,
+  error: null,
+  backend: 'echo',
+  modelId: 'echo',
+  template: 'messages',
+  prompt: { kind: 'messages', messages: [{ role: 'user', content: 'Hi' }] },
+  parameters: { maxNewTokens: 64, temperature: 0, stop: [] },
+  contextWindow: null,
+  promptTokens: 1,
+  droppedTurns: 0,
+  usage: null,
+  timings: null,
+};
+
+/** What a page rebuilds from the events: replace on answer-start, append on text-delta. */
+const textOf = (events: AnswerStreamEvent[]) =>
+  events.reduce((text, event) => (event.type === 'answer-start' ? event.message.content : event.type === 'text-delta' ? text + event.text : text), '');
+
+describe('following an answer generated on another server', () => {
+  it('starts from the saved text, skips what it has, asks again after a gap, and ends on the final save', async () => {
+    const store = createMemoryConversationStore();
+    const conversation = await store.createConversation();
+    const question = await store.appendMessage({ conversationId: conversation.id, parentId: null, role: 'user', content: 'Hi' });
+    const answer = await store.appendMessage({ conversationId: conversation.id, parentId: question.id, role: 'assistant', content: 'Hello', generation: streamingRecord });
+    const messageId = answer.id;
+
+    // The generating server, as shared-answer-hub.ts behaves: on catchUp, the whole text so far at offset 0.
+    let generated = 'Hello world';
+    const catchUps: number[] = [];
+    await store.answerNotifications.subscribeToAnswer(messageId, (notification) => {
+      if (notification.type === 'follower-heartbeat' && notification.catchUp) {
+        catchUps.push(Date.now());
+        void store.answerNotifications.publish({ type: 'text-delta', messageId, offset: 0, text: generated });
+      }
+    });
+
+    const events: AnswerStreamEvent[] = [];
+    const unsubscribe = await followRemoteAnswer(store, messageId, (event) => events.push(event), { heartbeatMs: 20, silenceCheckMs: 5_000 });
+    assert.ok(unsubscribe);
+    assert.equal(events[0]?.type, 'answer-start');
+    await sleep(50);
+    assert.equal(textOf(events), 'Hello world', 'caught up past the saved text');
+
+    const publish = (offset: number, text: string) => store.answerNotifications.publish({ type: 'text-delta', messageId, offset, text });
+    await publish(5, ' world'); // already had: a duplicate
+    await publish(11, ',');
+    assert.equal(textOf(events), 'Hello world,');
+
+    // A delta beyond what it has (the ones before it were lost) is not applied; it asks again.
+    generated = 'Hello world, and more';
+    const catchUpsBefore = catchUps.length;
+    await publish(20, 'e');
+    await sleep(60);
+    assert.ok(catchUps.length > catchUpsBefore, 'a gap asks for the whole text again');
+    assert.equal(textOf(events), 'Hello world, and more');
+
+    // The end: whatever the notifications missed, the final save holds.
+    await store.updateAnswer(messageId, { content: 'Hello world, and more!', generation: { ...streamingRecord, status: 'done', finishReason: 'eos', usage: { promptTokens: 1, completionTokens: 5 }, timings: { timeToFirstTokenMs: 1, tokensPerSecond: 10, totalMs: 500 } } });
+    await store.answerNotifications.publish({ type: 'answer-end', messageId });
+    await sleep(20);
+    assert.equal(events.at(-1)?.type, 'answer-finish');
+    assert.equal(textOf(events), 'Hello world, and more!', 'every character once, in order');
+    unsubscribe();
+    await store.close();
+  });
+
+  it('does not follow an answer that is not streaming', async () => {
+    const store = createMemoryConversationStore();
+    const conversation = await store.createConversation();
+    const answer = await store.appendMessage({ conversationId: conversation.id, parentId: null, role: 'assistant', content: 'Done', generation: { ...streamingRecord, status: 'done' } });
+    assert.equal(await followRemoteAnswer(store, answer.id, () => {}, { heartbeatMs: 20, silenceCheckMs: 100 }), null);
+    await store.close();
+  });
+});
