@@ -117,6 +117,34 @@ describe('llamacpp backend', () => {
   });
 });
 
+describe('llamacpp backend with four sequences', () => {
+  let backend: LlamaCppBackend;
+  before(async () => {
+    backend = await createTinyBackend({ parallel: 4 });
+  });
+  after(async () => {
+    await backend?.close();
+  });
+
+  it('decodes concurrent generations together: one llama_decode per step, not one per sequence', async () => {
+    const parameters = resolveGenerationParameters({ temperature: 0, maxNewTokens: 48 });
+    const before = backend.decodeStats();
+    const results = await Promise.all(
+      ['one', 'two', 'three', 'four'].map((word) => collect(backend.generate({ prompt: chatPrompt(`Say ${word}.`), parameters }))),
+    );
+    const completionTokens = results.map((events) => finishOf(events).usage.completionTokens);
+    const after = backend.decodeStats();
+    const decodeBatches = after.decodeBatches - before.decodeBatches;
+    const batchedSequences = after.batchedSequences - before.batchedSequences;
+    // Each token after the first needs one decode; four sequences stepping together need about as
+    // many decodes as the longest of them, plus the prompts' and the first step's. Before the step
+    // gate node-llama-cpp split them (2.95 sequences per decode for 4 conversations on the
+    // 135M-shape model), which this bound of 3.5 on average rejects.
+    assert.ok(decodeBatches <= Math.max(...completionTokens) + 4, `${decodeBatches} decodes for ${JSON.stringify(completionTokens)} tokens`);
+    assert.ok(batchedSequences / decodeBatches >= 3.5, `${(batchedSequences / decodeBatches).toFixed(2)} sequences per decode`);
+  });
+});
+
 describe('llamacpp backend with one sequence', () => {
   let backend: LlamaCppBackend;
   before(async () => {

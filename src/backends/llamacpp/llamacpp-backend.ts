@@ -1,8 +1,10 @@
 import { basename } from 'node:path';
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { StopSequenceMatcher } from '../../chat/stop-sequence-matcher.ts';
-import { BackendError, type Backend, type BackendInfo, type GenerationEvent, type GenerationRequest } from '../backend.ts';
+import { BackendError, type Backend, type BackendInfo, type FinishReason, type GenerationEvent, type GenerationRequest } from '../backend.ts';
 import { GenerationMeter } from '../generation-meter.ts';
+import { createCountedBatchStrategy, type DecodeBatchStats } from './decode-batch-counter.ts';
+import { DecodeStepGate, type DecodeStepTicket } from './decode-step-gate.ts';
 import { DEFAULT_CONTEXT_SIZE, defaultThreadCount, llamaCppBackendConfigSchema, type LlamaCppBackendConfig } from './llamacpp-config.ts';
 import { loadLlama } from './load-llama.ts';
 import { loadModelFile } from './load-model-file.ts';
@@ -16,6 +18,8 @@ const REPETITION_PENALTY_WINDOW = 64;
 export interface LlamaCppBackend extends Backend {
   /** Load on the engine, for the server's /metrics and health pages. */
   stats(): SequencePoolStats;
+  /** Decode calls and how many sequences and tokens they carried, since the backend started. */
+  decodeStats(): DecodeBatchStats;
 }
 
 /**
@@ -32,12 +36,14 @@ export async function createLlamaCppBackend(
   const modelPath = await resolveModelPath(modelReference, { cacheDirectory: modelCacheDirectory, onProgress: hooks.onDownloadProgress });
   const llama = await loadLlama();
   const model = await loadModelFile(llama, modelPath);
+  const batchCounter = createCountedBatchStrategy();
   const context = await model
     .createContext({
       contextSize: contextSize ?? Math.min(DEFAULT_CONTEXT_SIZE, model.trainContextSize),
       sequences: parallel,
       threads: threads ?? defaultThreadCount(llama.cpuMathCores),
       batchSize,
+      batching: { itemPrioritizationStrategy: batchCounter.strategy },
     })
     .catch(async (error: unknown) => {
       await model.dispose();
@@ -48,6 +54,7 @@ export async function createLlamaCppBackend(
   // conversation so far, which is most of the prompt in a multi-turn chat.
   let nextPromptTokens: readonly Token[] = [];
   const pool = new SequencePool(sequences, (free) => longestSharedPrefix(free, nextPromptTokens));
+  const stepGate = new DecodeStepGate();
   const info: BackendInfo = {
     backend: 'llamacpp',
     modelId: basename(modelPath),
@@ -64,6 +71,7 @@ export async function createLlamaCppBackend(
     countTokens: async (text) => model.tokenize(text, true).length,
     tokenize: async (text) => model.tokenize(text, true).map((id) => ({ id: Number(id), text: model.detokenize([id], true) })),
     stats: () => pool.stats(),
+    decodeStats: () => batchCounter.stats(),
     generate(request: GenerationRequest, signal?: AbortSignal): AsyncIterable<GenerationEvent> {
       return generateWithPool(request, signal);
     },
@@ -133,46 +141,59 @@ export async function createLlamaCppBackend(
     });
     const decoder = new TokenTextDecoder(model);
     const matcher = new StopSequenceMatcher(stop);
-    const rest = function* (): Generator<GenerationEvent> {
-      const text = matcher.push(decoder.flush()).text + matcher.flush();
-      if (text) yield { type: 'text-delta', text };
+    // Joined after the first token: a prompt goes to node-llama-cpp at once and shares whatever batch is next.
+    let stepTicket: DecodeStepTicket | undefined;
+    // Leaves the step gate before the last events go out, so the others do not wait on a reader
+    // that may never ask for more.
+    const finish = function* (reason: FinishReason, flushHeldText: boolean): Generator<GenerationEvent> {
+      stepTicket?.leave();
+      if (flushHeldText) {
+        const text = matcher.push(decoder.flush()).text + matcher.flush();
+        if (text) yield { type: 'text-delta', text };
+      }
+      yield meter.finish(reason, promptTokens.length);
     };
     try {
       while (true) {
-        const step = await nextOrAbort(tokens, signal);
-        if (step === 'aborted') {
-          yield meter.finish('aborted', promptTokens.length);
+        const opened = stepTicket?.arrive();
+        if (opened && (await resolveOrAbort(opened, signal)) === 'aborted') {
+          yield* finish('aborted', false);
           return;
         }
+        const step = await nextOrAbort(tokens, signal);
+        if (step === 'aborted') {
+          yield* finish('aborted', false);
+          return;
+        }
+        if (stepTicket) stepTicket.received();
+        else stepTicket = stepGate.join();
         if (step.done) {
           // evaluate() only ends by itself when the sequence is full, which the budget check prevents.
-          yield* rest();
-          yield meter.finish('length', promptTokens.length);
+          yield* finish('length', true);
           return;
         }
         const token = step.value;
         meter.recordTokens(1);
         if (model.isEogToken(token)) {
-          yield* rest();
-          yield meter.finish('eos', promptTokens.length);
+          yield* finish('eos', true);
           return;
         }
         history.push(token);
         const { text, stopped } = matcher.push(decoder.push(token));
         if (text) yield { type: 'text-delta', text, tokenId: token };
         if (stopped) {
-          yield meter.finish('stop', promptTokens.length);
+          yield* finish('stop', false);
           return;
         }
         if (meter.completionTokens >= maxNewTokens) {
-          yield* rest();
-          yield meter.finish('length', promptTokens.length);
+          yield* finish('length', true);
           return;
         }
       }
     } catch (error) {
       yield { type: 'error', code: 'generation', message: `llama.cpp failed while generating: ${(error as Error).message}` };
     } finally {
+      stepTicket?.leave();
       // Waits for the token being computed (if any) so the sequence is idle when it goes back to the pool.
       await tokens.return();
     }
@@ -218,12 +239,18 @@ async function keepSharedPrefix(sequence: LlamaContextSequence, promptTokens: re
 
 /** Resolves with the next token, or with 'aborted' as soon as the signal fires, even mid-token. */
 function nextOrAbort<T>(iterator: AsyncIterator<T>, signal?: AbortSignal): Promise<IteratorResult<T> | 'aborted'> {
-  if (!signal) return iterator.next();
+  if (signal?.aborted) return Promise.resolve('aborted');
+  return resolveOrAbort(iterator.next(), signal);
+}
+
+/** Resolves with the promise's value, or with 'aborted' as soon as the signal fires. */
+function resolveOrAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T | 'aborted'> {
+  if (!signal) return promise;
   if (signal.aborted) return Promise.resolve('aborted');
   return new Promise((resolve, reject) => {
     const onAbort = (): void => resolve('aborted');
     signal.addEventListener('abort', onAbort, { once: true });
-    iterator.next().then(
+    promise.then(
       (result) => {
         signal.removeEventListener('abort', onAbort);
         resolve(result);
