@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { answers, launchBrowser, openPage, sendPrompt, waitForAnswerDone, type OpenedPage } from './support/browser.ts';
+import { answers, launchBrowser, openPage, sendPrompt, waitForAnswerDone, waitForPageReady, type OpenedPage } from './support/browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 /*
@@ -32,6 +32,7 @@ describe('hostile model output is shown inert', () => {
       window.alert = () => ((window as unknown as { hostileCodeRan: boolean }).hostileCodeRan = true);
     });
     await opened.page.reload();
+    await waitForPageReady(opened.page);
     for (const output of hostileOutputs) {
       await sendPrompt(opened.page, output);
       await waitForAnswerDone(opened.page);

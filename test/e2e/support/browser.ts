@@ -38,8 +38,18 @@ export async function openPage(browser: Browser, url: string, options: BrowserCo
     if (message.type() === 'error') errors.push(message.text());
   });
   await page.goto(url);
-  await promptBox(page).waitFor();
+  await waitForPageReady(page);
   return { page, dialogs, errors, close: () => context.close() };
+}
+
+/**
+ * Waits until the app has mounted and its first load has settled (`data-ready`, set by App.svelte):
+ * from then on its keyboard shortcuts are live and the sidebar and model list hold the server's
+ * data. Call it again after a reload.
+ */
+export async function waitForPageReady(page: Page): Promise<void> {
+  await page.locator('.layout[data-ready]').waitFor({ state: 'attached' });
+  await promptBox(page).waitFor();
 }
 
 export const promptBox = (page: Page) => page.getByRole('textbox', { name: 'Prompt', exact: true });
@@ -54,11 +64,15 @@ export async function sendPrompt(page: Page, text: string): Promise<void> {
 export const answers = (page: Page) => page.locator('article[aria-label="Answer"]');
 export const userMessages = (page: Page) => page.locator('article[aria-label="You said"]');
 
-/** Waits until no answer is streaming. */
 /**
  * Waits until no answer is streaming: Submit is back and no answer is busy. Plain CSS queries on
  * a 100 ms poll: role queries walk the accessibility tree of the whole page at every poll, which
  * would add work that grows with the answer to the benchmark's measurements.
+ *
+ * Then waits for the page to render that state, which is when a user sees it: the DOM can be
+ * updated a frame before it is drawn, and until the next rendering update, layout-dependent
+ * reads such as innerText do not match the screen (a newly inserted `content-visibility: auto`
+ * block, for one, reads as empty until that update finds it on screen).
  */
 export async function waitForAnswerDone(page: Page, timeoutMs = 30_000): Promise<void> {
   await page.waitForFunction(
@@ -66,6 +80,13 @@ export async function waitForAnswerDone(page: Page, timeoutMs = 30_000): Promise
     undefined,
     { timeout: timeoutMs, polling: 100 },
   );
+  await waitForRendering(page);
+}
+
+/** Resolves after the page's next rendering update (style, layout, paint), not just its next task. */
+async function waitForRendering(page: Page): Promise<void> {
+  // A task queued from an animation frame callback runs once that frame's update is done.
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
 }
 
 export async function saveScreenshot(page: Page, name: string): Promise<string> {
