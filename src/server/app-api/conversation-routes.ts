@@ -11,7 +11,8 @@ import {
   newConversationBodySchema,
   optionalEmptyBody,
 } from './app-api-schemas.ts';
-import { conversationAsMarkdown, exportFileName } from './export-conversation.ts';
+import { conversationAsMarkdown } from '../../storage/export/export-markdown.ts';
+import { exportFileName } from './export-conversation.ts';
 
 const config = { family: 'app' as const };
 const tags = ['App API: conversations'];
@@ -75,7 +76,7 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
         return reply
           .type('text/markdown; charset=utf-8')
           .header('content-disposition', `attachment; filename="${exportFileName(conversation, 'md')}"`)
-          .send(conversationAsMarkdown(conversation, messages));
+          .send(conversationAsMarkdown({ conversation, messages }));
       }
       return reply
         .header('content-disposition', `attachment; filename="${exportFileName(conversation, 'json')}"`)
