@@ -8,6 +8,8 @@ export interface DecodeBatchStats {
   batchedSequences: number;
   /** Tokens summed over those calls (prompt tokens included). */
   decodedTokens: number;
+  /** decodesBySequenceCount[k]: llama_decode calls that carried k sequences; shows batches splitting. */
+  decodesBySequenceCount: number[];
 }
 
 /**
@@ -18,17 +20,18 @@ export interface DecodeBatchStats {
  * what is left goes to the highest evaluation priority first.
  */
 export function createCountedBatchStrategy(): { strategy: CustomBatchingPrioritizationStrategy; stats: () => DecodeBatchStats } {
-  const totals: DecodeBatchStats = { decodeBatches: 0, batchedSequences: 0, decodedTokens: 0 };
+  const totals: DecodeBatchStats = { decodeBatches: 0, batchedSequences: 0, decodedTokens: 0, decodesBySequenceCount: [] };
   const strategy: CustomBatchingPrioritizationStrategy = ({ items, size }) => {
     const batch = shareBatch(items, size);
     if (batch.length > 0) {
       totals.decodeBatches++;
       totals.batchedSequences += batch.length;
       totals.decodedTokens += batch.reduce((sum, entry) => sum + entry.processAmount, 0);
+      totals.decodesBySequenceCount[batch.length] = (totals.decodesBySequenceCount[batch.length] ?? 0) + 1;
     }
     return batch;
   };
-  return { strategy, stats: () => ({ ...totals }) };
+  return { strategy, stats: () => ({ ...totals, decodesBySequenceCount: Array.from(totals.decodesBySequenceCount, (count) => count ?? 0) }) };
 }
 
 function shareBatch(items: readonly BatchItem[], size: number): PrioritizedBatchItem[] {

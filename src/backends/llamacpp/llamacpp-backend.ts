@@ -166,7 +166,7 @@ export async function createLlamaCppBackend(
           return;
         }
         if (stepTicket) stepTicket.received();
-        else stepTicket = stepGate.join();
+        else stepTicket = stepGate.join(sequence.sequenceId);
         if (step.done) {
           // evaluate() only ends by itself when the sequence is full, which the budget check prevents.
           yield* finish('length', true);
@@ -217,12 +217,17 @@ function sharedPrefixLength(cached: readonly Token[], prompt: readonly Token[]):
   return length;
 }
 
+/**
+ * The free sequence sharing the longest prefix with the prompt; among equals, the lowest id, which
+ * keeps the busy sequences' ids packed together so decode steps are not cut into micro-batches
+ * at the gaps (see DecodeStepGate.open).
+ */
 function longestSharedPrefix(free: readonly LlamaContextSequence[], prompt: readonly Token[]): LlamaContextSequence {
   let best = free[0] as LlamaContextSequence;
   let bestLength = -1;
   for (const sequence of free) {
     const length = sharedPrefixLength(sequence.contextTokens, prompt);
-    if (length > bestLength) [best, bestLength] = [sequence, length];
+    if (length > bestLength || (length === bestLength && sequence.sequenceId < best.sequenceId)) [best, bestLength] = [sequence, length];
   }
   return best;
 }
