@@ -50,10 +50,14 @@ export async function createLlamaCppBackend(
       throw new BackendError('model-load', `Could not create a context for ${modelPath}: ${(error as Error).message}`);
     });
   const sequences = Array.from({ length: parallel }, () => context.getSequence());
+  // A fresh context numbers its sequences 0, 1, 2… in the order getSequence hands them out; the id
+  // itself is not public, and the step gate and the pool's choice need it (see DecodeStepGate.open).
+  const sequenceIds = new Map(sequences.map((sequence, index) => [sequence, index]));
+  const sequenceIdOf = (sequence: LlamaContextSequence): number => sequenceIds.get(sequence) ?? 0;
   // Reusing the sequence whose cached tokens share the longest prefix skips re-reading the
   // conversation so far, which is most of the prompt in a multi-turn chat.
   let nextPromptTokens: readonly Token[] = [];
-  const pool = new SequencePool(sequences, (free) => longestSharedPrefix(free, nextPromptTokens));
+  const pool = new SequencePool(sequences, (free) => longestSharedPrefix(free, nextPromptTokens, sequenceIdOf));
   const stepGate = new DecodeStepGate();
   const info: BackendInfo = {
     backend: 'llamacpp',
@@ -166,7 +170,7 @@ export async function createLlamaCppBackend(
           return;
         }
         if (stepTicket) stepTicket.received();
-        else stepTicket = stepGate.join(sequence.sequenceId);
+        else stepTicket = stepGate.join(sequenceIdOf(sequence));
         if (step.done) {
           // evaluate() only ends by itself when the sequence is full, which the budget check prevents.
           yield* finish('length', true);
@@ -222,12 +226,16 @@ function sharedPrefixLength(cached: readonly Token[], prompt: readonly Token[]):
  * keeps the busy sequences' ids packed together so decode steps are not cut into micro-batches
  * at the gaps (see DecodeStepGate.open).
  */
-function longestSharedPrefix(free: readonly LlamaContextSequence[], prompt: readonly Token[]): LlamaContextSequence {
+function longestSharedPrefix(
+  free: readonly LlamaContextSequence[],
+  prompt: readonly Token[],
+  sequenceIdOf: (sequence: LlamaContextSequence) => number,
+): LlamaContextSequence {
   let best = free[0] as LlamaContextSequence;
   let bestLength = -1;
   for (const sequence of free) {
     const length = sharedPrefixLength(sequence.contextTokens, prompt);
-    if (length > bestLength || (length === bestLength && sequence.sequenceId < best.sequenceId)) [best, bestLength] = [sequence, length];
+    if (length > bestLength || (length === bestLength && sequenceIdOf(sequence) < sequenceIdOf(best))) [best, bestLength] = [sequence, length];
   }
   return best;
 }
