@@ -63,12 +63,10 @@ for (const threads of threadCounts) {
  * kept, so `--threads 1` or `--model X` refine the table instead of erasing the rest of it.
  */
 const previous = (await readResultsFile('engine-vs-native')) as
-  | { settings?: { nativeCommit?: string; nativeDecodeDepth?: string }; results?: { models?: { model: string; threads: number }[] } }
+  | { settings?: { nativeCommit?: string }; results?: { models?: { model: string; threads: number }[] } }
   | undefined;
 const measured = new Set(modelResults.map((row) => `${row.model}@${row.threads}`));
-const nativeDecodeDepth = 'prompt tokens (-d)';
-const sameMethod = previous?.settings?.nativeCommit === native.commit && previous.settings.nativeDecodeDepth === nativeDecodeDepth;
-const kept = sameMethod ? (previous.results?.models ?? []).filter((row) => !measured.has(`${row.model}@${row.threads}`)) : [];
+const kept = previous?.settings?.nativeCommit === native.commit ? (previous.results?.models ?? []).filter((row) => !measured.has(`${row.model}@${row.threads}`)) : [];
 
 const path = await run.write(
   {
@@ -77,7 +75,6 @@ const path = await run.write(
     ...measurement,
     sampling: 'anychat defaults (temperature 0.7), seeded; llama-bench does not sample',
     nativeCommit: native.commit,
-    nativeDecodeDepth,
     nativeCmakeOptions: native.cmakeOptions,
     target: { minimumRatio: 0.97 },
   },

@@ -25,7 +25,7 @@ export function renderEngineVsNative(results: EngineVsNativeResults): string {
     '',
     `anychat's \`llamacpp\` backend (node-llama-cpp, through \`Backend.generate\`) against native \`llama-bench\` built from the same llama.cpp commit ` +
       `(\`${settings.nativeCommit.slice(0, 12)}\`, \`-DGGML_NATIVE=ON\`, CPU only). Same model file and threads (anychat's default of cores − 1, here ${settings.threads}, and in full runs every core too), ` +
-      `${settings.promptTokens}-token prompt, ${settings.generatedTokens} generated tokens (llama-bench decodes at the same depth: \`-p ${settings.promptTokens} -n 0\`, then \`-n ${settings.generatedTokens} -d ${settings.promptTokens}\`), interleaved pairs; ratio = median of per-pair ratios (anychat ÷ native), spread = IQR/2. ` +
+      `${settings.promptTokens}-token prompt, ${settings.generatedTokens} generated tokens, interleaved pairs; ratio = median of per-pair ratios (anychat ÷ native), spread = IQR/2. ` +
       `Target: ratio ≥ ${MINIMUM_ENGINE_RATIO}.`,
     '',
     markdownTable(['Model', 'Threads', 'Phase', 'anychat tok/s', 'llama-bench tok/s', 'Ratio', 'Pairs', 'Target'], rows),
