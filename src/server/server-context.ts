@@ -9,6 +9,8 @@ import type { GenerationStats } from './scheduling/run-generation.ts';
 export interface ServerLimits {
   /** Largest accepted request body; larger ones get 413. */
   bodyLimitBytes: number;
+  /** The same for an import (`POST /api/conversations/import`): a whole exported history. */
+  importBodyLimitBytes: number;
   /** A generation running longer than this (queue wait included) is stopped. */
   requestTimeoutMs: number;
   /** An app answer is saved at least this often while it streams… */
@@ -31,6 +33,7 @@ export interface ServerLimits {
 
 export const defaultServerLimits: ServerLimits = {
   bodyLimitBytes: 1024 * 1024,
+  importBodyLimitBytes: 64 * 1024 * 1024,
   requestTimeoutMs: 10 * 60 * 1000,
   saveIntervalMs: 500,
   saveEveryTokens: 32,

@@ -16,6 +16,11 @@ export class StorageConfigError extends Error {
   override readonly name = 'StorageConfigError';
 }
 
+/** The configured store could not be opened; the message says where and what to try. */
+export class StorageOpenError extends Error {
+  override readonly name = 'StorageOpenError';
+}
+
 const EXAMPLE_URL = 'postgres://anychat:password@localhost:5432/anychat';
 
 // The message never repeats the value: a mistyped URL still holds a password.
@@ -65,7 +70,17 @@ export function describeStorage(choice: StorageChoice): string {
 /** What the CLI calls: opens the configured store, migrating it to the current schema. */
 export async function openConversationStore(config: StorageConfig = {}): Promise<ConversationStore> {
   const choice = chooseStorage(config);
-  return choice.kind === 'postgres'
-    ? createPostgresConversationStore({ databaseUrl: choice.databaseUrl })
-    : createPgliteConversationStore({ dataDir: choice.dataDir });
+  try {
+    return choice.kind === 'postgres'
+      ? await createPostgresConversationStore({ databaseUrl: choice.databaseUrl })
+      : await createPgliteConversationStore({ dataDir: choice.dataDir });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    // PGlite's own messages ("PGlite failed to initialize properly") name neither the folder nor a way out.
+    const advice =
+      choice.kind === 'pglite' && choice.dataDir !== IN_MEMORY && !reason.includes(choice.dataDir)
+        ? `${reason}. The folder ${pgliteDirectory(choice.dataDir)} holds your conversations: if it is damaged, move it aside (keep it) and start again, or pass --data-dir to use another folder`
+        : reason;
+    throw new StorageOpenError(`could not open the conversation database: ${advice}`, { cause: error });
+  }
 }

@@ -26,32 +26,44 @@ export interface ServeOptions {
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const starting = spawnServer(options);
+  return { child: starting.child, baseUrl: await starting.listening };
+}
+
+export interface StartingServer {
+  child: ChildProcess;
+  /** The base URL once the server listens (its storage opened and migrated); rejects if it exits first. */
+  listening: Promise<string>;
+}
+
+/** Starts the server without waiting for it: for kills during start-up (a migration). */
+export function spawnServer(options: ServeOptions): StartingServer {
   const child = spawn(
     process.execPath,
     [anychat, 'serve', '--backend', 'echo', '--echo-delay', String(options.echoDelayMs), '--data-dir', options.dataDir, '--port', '0', '--log-level', 'warn'],
     { env: options.environment, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
-  const baseUrl = await new Promise<string>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`anychat serve did not start in 120 s:\n${stderr}`)), 120_000);
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)?.[1];
       if (port) {
         clearTimeout(timer);
+        child.removeAllListeners('exit');
         resolve(`http://127.0.0.1:${port}`);
       }
     });
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`anychat serve exited with ${code} before listening:\n${stderr}`));
+      reject(new Error(`anychat serve exited with ${code ?? signal} before listening:\n${stderr}`));
     });
   });
-  child.removeAllListeners('exit');
-  return { child, baseUrl };
+  return { child, listening };
 }
 
-export async function stopServer(server: RunningServer, signal: NodeJS.Signals): Promise<void> {
+export async function stopServer(server: { child: ChildProcess }, signal: NodeJS.Signals): Promise<void> {
   if (server.child.exitCode !== null || server.child.signalCode !== null) return;
   const exited = new Promise((resolve) => server.child.once('exit', resolve));
   server.child.kill(signal);

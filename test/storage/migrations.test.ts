@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -52,7 +52,7 @@ describe('PGlite data directory', () => {
     await writeFile(join(dataDir, 'anychat.lock'), String(deadPid));
     const reopened = await createPgliteConversationStore({ dataDir });
     assert.equal((await reopened.getConversation(conversation.id))?.title, 'Survives');
-    assert.equal(await readFile(join(dataDir, 'anychat.lock'), 'utf8'), String(process.pid));
+    assert.equal((await readFile(join(dataDir, 'anychat.lock'), 'utf8')).split('\n')[0], String(process.pid));
     await reopened.close();
 
     const raw = new PGlite(pgliteDirectory(dataDir));
@@ -67,6 +67,30 @@ describe('PGlite data directory', () => {
 
     await assert.rejects(createPgliteConversationStore({ dataDir }), assertNewerRefused);
     await assert.rejects(readFile(join(dataDir, 'anychat.lock')), /ENOENT/, 'a refused start releases the lock');
+  });
+});
+
+describe('PGlite first start', () => {
+  it('creates the database whole even over what a start killed while creating it left behind', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'anychat-pglite-'));
+    try {
+      // A start killed while PGlite wrote the new database beside its place, and one of an older
+      // anychat, which wrote in place, killed before PG_VERSION: neither is a database.
+      await mkdir(join(dataDir, 'pglite.creating', 'global'), { recursive: true });
+      await writeFile(join(dataDir, 'pglite.creating', 'PG_VERSION'), '17\n');
+      await mkdir(join(dataDir, 'pglite', 'global'), { recursive: true });
+      await writeFile(join(dataDir, 'pglite', 'global', '1213'), 'half written');
+
+      const store = await createPgliteConversationStore({ dataDir });
+      const conversation = await store.createConversation({ title: 'First' });
+      await store.close();
+      assert.deepEqual((await readdir(dataDir)).sort(), ['pglite'], 'nothing left beside the database');
+      const reopened = await createPgliteConversationStore({ dataDir });
+      assert.equal((await reopened.getConversation(conversation.id))?.title, 'First');
+      await reopened.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

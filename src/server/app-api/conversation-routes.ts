@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Conversation } from '../../chat/conversation.ts';
 import { HttpProblem, notFound } from '../http-problem.ts';
 import type { ServerContext } from '../server-context.ts';
@@ -12,9 +13,12 @@ import {
   optionalEmptyBody,
 } from './app-api-schemas.ts';
 import { conversationAsMarkdown } from '../../storage/export/export-markdown.ts';
+import { ImportFileError, parseExportData } from '../../storage/export/import-conversations.ts';
 import { exportFileName } from './export-conversation.ts';
 
 const config = { family: 'app' as const };
+// Checked by parseExportData rather than by this schema, which names each problem by its JSONPath in the file.
+const importBodySchema = z.unknown().describe('An anychat export file: {"format": "anychat-conversations", "version": 1, "exportedAt", "conversations": [{conversation, messages}]}');
 const tags = ['App API: conversations'];
 
 export function registerConversationRoutes(app: FastifyInstance, context: ServerContext): void {
@@ -35,6 +39,17 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
     const conversation = await store.createConversation(request.body);
     return reply.code(201).send(conversation);
   });
+
+  // An export file (anychat-conversations, every conversation of a history): checked whole, then
+  // written in one transaction, so a failure or a crash midway leaves nothing of it behind.
+  routes.post(
+    '/api/conversations/import',
+    { config, bodyLimit: context.limits.importBodyLimitBytes, schema: { tags, body: importBodySchema } },
+    async (request, reply) => {
+      const snapshots = parseImportBody(request.body);
+      return reply.code(201).send({ imported: await store.importConversations(snapshots) });
+    },
+  );
 
   routes.get('/api/conversations/:id', { config, schema: { tags, params: idParamsSchema } }, async (request) => {
     const conversation = await requireConversation(request.params.id);
@@ -83,4 +98,14 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
         .send({ conversation, messages });
     },
   );
+}
+
+/** The import file checked completely; each problem found is named in the 400's message. */
+function parseImportBody(body: unknown) {
+  try {
+    return parseExportData(body);
+  } catch (error) {
+    if (!(error instanceof ImportFileError)) throw error;
+    throw new HttpProblem(400, 'validation', error.message, error.problems[0]?.path.replace(/^\$\.?/, ''));
+  }
 }

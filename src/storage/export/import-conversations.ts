@@ -28,6 +28,11 @@ export function parseExportFile(text: string): ConversationSnapshot[] {
   } catch (error) {
     throw new ImportFileError([{ path: '$', message: `not JSON: ${(error as Error).message}` }]);
   }
+  return parseExportData(json);
+}
+
+/** parseExportFile for a file already parsed as JSON (an HTTP body). */
+export function parseExportData(json: unknown): ConversationSnapshot[] {
   const parsed = exportFileSchema.safeParse(json);
   if (!parsed.success) {
     throw new ImportFileError(

@@ -9,6 +9,7 @@ import type { Database } from '../sql/database-schema.ts';
 import { migrateToLatest } from '../sql/migrate-to-latest.ts';
 import { createSqlConversationStore } from '../sql/sql-conversation-store.ts';
 import { sweepCutAnswers } from '../sql/sweep-cut-answers.ts';
+import { createDatabaseDirectoryOnce } from './create-database-directory.ts';
 import { lockDataDirectory } from './data-directory-lock.ts';
 import { createPgliteDialect } from './pglite-dialect.ts';
 
@@ -28,9 +29,10 @@ export async function createPgliteConversationStore(options: PgliteStoreOptions 
   if (dataDir === IN_MEMORY) return openStore(await PGlite.create(), 'memory://', async () => {});
 
   const databaseDirectory = pgliteDirectory(dataDir);
-  await mkdir(databaseDirectory, { recursive: true });
+  await mkdir(dataDir, { recursive: true });
   const unlock = await lockDataDirectory(dataDir);
   try {
+    await createDatabaseDirectoryOnce(databaseDirectory);
     return await openStore(await PGlite.create({ dataDir: databaseDirectory }), databaseDirectory, unlock);
   } catch (error) {
     await unlock();

@@ -1,0 +1,63 @@
+/**
+ * Seeing from outside that a starting `anychat serve` is inside its migration, so a kill can be
+ * aimed there. PostgreSQL shows it directly: Kysely's migrator holds an advisory lock for the
+ * whole migration transaction. PGlite cannot be watched by another process, but its files can:
+ * a migration that creates a table (0002 creates answer_prompts) creates that table's file.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pgliteDirectory } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
+import type { StartingServer } from './anychat-serve-process.ts';
+import type { CrashTarget } from './crash-target.ts';
+
+const POLL_MS = 5;
+
+export const HOLDS_MIGRATION_LOCK = `exists (select from pg_locks l join pg_stat_activity a on a.pid = l.pid
+  where a.application_name = $1 and l.locktype = 'advisory' and l.granted)`;
+export const WAITS_FOR_MIGRATION_LOCK = `exists (select from pg_locks l join pg_stat_activity a on a.pid = l.pid
+  where a.application_name = $1 and l.locktype = 'advisory' and not l.granted)`;
+
+/** The main fork of every relation in every database of a PGlite data directory. */
+export function relationFiles(dataDir: string): Set<string> {
+  const base = join(pgliteDirectory(dataDir), 'base');
+  if (!existsSync(base)) return new Set();
+  return new Set(
+    readdirSync(base).flatMap((database) =>
+      readdirSync(join(base, database))
+        .filter((name) => /^\d+$/.test(name))
+        .map((name) => `${database}/${name}`),
+    ),
+  );
+}
+
+/** Whether the server has got as far as listening, or died; read without waiting. */
+export function trackStart(starting: StartingServer): { listening: boolean; exited: boolean } {
+  const state = { listening: false, exited: false };
+  starting.listening.then(
+    () => (state.listening = true),
+    () => (state.exited = true),
+  );
+  return state;
+}
+
+/**
+ * Resolves `migrating` as soon as the server is seen inside its migration: on PostgreSQL holding
+ * the migration lock, on PGlite having created a relation file that `filesBefore` lacks. Or
+ * `listening` / `exited` if it got there first.
+ */
+export async function waitForMigration(
+  target: CrashTarget,
+  state: { listening: boolean; exited: boolean },
+  filesBefore: ReadonlySet<string>,
+): Promise<'migrating' | 'listening' | 'exited'> {
+  for (;;) {
+    if (state.exited) return 'exited';
+    if (state.listening) return 'listening';
+    if (target.kind === 'PostgreSQL') {
+      if (await target.watchServer(HOLDS_MIGRATION_LOCK)) return 'migrating';
+    } else if ([...relationFiles(target.dataDir)].some((file) => !filesBefore.has(file))) {
+      return 'migrating';
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
