@@ -73,7 +73,10 @@ async function serve(options: ServeOptions): Promise<void> {
     );
   }
   let download: DownloadProgress | null = null;
-  const settings = { ...backendSettingsFromOptions(options), onDownloadProgress: (progress: DownloadProgress) => (download = progress) };
+  // Here --api-key is this server's own key, for its clients: it must never reach the endpoint,
+  // whose key is --upstream-api-key (backendSettingsFromOptions reads apiKey first, as ask and chat mean it).
+  const { apiKey: _ownClientsKey, ...backendOptions } = options;
+  const settings = { ...backendSettingsFromOptions(backendOptions), onDownloadProgress: (progress: DownloadProgress) => (download = progress) };
   const logger = createServerLogger({
     level: options.logLevel,
     secrets: [options.apiKey, settings.apiKey].filter((secret): secret is string => Boolean(secret)),

@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ContextOverflowError } from '../chat/fit-to-context-window.ts';
 import { InvalidParametersError } from '../chat/generation-parameters.ts';
-import { apiFamilyOf } from './api-family.ts';
+import { EmptyMessageError } from '../chat/prepare-generation.ts';
+import { apiFamilyOf, type ApiFamily } from './api-family.ts';
 import { appErrorBody } from './app-api/app-api-errors.ts';
 import { HttpProblem } from './http-problem.ts';
 import { openAiErrorBody } from './openai/openai-errors.ts';
@@ -12,8 +13,17 @@ export function toProblem(error: unknown, limits: { bodyLimitBytes: number }): H
   if (error instanceof HttpProblem) return error;
   if (error instanceof ContextOverflowError) return new HttpProblem(422, 'context-overflow', error.message);
   if (error instanceof InvalidParametersError) return new HttpProblem(400, 'validation', error.message);
+  // An OpenAI chat whose last user message is null, [] or blank reaches prepareGeneration empty.
+  if (error instanceof EmptyMessageError) return new HttpProblem(400, 'validation', 'the last user message is empty: give it some text to answer', 'messages');
   const fastifyError = error as Partial<FastifyError>;
   switch (fastifyError.code) {
+    case 'FST_ERR_BAD_URL': {
+      const path = (fastifyError.message?.match(/'(.*)'/)?.[1] ?? '').split('?')[0] ?? '';
+      const shown = path.length > 80 ? `${path.slice(0, 80)}…` : path;
+      return new HttpProblem(400, 'validation', `the URL ${shown} has a % escape that is not valid UTF-8 (such as %FF, or a lone %); percent-encode it with encodeURIComponent`);
+    }
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new HttpProblem(400, 'validation', 'an id in the URL path is longer than 100 characters; use the id the API gave you');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new HttpProblem(413, 'payload-too-large', `the request body is larger than the limit of ${limits.bodyLimitBytes} bytes`);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -34,11 +44,24 @@ export function toProblem(error: unknown, limits: { bodyLimitBytes: number }): H
   return new HttpProblem(500, 'internal', 'internal error; the server log has the details');
 }
 
+/** The status and body a problem gets in one API family's wire format. */
+export function problemResponse(family: ApiFamily, problem: HttpProblem): { status: number; body: unknown } {
+  if (family === 'tgi') return { status: tgiStatusOf(problem), body: tgiErrorBody(problem) };
+  if (family === 'openai') return { status: problem.status, body: openAiErrorBody(problem) };
+  return { status: problem.status, body: appErrorBody(problem) };
+}
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: HttpProblem): FastifyReply {
-  const family = apiFamilyOf(request);
-  if (family === 'tgi') return reply.code(tgiStatusOf(problem)).send(tgiErrorBody(problem));
-  if (family === 'openai') return reply.code(problem.status).send(openAiErrorBody(problem));
-  return reply.code(problem.status).send(appErrorBody(problem));
+  const { status, body } = problemResponse(apiFamilyOf(request), problem);
+  return reply.code(status).send(body);
+}
+
+/**
+ * For Fastify's `frameworkErrors`: errors the router raises before any route or error handler
+ * runs (a bad % escape, an overlong path param), which would otherwise get Fastify's own body.
+ */
+export function frameworkErrorHandler(limits: { bodyLimitBytes: number }) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => sendProblem(request, reply, toProblem(error, limits));
 }
 
 /** One error handler for the whole app, so no bad input ever reaches a client as a 5xx. */

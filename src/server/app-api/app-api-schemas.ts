@@ -41,10 +41,23 @@ export const conversationPatchBodySchema = z
 
 export const idParamsSchema = z.object({ id: z.string().min(1) });
 
+const limitError = { error: 'limit must be a whole number from 1 to 500' };
+
 export const listConversationsQuerySchema = z.object({
-  search: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
-  updatedBefore: z.iso.datetime({ error: 'updatedBefore must be an ISO date-time' }).optional(),
+  // A repeated query parameter arrives as a list; say so rather than "expected string".
+  search: z.string({ error: 'search must be given once, as text' }).max(200).optional(),
+  // Parsed from the digits, not coerced: coercion turns "abc" into NaN and the message into "got NaN".
+  limit: z
+    .string({ error: 'limit must be given once, as a whole number from 1 to 500' })
+    .regex(/^\d+$/, limitError)
+    .transform(Number)
+    .pipe(z.number().min(1, limitError).max(500, limitError))
+    .optional(),
+  updatedBefore: z.iso
+    .datetime({ error: 'updatedBefore must be an ISO date-time such as 2024-05-01T12:00:00Z' })
+    // PostgreSQL has no year 0, and nothing was updated before year 1 anyway.
+    .refine((value) => !value.startsWith('0000-'), { error: 'updatedBefore must be in year 1 or later' })
+    .optional(),
 });
 
 export const exportQuerySchema = z.object({ format: z.enum(['json', 'markdown']).default('json') });

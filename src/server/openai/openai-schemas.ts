@@ -38,7 +38,9 @@ export const openAiMessageSchema = z
   .object({
     // `developer` is the newer name OpenAI gives the system role.
     role: z.enum(['system', 'developer', 'user', 'assistant']),
-    content: z.union([z.string(), z.array(textPartSchema), z.null()]),
+    content: z.union([z.string(), z.array(textPartSchema), z.null()], {
+      error: 'content must be a string, a list of {"type": "text", "text": "…"} parts, or null',
+    }),
   })
   .loose();
 
@@ -54,10 +56,13 @@ export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 export const completionRequestSchema = z
   .object({
     ...samplingFields,
-    prompt: z.union([
-      z.string().min(1, { error: 'prompt must not be empty' }),
-      z.array(z.string().min(1)).length(1, { error: 'prompt may be a list of exactly one string; anychat answers one prompt per request' }),
-    ]),
+    prompt: z.union(
+      [
+        z.string().min(1, { error: 'prompt must not be empty' }),
+        z.array(z.string().min(1)).length(1, { error: 'prompt may be a list of exactly one string; anychat answers one prompt per request' }),
+      ],
+      { error: 'prompt is required: a string, or a list of exactly one string' },
+    ),
     echo: z.boolean().nullish(),
   })
   .loose();

@@ -25,7 +25,9 @@ export function problemFromIssue(issue: $ZodIssue, httpPart?: string): HttpProbl
   const where = field || (httpPart === 'body' || httpPart === undefined ? 'body' : httpPart);
   // Our own schemas write full sentences that already carry the value; zod's defaults do not.
   const alreadyDescribed = /\bgot\b/.test(issue.message);
-  const got = alreadyDescribed || !('input' in issue) ? '' : `, got ${describeValue(issue.input)}`;
-  const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message;
+  // Unknown fields are named already; "got object" after them would say nothing.
+  const unknownFields = issue.code === 'unrecognized_keys';
+  const got = alreadyDescribed || unknownFields || !('input' in issue) ? '' : `, got ${describeValue(issue.input)}`;
+  const message = unknownFields ? `unknown field(s): ${issue.keys.join(', ')}; leave them out` : issue.message;
   return new HttpProblem(400, 'validation', `${where}: ${message}${got}`, field || undefined);
 }

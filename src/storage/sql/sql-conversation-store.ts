@@ -18,6 +18,7 @@ import { CUT_ANSWER_SILENCE_MS } from '../cut-answers.ts';
 import { createMonotonicClock } from '../monotonic-clock.ts';
 import type { Database } from './database-schema.ts';
 import { storableJson, storableText } from './storable-text.ts';
+import { couldBeStoredId } from './stored-id.ts';
 import { insertSnapshot, takenIds } from './insert-snapshot.ts';
 import { listMessagesAsJson } from './list-messages-as-json.ts';
 import { answerCut, MESSAGE_COLUMNS, storablePrompt, storableRecord } from './message-columns.ts';
@@ -64,12 +65,14 @@ export function createSqlConversationStore(
   };
 
   const lockConversation = async (transaction: Transaction<Database>, conversationId: string) => {
-    const row = await transaction
-      .selectFrom('conversations')
-      .select(['id', 'active_leaf_id'])
-      .where('id', '=', conversationId)
-      .forUpdate()
-      .executeTakeFirst();
+    const row = couldBeStoredId(conversationId)
+      ? await transaction
+          .selectFrom('conversations')
+          .select(['id', 'active_leaf_id'])
+          .where('id', '=', conversationId)
+          .forUpdate()
+          .executeTakeFirst()
+      : undefined;
     if (!row) {
       throw new ConversationStoreError('conversation-not-found', `conversation ${conversationId} does not exist`);
     }
@@ -81,12 +84,14 @@ export function createSqlConversationStore(
     messageId: string,
     conversationId: string,
   ) => {
-    const row = await transaction
-      .selectFrom('messages')
-      .select('id')
-      .where('id', '=', messageId)
-      .where('conversation_id', '=', conversationId)
-      .executeTakeFirst();
+    const row = couldBeStoredId(messageId)
+      ? await transaction
+          .selectFrom('messages')
+          .select('id')
+          .where('id', '=', messageId)
+          .where('conversation_id', '=', conversationId)
+          .executeTakeFirst()
+      : undefined;
     if (!row) {
       throw new ConversationStoreError(
         'message-not-in-conversation',
@@ -115,7 +120,8 @@ export function createSqlConversationStore(
       if (listOptions.updatedBefore) query = query.where('c.updated_at', '<', new Date(listOptions.updatedBefore));
       if (listOptions.search) {
         // ILIKE scans; fine for one person's history. Many users' worth would want a pg_trgm index.
-        const pattern = containsPattern(listOptions.search);
+        // PostgreSQL text cannot hold U+0000; the search must look for what storing it would have kept.
+        const pattern = containsPattern(storableText(listOptions.search));
         query = query.where((expression) =>
           expression.or([
             expression('c.title', 'ilike', pattern),
@@ -151,11 +157,13 @@ export function createSqlConversationStore(
     },
 
     async getConversation(id: string) {
+      if (!couldBeStoredId(id)) return null;
       const row = await database.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
       return row ? conversationFromRow(row) : null;
     },
 
     async listMessages(conversationId: string, listOptions: ListMessagesOptions = {}) {
+      if (!couldBeStoredId(conversationId)) return [];
       const includePrompts = listOptions.includePrompts ?? false;
       if (options.listMessagesAsJson) {
         return listMessagesAsJson(database, conversationId, { includePrompts, cutAnswerSilenceMs: options.cutAnswerSilenceMs ?? CUT_ANSWER_SILENCE_MS });
@@ -171,6 +179,7 @@ export function createSqlConversationStore(
     },
 
     async updateConversation(id: string, patch: ConversationPatch) {
+      if (!couldBeStoredId(id)) return null;
       return database.transaction().execute(async (transaction) => {
         const exists = await transaction
           .selectFrom('conversations')
@@ -196,6 +205,7 @@ export function createSqlConversationStore(
     },
 
     async deleteConversation(id: string) {
+      if (!couldBeStoredId(id)) return false;
       // Messages go with it (ON DELETE CASCADE).
       const result = await database.deleteFrom('conversations').where('id', '=', id).executeTakeFirst();
       return result.numDeletedRows > 0n;
@@ -233,6 +243,7 @@ export function createSqlConversationStore(
     },
 
     async getMessage(id: string) {
+      if (!couldBeStoredId(id)) return null;
       const row = await database
         .selectFrom('messages')
         .leftJoin('answer_prompts', 'answer_prompts.message_id', 'messages.id')
@@ -243,6 +254,7 @@ export function createSqlConversationStore(
     },
 
     async updateAnswer(id: string, patch: AnswerPatch) {
+      if (!couldBeStoredId(id)) return null;
       const prompt = patch.generation?.prompt ?? null;
       // Saving progress is one statement, so it needs no lock: it cannot tear, and it never
       // touches the tree's shape. Only a new prompt (continue) takes a transaction.
@@ -265,6 +277,7 @@ export function createSqlConversationStore(
     },
 
     async deleteMessage(id: string) {
+      if (!couldBeStoredId(id)) return false;
       return database.transaction().execute(async (transaction) => {
         const target = await transaction
           .selectFrom('messages')
