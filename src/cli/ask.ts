@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import type { GenerationEvent } from '../backends/backend.ts';
 import { createBackend } from '../backends/create-backend.ts';
 import { generateAnswer } from '../chat/generate-answer.ts';
 import { resolveGenerationParameters } from '../chat/generation-parameters.ts';
@@ -12,7 +13,14 @@ import { UsageError } from './usage-error.ts';
 interface AskOptions extends BackendOptionValues, GenerationOptionValues {
   raw?: boolean;
   stats?: boolean;
+  timeout?: number;
 }
+
+const positiveSeconds = (value: string) => {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a number of seconds > 0, got "${value}"`);
+  return seconds;
+};
 
 export function registerAskCommand(program: Command): void {
   const command = program
@@ -20,7 +28,10 @@ export function registerAskCommand(program: Command): void {
     .description('ask one question and stream the answer to stdout, as the lesson’s client.generate did')
     .argument('[prompt...]', 'the question; read from stdin when omitted')
     .option('--raw', 'send the prompt exactly as given, with no chat template (TGI’s generate)')
-    .option('--stats', 'print tokens, speed and the finish reason to stderr');
+    .option('--stats', 'print tokens, speed and the finish reason to stderr')
+    // --upstream-timeout only bounds silences: a server that sends a byte now and then never trips
+    // it. Scripts need a bound on the whole answer, as `serve --timeout` gives the server's clients.
+    .addOption(new Option('--timeout <seconds>', 'longest the whole answer may take (default: no limit)').argParser(positiveSeconds).env('ANYCHAT_TIMEOUT'));
   addGenerationOptions(command);
   addBackendOptions(command, { upstreamKeyFlag: '--api-key' });
   command.action(runAction(async (words: string[], options: AskOptions) => ask(words, options)));
@@ -34,17 +45,32 @@ async function ask(words: string[], options: AskOptions): Promise<void> {
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
+  let timedOut = false;
+  const deadline =
+    options.timeout === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, options.timeout * 1000);
   try {
     const info = await backend.info();
     const prepared: PreparedGeneration = options.raw
       ? rawGeneration(question, settings.parameters ?? {}, info.contextWindow, await backend.countTokens(question))
       : await prepareGeneration({ backend, info, messages: [{ role: 'user', content: question }], settings });
-    const { last } = await printAnswer(generateAnswer(backend, prepared, controller.signal), process.stdout);
+    const printed = await printAnswer(generateAnswer(backend, prepared, controller.signal), process.stdout);
+    clearTimeout(deadline);
+    // Cut by our own deadline, not by the user: a failure, reported like the server's timeout.
+    const last: GenerationEvent | undefined =
+      timedOut && printed.last?.type === 'finish' && printed.last.reason === 'aborted'
+        ? { type: 'error', code: 'timeout', message: `the answer took longer than ${options.timeout} s and was stopped` }
+        : printed.last;
     process.stdout.write('\n');
     if (options.stats || last?.type === 'error') process.stderr.write(`${describeEnding(last)}\n`);
     if (last?.type === 'error') throw new ReportedFailure(EXIT_RUNTIME_FAILURE);
     if (last?.type === 'finish' && last.reason === 'aborted') process.exitCode = 130;
   } finally {
+    clearTimeout(deadline);
     process.off('SIGINT', onInterrupt);
     await backend.close();
   }

@@ -1,4 +1,5 @@
 import type { GenerationEvent } from '../backends/backend.ts';
+import { adviceFor } from './failure-advice.ts';
 
 export interface PrintedAnswer {
   text: string;
@@ -22,10 +23,11 @@ export async function printAnswer(events: AsyncIterable<GenerationEvent>, output
 /** One line a person can read: what ended the answer, how many tokens, how fast. */
 export function describeEnding(event: GenerationEvent | undefined): string {
   if (!event) return 'the stream ended without a result';
-  if (event.type === 'error') return `error (${event.code}): ${event.message}`;
+  if (event.type === 'error') return `error (${event.code}): ${event.message} — ${adviceFor(event.code)}`;
   if (event.type !== 'finish') return 'the stream ended early';
   const parts = [`finish: ${event.reason}`, `${event.usage.promptTokens} prompt + ${event.usage.completionTokens} new tokens`];
   if (event.timings.tokensPerSecond !== null) parts.push(`${event.timings.tokensPerSecond.toFixed(1)} tokens/s`);
   if (event.timings.timeToFirstTokenMs !== null) parts.push(`first token after ${Math.round(event.timings.timeToFirstTokenMs)} ms`);
   return parts.join(', ');
 }
+

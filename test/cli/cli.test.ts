@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { renderPlainPrompt } from '../../src/chat/templates/plain-template.ts';
@@ -27,6 +30,7 @@ describe('anychat ask', () => {
       ['ask', '--backend', 'tgi', 'x'],
       ['ask', '--no-such-flag'],
       ['ask', '--backend', 'echo', '   '],
+      ['ask', '--backend', 'echo', '--timeout', '0', 'x'],
     ]) {
       const result = await runAnychat(args);
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
@@ -105,5 +109,24 @@ describe('anychat chat', () => {
     assert.match(result.stderr, /finish: aborted/);
     assert.doesNotMatch(result.stdout, /w199/);
     assert.match(result.stdout, /Assistant: after the interrupt\n/);
+  });
+});
+
+describe('anychat serve with a database it cannot open', () => {
+  // The timeout is the hang guard: before the fix, serve reported the failure and never exited.
+  it('exits 1 with where the folder is and what to do, instead of hanging on PGlite’s timers', { timeout: 60_000 }, async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'anychat-damaged-'));
+    // What a damaged folder looks like to PGlite: the version marker without the database files.
+    await mkdir(path.join(dataDir, 'pglite'), { recursive: true });
+    await writeFile(path.join(dataDir, 'pglite', 'PG_VERSION'), '17\n');
+    try {
+      const result = await runAnychat(['serve', '--backend', 'echo', '--port', '0', '--data-dir', dataDir]);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /could not open the conversation database/);
+      assert.match(result.stderr, /holds your conversations: if it is damaged, move it aside/);
+      assert.ok(result.stderr.includes(path.join(dataDir, 'pglite')));
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

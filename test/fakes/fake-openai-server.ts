@@ -21,6 +21,7 @@ import {
   SseWriter,
   sendJson,
   startFakeHttpServer,
+  type FakeHttpServer,
   type RecordedRequest,
   type UpstreamFault,
 } from './fake-upstream-server.ts';
@@ -41,12 +42,10 @@ export interface FakeOpenAiServerOptions {
   fault?: UpstreamFault | null;
 }
 
-export interface FakeOpenAiServer {
+export interface FakeOpenAiServer extends FakeHttpServer {
   /** The server root; the API is under `${endpoint}/v1`. */
   endpoint: string;
-  requests: RecordedRequest[];
   setFault(fault: UpstreamFault | null): void;
-  close(): Promise<void>;
 }
 
 interface ChatBody {

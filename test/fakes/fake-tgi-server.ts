@@ -23,6 +23,7 @@ import {
   SseWriter,
   sendJson,
   startFakeHttpServer,
+  type FakeHttpServer,
   type RecordedRequest,
   type UpstreamFault,
 } from './fake-upstream-server.ts';
@@ -46,11 +47,8 @@ export interface FakeTgiServerOptions {
   fault?: UpstreamFault | null;
 }
 
-export interface FakeTgiServer {
-  endpoint: string;
-  requests: RecordedRequest[];
+export interface FakeTgiServer extends FakeHttpServer {
   setFault(fault: UpstreamFault | null): void;
-  close(): Promise<void>;
 }
 
 interface TgiParameters {

@@ -7,7 +7,7 @@
  *   const endpoint = await closedPortEndpoint(); // nothing listens there: "connection refused"
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A fault applied to the generation routes only, so info/tokenize/models keep working. */
@@ -16,6 +16,12 @@ export type UpstreamFault =
   | { kind: 'never-answer' }
   /** Waits `delayMs` before every token (and before the headers). */
   | { kind: 'slow'; delayMs: number }
+  /**
+   * Sends the body one byte at a time, `byteDelayMs` apart, from the start or once `afterTokens`
+   * tokens went out whole: a server that is alive (each byte resets an inactivity timeout) but
+   * far too slow to be useful.
+   */
+  | { kind: 'trickle'; byteDelayMs: number; afterTokens?: number }
   /** Destroys the socket after `afterTokens` tokens: the client sees a reset mid-body. */
   | { kind: 'drop-mid-stream'; afterTokens: number }
   /** Ends the body cleanly after `afterTokens` tokens, without the final event. */
@@ -44,6 +50,15 @@ export interface FakeHttpServer {
   /** e.g. `http://127.0.0.1:41234` (no trailing slash). */
   endpoint: string;
   requests: RecordedRequest[];
+  /**
+   * Client connections still open: `busy` ones have a response not yet finished, so a client
+   * that gave up on a request without closing its socket shows here; `open` adds idle keep-alive ones.
+   */
+  connections(): { open: number; busy: number };
+  /** Stops listening and drops every connection: new requests get ECONNREFUSED, as if the server were down. */
+  stopListening(): Promise<void>;
+  /** Listens again on the same port, as a restarted server would. */
+  resumeListening(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,7 +66,12 @@ export type FakeRouteHandler = (request: RecordedRequest, response: ServerRespon
 
 export async function startFakeHttpServer(handle: FakeRouteHandler): Promise<FakeHttpServer> {
   const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const busySockets = new Set<Socket>();
   const server: Server = createServer((incoming, response) => {
+    const socket = incoming.socket;
+    busySockets.add(socket);
+    response.once('close', () => busySockets.delete(socket));
     const pieces: Buffer[] = [];
     incoming.on('data', (piece: Buffer) => pieces.push(piece));
     incoming.on('end', () => {
@@ -71,16 +91,37 @@ export async function startFakeHttpServer(handle: FakeRouteHandler): Promise<Fak
       });
     });
   });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      busySockets.delete(socket);
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const stopListening = async () => {
+    if (!server.listening) return;
+    // `never-answer` keeps requests open; close() alone would wait for them forever.
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
-    close: async () => {
-      // `never-answer` keeps requests open; close() alone would wait for them forever.
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    connections: () => ({ open: sockets.size, busy: busySockets.size }),
+    stopListening,
+    resumeListening: async () => {
+      if (server.listening) return;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
     },
+    close: stopListening,
   };
 }
 
@@ -181,12 +222,16 @@ export class SseWriter {
   private async writeRaw(text: string): Promise<void> {
     if (this.closed) return;
     const bytes = Buffer.from(text, 'utf8');
-    const size = this.options.chunkBytes;
+    const fault = this.options.fault;
+    const trickleDelayMs = fault?.kind === 'trickle' && this.tokensWritten >= (fault.afterTokens ?? 0) ? fault.byteDelayMs : null;
+    const size = trickleDelayMs === null ? this.options.chunkBytes : 1;
     if (!size) {
       await this.write(bytes);
       return;
     }
     for (let start = 0; start < bytes.length && !this.closed; start += size) {
+      if (trickleDelayMs !== null) await sleep(trickleDelayMs);
+      if (this.closed) return;
       await this.write(bytes.subarray(start, start + size));
       // A turn of the event loop between writes keeps slices from coalescing into one segment.
       await new Promise((resolve) => setImmediate(resolve));

@@ -5,6 +5,7 @@ import type { Backend, GenerationRequest } from '../../../src/backends/backend.t
 import type { ConversationStore } from '../../../src/storage/conversation-store.ts';
 import { createEchoBackend } from '../../../src/backends/echo/echo-backend.ts';
 import { buildApp } from '../../../src/server/build-app.ts';
+import type { ServerLimits } from '../../../src/server/server-context.ts';
 import { createMemoryConversationStore } from '../../../src/storage/memory/memory-conversation-store.ts';
 import { ensureWebBuild } from '../../../scripts/ensure-web-build.ts';
 
@@ -45,6 +46,8 @@ export interface TestServerOptions {
   modelId?: string;
   parallel?: number;
   maxQueue?: number;
+  /** Server limits to override, e.g. a short `requestTimeoutMs` for faults that never end. */
+  limits?: Partial<ServerLimits>;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -60,7 +63,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     webRoot: webDist,
     apiKey: options.apiKey ?? null,
     // Long enough for a reload to re-attach before the server gives up on the answer.
-    limits: { reattachGraceMs: 15_000 },
+    limits: { reattachGraceMs: 15_000, ...options.limits },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;

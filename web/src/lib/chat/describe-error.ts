@@ -21,10 +21,21 @@ const byCode: Record<string, string> = {
   internal: 'Something went wrong on the server',
 };
 
+/** What to do about it: every failure a user can meet says what happened and what to try next. */
 const advice: Record<string, string> = {
   overloaded: 'Wait a moment and retry.',
   'server-unreachable': 'Check that `anychat serve` is running, then retry.',
   unreachable: 'Check that the model server is running, then retry.',
+  timeout: 'The model server is stuck or slow: retry, and check the server if it keeps happening.',
+  unauthorized: 'Check the API key anychat is given for the endpoint (`--upstream-api-key`), then retry.',
+  validation: 'Check the message and the advanced options, then retry.',
+  'stream-cut': 'The text received so far is kept. Retry to answer again.',
+  upstream: 'Retry; if it keeps failing, check the model server’s logs.',
+  protocol: 'Check that the endpoint is a TGI or OpenAI-compatible server, then retry.',
+  generation: 'Retry; if it keeps failing, check the model server’s logs.',
+  'model-load': 'Check the model file, then restart anychat.',
+  'context-overflow': 'Start a new chat, or shorten the message.',
+  internal: 'Retry; if it keeps failing, check the anychat server’s logs.',
 };
 
 /** One wording for every failure, whether it came as an HTTP error or an `answer-error` event. */
