@@ -7,13 +7,15 @@ import type { ConversationStore } from '../storage/conversation-store.ts';
 import type { AnswerHub } from './app-api/answer-hub.ts';
 import { createSharedAnswerHub } from './app-api/shared-answer-hub.ts';
 import { installApiKeyAuth } from './auth/api-key-auth.ts';
-import { installErrorHandlers } from './error-handler.ts';
+import { answerClientError } from './client-error-handler.ts';
+import { frameworkErrorHandler, installErrorHandlers } from './error-handler.ts';
 import { ModelRegistry } from './models/model-registry.ts';
 import type { ModelSource } from './models/served-model.ts';
 import { REDACTED } from './observability/create-logger.ts';
 import { installRequestLogging } from './observability/request-logging.ts';
 import { ServerMetrics } from './observability/server-metrics.ts';
 import { registerAppApiRoutes } from './routes/app-api-routes.ts';
+import { registerCspReportRoutes } from './routes/csp-report-routes.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
 import { registerMetricsRoutes } from './routes/metrics-routes.ts';
 import { registerOpenAiRoutes } from './routes/openai-routes.ts';
@@ -77,6 +79,9 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Errors raised before any route runs get each API's error shape too, not Fastify's own.
+    frameworkErrors: frameworkErrorHandler(limits),
+    clientErrorHandler: answerClientError,
   });
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -105,7 +110,9 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
     registerTgiRoutes(instance, context);
     registerOpenAiRoutes(instance, context);
     registerAppApiRoutes(instance, context);
-    instance.get('/openapi.json', { schema: { hide: true } }, async () => instance.swagger());
+    registerCspReportRoutes(instance, context);
+    // A family, like every API route: the key check skips routes without one (the page's files).
+    instance.get('/openapi.json', { config: { family: 'tgi' }, schema: { hide: true } }, async () => instance.swagger());
   });
 
   // Graceful shutdown: new requests already get 503; running answers finish, then stragglers are stopped and saved.

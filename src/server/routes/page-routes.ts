@@ -2,10 +2,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CSP_REPORT_PATH } from './csp-report-routes.ts';
 
 /**
  * No inline scripts, and the page talks only to this server. Inline styles stay allowed because
  * Svelte transitions and KaTeX set style attributes.
+ *
+ * Violations go to `report-uri` (csp-report-routes.ts). Not also `report-to`: a browser that
+ * supports it ignores `report-uri`, and the Reporting API batches reports and sends them up to a
+ * minute later, where `report-uri` posts each one at once. The endpoint accepts both formats.
  */
 export const PAGE_CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -18,6 +23,7 @@ export const PAGE_CONTENT_SECURITY_POLICY = [
   "base-uri 'self'",
   "form-action 'self'",
   "frame-ancestors 'none'",
+  `report-uri ${CSP_REPORT_PATH}`,
 ].join('; ');
 
 const MISSING_PAGE_HTML = `<!doctype html>

@@ -1,10 +1,25 @@
-import type { MarkedExtension, Tokens } from 'marked';
+import type { MarkedExtension, TokenizerThis, Tokens } from 'marked';
 
 export interface MathToken extends Tokens.Generic {
   type: 'blockMath' | 'inlineMath';
   raw: string;
   tex: string;
 }
+
+/*
+ * `$$…$$`, `\[…\]` and `\(…\)` may span lines, so a search for the closing delimiter scans the
+ * rest of the text, and marked tries again at every opener: text full of unclosed openers
+ * (`$$$$…`, `\[\[\[…`, which a model can emit) costs time quadratic in its length. 32 KB of `$$`
+ * froze the page for 7 s per render, and a streaming answer is rendered at every token. Past this
+ * many failed searches in one document, its remaining openers stay text: real answers fail a few
+ * at most (a stray `$$` in prose), and the cost stays linear.
+ */
+const failedSearchesPerDocument = 32;
+// Keyed by marked's lexer, which is created anew for every document it lexes.
+const failedSearches = new WeakMap<object, number>();
+
+const searchesLeft = (context: TokenizerThis) => (failedSearches.get(context.lexer) ?? 0) < failedSearchesPerDocument;
+const recordFailedSearch = (context: TokenizerThis) => failedSearches.set(context.lexer, (failedSearches.get(context.lexer) ?? 0) + 1);
 
 /**
  * LaTeX as LLMs write it: `$$…$$` and `\[…\]` blocks, `$…$` and `\(…\)` inline. Inline `$` follows
@@ -17,10 +32,17 @@ export function mathExtension(render: (tex: string, displayMode: boolean) => str
       {
         name: 'blockMath',
         level: 'block',
-        start: (source) => source.match(/\$\$|\\\[/)?.index,
+        start(source) {
+          return searchesLeft(this) ? source.match(/\$\$|\\\[/)?.index : undefined;
+        },
         tokenizer(source): MathToken | undefined {
+          if (!source.startsWith('$$') && !source.startsWith('\\[')) return undefined;
+          if (!searchesLeft(this)) return undefined;
           const match = /^\$\$([\s\S]+?)\$\$[^\S\n]*(?:\n|$)/.exec(source) ?? /^\\\[([\s\S]+?)\\\][^\S\n]*(?:\n|$)/.exec(source);
-          if (!match) return undefined;
+          if (!match) {
+            recordFailedSearch(this);
+            return undefined;
+          }
           return { type: 'blockMath', raw: match[0], tex: (match[1] ?? '').trim() };
         },
         renderer: (token) => render((token as MathToken).tex, true),
@@ -30,10 +52,16 @@ export function mathExtension(render: (tex: string, displayMode: boolean) => str
         level: 'inline',
         start: (source) => source.match(/\$|\\\(/)?.index,
         tokenizer(source): MathToken | undefined {
-          const match =
-            /^\$(?!\s)((?:\\.|[^\\$\n])+?)(?<!\s)\$(?!\d)/.exec(source) ?? /^\\\(([\s\S]+?)\\\)/.exec(source);
-          if (!match) return undefined;
-          return { type: 'inlineMath', raw: match[0], tex: (match[1] ?? '').trim() };
+          // `$…$` cannot cross a `$` or a line, so its failed searches are short: only `\(` counts.
+          const dollarMatch = /^\$(?!\s)((?:\\.|[^\\$\n])+?)(?<!\s)\$(?!\d)/.exec(source);
+          if (dollarMatch) return { type: 'inlineMath', raw: dollarMatch[0], tex: (dollarMatch[1] ?? '').trim() };
+          if (!source.startsWith('\\(') || !searchesLeft(this)) return undefined;
+          const parenthesisMatch = /^\\\(([\s\S]+?)\\\)/.exec(source);
+          if (!parenthesisMatch) {
+            recordFailedSearch(this);
+            return undefined;
+          }
+          return { type: 'inlineMath', raw: parenthesisMatch[0], tex: (parenthesisMatch[1] ?? '').trim() };
         },
         renderer: (token) => render((token as MathToken).tex, false),
       },

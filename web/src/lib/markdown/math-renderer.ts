@@ -1,7 +1,29 @@
+/// <reference types="vite/client" />
+// Vite's types for the CSS import below, named here so that this file also type-checks in the
+// Node project, whose tests lex markdown with the page's own lexer (test/e2e/support/payload-batches.ts).
 import { escapeHtml } from './escape-html.ts';
 import { createLazyModule } from './lazy-module.ts';
 
-type RenderToString = (tex: string, options: { displayMode: boolean; throwOnError: boolean; output: 'htmlAndMathml' }) => string;
+type RenderToString = (
+  tex: string,
+  options: { displayMode: boolean; throwOnError: boolean; output: 'htmlAndMathml'; macros: Record<string, string> },
+) => string;
+
+/*
+ * KaTeX's commands that make links or HTML attributes (`\href`, `\url`, `\htmlData`…) are off
+ * (its `trust` option stays false): model output must not make links or set attributes through
+ * math. Left alone, KaTeX then shows the bare command name in red and drops its text, so
+ * `\href{…}{Wikipedia}` lost the word "Wikipedia". These macros keep the text and drop the rest.
+ * `\@secondoftwo` is KaTeX's own macro for "the second of the next two arguments".
+ */
+export const untrustedCommandsAsText: Readonly<Record<string, string>> = {
+  '\\href': '\\@secondoftwo',
+  '\\url': '\\texttt',
+  '\\htmlClass': '\\@secondoftwo',
+  '\\htmlData': '\\@secondoftwo',
+  '\\htmlId': '\\@secondoftwo',
+  '\\htmlStyle': '\\@secondoftwo',
+};
 
 // KaTeX (JS, CSS and fonts) is about 100 KB gzipped: fetched the first time an answer has math.
 const katex = createLazyModule<RenderToString>(async () => {
@@ -18,7 +40,10 @@ export function renderMath(tex: string, displayMode: boolean): string {
     return displayMode ? `<div class="math-pending">${source}</div>` : `<span class="math-pending">${source}</span>`;
   }
   // throwOnError false: a model's malformed TeX shows in red instead of breaking the answer.
-  const html = renderToString(tex, { displayMode, throwOnError: false, output: 'htmlAndMathml' });
+  // A fresh macros object each time: `\gdef` in one formula writes into it, and must not leak
+  // into the next (a model redefining `\href` for every later answer).
+  const macros = { ...untrustedCommandsAsText };
+  const html = renderToString(tex, { displayMode, throwOnError: false, output: 'htmlAndMathml', macros });
   return displayMode ? `<div class="math-display" tabindex="0">${html}</div>` : html;
 }
 

@@ -1,4 +1,5 @@
 import DOMPurify from 'dompurify';
+import { breakLongRuns } from './break-long-runs.ts';
 
 /*
  * The last line of defence for model output: whatever markdown-to-html produced is parsed and
@@ -18,5 +19,11 @@ const options = {
 };
 
 export function sanitizeHtml(html: string): string {
-  return DOMPurify.sanitize(html, options);
+  // As a fragment, so that long unbroken runs can get their break points (break-long-runs.ts) in
+  // the tree DOMPurify has already cleaned; serialised the way DOMPurify itself would (innerHTML).
+  const fragment = DOMPurify.sanitize(html, { ...options, RETURN_DOM_FRAGMENT: true });
+  breakLongRuns(fragment);
+  const container = document.createElement('div');
+  container.append(fragment);
+  return container.innerHTML;
 }
