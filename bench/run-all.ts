@@ -24,6 +24,7 @@ interface BenchProgram {
 const programs: BenchProgram[] = [
   { script: 'bench:engine', file: 'bench/engine.ts' },
   { script: 'bench:server', file: 'bench/server.ts' },
+  { script: 'bench:load', file: 'bench/load.ts' },
   { script: 'bench:storage', file: 'bench/storage.ts' },
   { script: 'bench:ui', file: 'bench/ui.ts' },
   { script: 'bench:bandwidth', file: 'bench/bandwidth/memory-bandwidth.ts', budgetShare: 0.1 },

@@ -4,6 +4,8 @@
  */
 import type { MachineInfo, SourceRevision } from '../lib/machine-info.ts';
 import type { SampleSummary } from '../lib/statistics.ts';
+import type { LoadSummary } from '../load/load-results.ts';
+import type { LoadSettings } from '../load/load-settings.ts';
 
 export interface ResultsEnvelope<Settings, Results> {
   benchmark: string;
@@ -72,3 +74,6 @@ export type BatchScalingResults = ResultsEnvelope<
 
 /** All results files by name, as read from bench/results/. */
 export type ResultsByName = Map<string, unknown>;
+
+/** bench/results/load.json: `npm run bench:load`. */
+export type LoadResults = ResultsEnvelope<LoadSettings, LoadSummary>;

@@ -2,9 +2,10 @@ import { gapNotes } from './gap-notes.ts';
 import { renderBatchScaling } from './render-batch-scaling.ts';
 import { renderGapAnalysis, type DecodeProfileResults } from './render-gap-analysis.ts';
 import { renderEngineVsNative } from './render-engine-vs-native.ts';
+import { renderLoad } from './render-load.ts';
 import { renderPhysicalLimit } from './render-physical-limit.ts';
 import { renderServerVsLlamaServer } from './render-server-vs-llama-server.ts';
-import type { BatchScalingResults, EngineVsNativeResults, MemoryBandwidthResults, ResultsByName, ServerVsLlamaServerResults } from './results-types.ts';
+import type { BatchScalingResults, EngineVsNativeResults, LoadResults, MemoryBandwidthResults, ResultsByName, ServerVsLlamaServerResults } from './results-types.ts';
 
 export interface RenderedSection {
   /** The marker name: `<!-- bench:NAME:start -->`. */
@@ -31,6 +32,7 @@ export const renderedSections: RenderedSection[] = [
     name: 'gap-analysis',
     render: (results) => renderGapAnalysis(results.get('decode-profile') as DecodeProfileResults | undefined, gapNotes(results)),
   },
+  { name: 'load', render: (results) => withResults(results, 'load', (load: LoadResults) => renderLoad(load)) },
   {
     name: 'folded-in',
     render: (results) =>
@@ -45,7 +47,7 @@ export const renderedSections: RenderedSection[] = [
 ];
 
 /** The order of sections in BENCHMARKS.md: the issue's five parts, each bench's own section after the one it belongs to. */
-export const sectionOrder = ['overview', 'engine-vs-native', 'engine', 'physical-limit', 'server-vs-llama-server', 'batch-scaling', 'gap-analysis', 'folded-in', 'server', 'ui', 'storage'];
+export const sectionOrder = ['overview', 'engine-vs-native', 'engine', 'physical-limit', 'server-vs-llama-server', 'batch-scaling', 'gap-analysis', 'folded-in', 'server', 'load', 'ui', 'storage'];
 
 function withResults<Results>(results: ResultsByName, name: string, render: (content: Results) => string): string | null {
   const content = results.get(name);

@@ -1,4 +1,5 @@
 import type { Backend } from '../../backends/backend.ts';
+import type { DecodeBatchStats } from '../../backends/llamacpp/decode-batch-counter.ts';
 
 /** What the embedded llama.cpp engine reports about its sequences; other backends have none. */
 export interface EngineStats {
@@ -8,6 +9,7 @@ export interface EngineStats {
 }
 
 type BackendWithStats = Backend & { stats(): EngineStats };
+type BackendWithDecodeStats = Backend & { decodeStats(): DecodeBatchStats };
 
 export function hasEngineStats(backend: Backend): backend is BackendWithStats {
   return typeof (backend as Partial<BackendWithStats>).stats === 'function';
@@ -15,4 +17,10 @@ export function hasEngineStats(backend: Backend): backend is BackendWithStats {
 
 export function engineStatsOf(backend: Backend): EngineStats | null {
   return hasEngineStats(backend) ? backend.stats() : null;
+}
+
+/** How many sequences each llama_decode carried, for the embedded engine; null for other backends. */
+export function decodeStatsOf(backend: Backend): DecodeBatchStats | null {
+  const candidate = backend as Partial<BackendWithDecodeStats>;
+  return typeof candidate.decodeStats === 'function' ? candidate.decodeStats() : null;
 }

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ModelRegistry } from '../models/model-registry.ts';
-import { engineStatsOf } from './engine-stats.ts';
+import { decodeStatsOf, engineStatsOf } from './engine-stats.ts';
+import { registerProcessMemoryMetrics } from './process-memory-metrics.ts';
 
 /**
  * Prometheus metrics, in a registry of their own per app so that tests (and two apps in one
@@ -64,5 +65,34 @@ export class ServerMetrics {
         }
       },
     });
+    new Counter({
+      name: 'anychat_engine_decodes_total',
+      help: 'llama_decode calls of the embedded engine, by how many sequences each carried (batching at work when most carry many)',
+      labelNames: ['model', 'sequences'],
+      registers,
+      collect() {
+        this.reset();
+        for (const model of models.models) {
+          const decodes = model.backend ? decodeStatsOf(model.backend) : null;
+          decodes?.decodesBySequenceCount.forEach((count, sequences) => {
+            if (count > 0) this.inc({ model: model.id, sequences: String(sequences) }, count);
+          });
+        }
+      },
+    });
+    new Counter({
+      name: 'anychat_engine_decoded_tokens_total',
+      help: 'Tokens the embedded engine evaluated (prompt tokens and generated tokens)',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.reset();
+        for (const model of models.models) {
+          const decodes = model.backend ? decodeStatsOf(model.backend) : null;
+          if (decodes) this.inc({ model: model.id }, decodes.decodedTokens);
+        }
+      },
+    });
+    registerProcessMemoryMetrics(this.registry);
   }
 }
