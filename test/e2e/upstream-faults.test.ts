@@ -74,8 +74,21 @@ async function schedulerCounts(url: string): Promise<string[]> {
 }
 
 /** The failed answer as the page shows it: its text and the line that marks it as cut short. */
+/**
+ * The last answer's rendered text. It is scrolled into view first and read until it has text:
+ * right after a reload or a version switch the answer may still be re-rendering, or be off screen
+ * where content-visibility leaves it unlaid-out, and innerText is then empty for a moment.
+ */
 async function failedAnswerText(page: Page): Promise<string> {
-  return answers(page).last().innerText();
+  const answer = answers(page).last();
+  await answer.scrollIntoViewIfNeeded();
+  const deadline = Date.now() + 5_000;
+  let text = await answer.innerText();
+  while (text.trim() === '' && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    text = await answer.innerText();
+  }
+  return text;
 }
 
 after(() => recordSurfaceTally(tally));
