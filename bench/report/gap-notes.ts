@@ -34,7 +34,8 @@ export function gapNotes(results: ResultsByName): string[] {
         'node-llama-cpp runs llama_decode and sampling on a libuv worker, so most of the rest is the engine itself. ' +
         'Under `perf` (qwen2.5-0.5b-shape Q4_0, 1 thread, 150 tokens) both engines spend the decode in the same kernel, gemv_q4_b32_8x8_q8_0_lut_avx, with the same Q4_0 repacking and the same sample count (3,609 native, 3,630 node-llama-cpp): node-llama-cpp picks libggml-cpu-zen4.so, the AVX-512 VNNI/BF16 variant (this VM has no AMX), so the prebuilt build is not the gap. ' +
         'What llama-bench’s tg test does not pay is a fixed cost per token: sampling over the whole vocabulary at temperature 0.7 (llama-bench samples nothing) and node-llama-cpp’s round trip through JavaScript between one token and the next decode. ' +
-        'That is 1–3 ms a token: a few percent of a 45 ms Qwen-0.5B token, 10–25% of a 10–20 ms SmolLM2-135M token, which is why the small models show the larger gaps. ' +
+        'The ratios put that at 1–4 ms a token: a few percent of a 45 ms Qwen-0.5B token, 10–25% of a 10–20 ms SmolLM2-135M token, which is why the small models show the larger gaps. ' +
+        '`perf` on SmolLM2-135M-shape Q4_0 (900 tokens, temperature 0.7) sees only part of it as CPU outside ggml (node 3.4%, node-llama-cpp’s addon and sampler 0.6%, kernel 1.2%); the rest is wall-clock between decodes, the hand-offs from the decode worker to JavaScript and back, which a CPU profile does not sample. ' +
         'Closing it needs the next decode to start before JavaScript has seen the token, which node-llama-cpp’s evaluate loop cannot do; against llama-server, which samples too, anychat keeps pace at one client (section 3).',
     );
   }
