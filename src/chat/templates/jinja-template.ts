@@ -1,5 +1,8 @@
 import { Template } from '@huggingface/jinja';
+import type { ChatTool } from '../chat-tool.ts';
 import type { ChatMessage } from '../message.ts';
+import { describeTemplateFailure } from './describe-template-failure.ts';
+import { renderInJinja2Environment } from './jinja2-environment.ts';
 
 export class ChatTemplateError extends Error {
   override readonly name = 'ChatTemplateError';
@@ -8,18 +11,43 @@ export class ChatTemplateError extends Error {
 export interface JinjaTemplateContext {
   bosToken: string | null;
   eosToken: string | null;
+  /** How error messages name the template: a --chat-template file, or the model. */
+  templateName?: string | undefined;
+}
+
+/**
+ * A message as a chat template sees it: anychat's chat messages, and the OpenAI-shaped tool
+ * plumbing (an assistant turn with `tool_calls`, a `tool` result) that tool-using requests carry.
+ */
+export type TemplateMessage =
+  | ChatMessage
+  | {
+      role: 'assistant';
+      content: string;
+      tool_calls: readonly { id: string; type: 'function'; function: { name: string; arguments: unknown } }[];
+    }
+  | { role: 'tool'; content: string; tool_call_id?: string; name?: string };
+
+export interface JinjaRenderOptions {
+  addGenerationPrompt?: boolean;
+  /** Passed as `tools` only when given, as llama.cpp does; templates test `tools is defined`. */
+  tools?: readonly ChatTool[] | undefined;
+  /** The template's own switches (`enable_thinking`, `reasoning_effort`, …), as transformers' extra kwargs. */
+  variables?: Readonly<Record<string, unknown>> | undefined;
+  /** The clock behind `strftime_now` (Llama 3.x prints today's date); tests pin it. */
+  now?: (() => Date) | undefined;
 }
 
 /** Parsing a template costs far more than rendering it, and a chat renders the same one each turn. */
 const parsedTemplates = new Map<string, Template>();
 
-function parse(source: string): Template {
+function parse(source: string, name: string): Template {
   let template = parsedTemplates.get(source);
   if (!template) {
     try {
       template = new Template(source);
     } catch (error) {
-      throw new ChatTemplateError(`the model's chat template could not be parsed: ${(error as Error).message}`);
+      throw new ChatTemplateError(describeTemplateFailure(name, 'could not be parsed', error));
     }
     parsedTemplates.set(source, template);
   }
@@ -28,7 +56,10 @@ function parse(source: string): Template {
 
 /**
  * Renders the model's own chat template (GGUF `tokenizer.chat_template`, or one given in the
- * configuration) with a real Jinja implementation, as transformers' `apply_chat_template` does.
+ * configuration) with a real Jinja implementation, as transformers' `apply_chat_template` does:
+ * the same variables, the same globals, and jinja2's behaviour where @huggingface/jinja differs
+ * (see jinja2-compatibility.ts). test/fixtures/chat-templates holds the reference's output for
+ * llama.cpp's collection of real templates, and reference-templates.test.ts compares byte for byte.
  *
  * Some templates (Gemma's, Mistral's older ones) raise an exception for a system role. Rather than
  * failing the chat, the system message is then folded into the first user message, which is what
@@ -36,32 +67,39 @@ function parse(source: string): Template {
  */
 export function renderJinjaPrompt(
   source: string,
-  messages: readonly ChatMessage[],
+  messages: readonly TemplateMessage[],
   context: JinjaTemplateContext,
-  options: { addGenerationPrompt?: boolean } = {},
+  options: JinjaRenderOptions = {},
 ): string {
-  const template = parse(source);
-  const render = (list: readonly ChatMessage[]) =>
-    template.render({
-      messages: list,
-      add_generation_prompt: options.addGenerationPrompt ?? true,
-      bos_token: context.bosToken ?? '',
-      eos_token: context.eosToken ?? '',
-    });
+  const name = context.templateName ?? "the model's chat template";
+  const template = parse(source, name);
+  const render = (list: readonly TemplateMessage[]) =>
+    renderInJinja2Environment(
+      template,
+      {
+        ...options.variables,
+        messages: list,
+        ...(options.tools ? { tools: options.tools } : {}),
+        add_generation_prompt: options.addGenerationPrompt ?? true,
+        bos_token: context.bosToken ?? '',
+        eos_token: context.eosToken ?? '',
+      },
+      { now: options.now },
+    );
   try {
     return render(messages);
   } catch (error) {
     const system = messages.find((message) => message.role === 'system');
-    if (!system) throw new ChatTemplateError(`the model's chat template failed: ${(error as Error).message}`);
+    if (!system) throw new ChatTemplateError(describeTemplateFailure(name, 'failed', error));
     try {
       return render(foldSystemIntoFirstUserMessage(messages));
     } catch {
-      throw new ChatTemplateError(`the model's chat template failed: ${(error as Error).message}`);
+      throw new ChatTemplateError(describeTemplateFailure(name, 'failed', error));
     }
   }
 }
 
-function foldSystemIntoFirstUserMessage(messages: readonly ChatMessage[]): ChatMessage[] {
+function foldSystemIntoFirstUserMessage(messages: readonly TemplateMessage[]): TemplateMessage[] {
   const system = messages.filter((message) => message.role === 'system').map((message) => message.content);
   const rest = messages.filter((message) => message.role !== 'system');
   const firstUser = rest.findIndex((message) => message.role === 'user');

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/**
+ * A tool the model may call, in OpenAI's shape, which is also what transformers hands a chat
+ * template as `tools`: `{"type": "function", "function": {name, description, parameters}}`.
+ * Unknown fields are kept, because templates print the tool as given (often with `tojson`).
+ */
+export const chatToolSchema = z.looseObject({
+  type: z.literal('function'),
+  function: z.looseObject({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+export type ChatTool = z.infer<typeof chatToolSchema>;
