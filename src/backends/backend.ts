@@ -59,6 +59,8 @@ export interface BackendInfo {
   contextWindow: number | null;
   /** The model's own Jinja chat template, when known (GGUF `tokenizer.chat_template`). */
   chatTemplate: string | null;
+  /** How messages name the chat template when it is not the model's own (the --chat-template file). */
+  chatTemplateName?: string | undefined;
   /** Tokens the chat template needs as variables, e.g. bos_token/eos_token. */
   specialTokens: { bos: string | null; eos: string | null };
   /** Whether the backend wants a rendered `prompt` or a list of `messages`. */

@@ -18,13 +18,15 @@ export interface BackendSettings {
   echoDelayMs?: number | undefined;
   /** A Jinja chat template that replaces the model's own. */
   chatTemplate?: string | undefined;
+  /** Where that template came from (its file), to name it in error messages. */
+  chatTemplateName?: string | undefined;
   /** Called with download progress while a default model is fetched. */
   onDownloadProgress?: ((progress: { receivedBytes: number; totalBytes: number | null }) => void) | undefined;
 }
 
 export async function createBackend(settings: BackendSettings): Promise<Backend> {
   const backend = await createBareBackend(settings);
-  return settings.chatTemplate ? withChatTemplate(backend, settings.chatTemplate) : backend;
+  return settings.chatTemplate ? withChatTemplate(backend, settings.chatTemplate, settings.chatTemplateName) : backend;
 }
 
 async function createBareBackend(settings: BackendSettings): Promise<Backend> {
@@ -59,11 +61,11 @@ async function createBareBackend(settings: BackendSettings): Promise<Backend> {
 }
 
 /** Overrides the model's chat template with one from the configuration. */
-function withChatTemplate(backend: Backend, chatTemplate: string): Backend {
+function withChatTemplate(backend: Backend, chatTemplate: string, chatTemplateName = 'the --chat-template file'): Backend {
   return {
     ...backend,
     name: backend.name,
-    info: async (): Promise<BackendInfo> => ({ ...(await backend.info()), chatTemplate }),
+    info: async (): Promise<BackendInfo> => ({ ...(await backend.info()), chatTemplate, chatTemplateName }),
     countTokens: (text) => backend.countTokens(text),
     ...(backend.tokenize ? { tokenize: backend.tokenize.bind(backend) } : {}),
     generate: (request, signal) => backend.generate(request, signal),

@@ -6,6 +6,7 @@ import {
   resolveGenerationParameters,
   type ResolvedGenerationParameters,
 } from './generation-parameters.ts';
+import type { ChatTool } from './chat-tool.ts';
 import type { ChatMessage } from './message.ts';
 import { renderJinjaPrompt } from './templates/jinja-template.ts';
 import { PLAIN_TEMPLATE_STOP, renderPlainPrompt } from './templates/plain-template.ts';
@@ -50,6 +51,10 @@ export async function prepareGeneration(input: {
   continueFrom?: string;
   /** render-prompt shows the prompt for any input, an empty message included. */
   allowEmptyMessage?: boolean;
+  /** Tools the model may call: the model's own template renders them (`tools`). */
+  tools?: readonly ChatTool[];
+  /** The template's own switches (`enable_thinking`, …), passed to it as variables. */
+  templateVariables?: Readonly<Record<string, unknown>>;
 }): Promise<PreparedGeneration> {
   const { backend, info, settings } = input;
   const conversation = input.messages.filter((message) => message.role !== 'system');
@@ -71,10 +76,12 @@ export async function prepareGeneration(input: {
     const prompt =
       template === 'plain'
         ? renderPlainPrompt(messages)
-        : renderJinjaPrompt(info.chatTemplate ?? '', messages, {
-            bosToken: info.specialTokens.bos,
-            eosToken: info.specialTokens.eos,
-          });
+        : renderJinjaPrompt(
+            info.chatTemplate ?? '',
+            messages,
+            { bosToken: info.specialTokens.bos, eosToken: info.specialTokens.eos, templateName: info.chatTemplateName ?? `the chat template of ${info.modelId}` },
+            { tools: input.tools, variables: input.templateVariables },
+          );
     if (partial === undefined) return prompt;
     return template === 'plain' ? `${prompt} ${partial}` : `${prompt}${partial}`;
   };

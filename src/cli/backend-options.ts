@@ -98,5 +98,6 @@ export function backendSettingsFromOptions(options: BackendOptionValues, environ
     timeoutMs: options.upstreamTimeout === undefined ? undefined : options.upstreamTimeout * 1000,
     echoDelayMs: options.echoDelay,
     chatTemplate,
+    chatTemplateName: options.chatTemplate ? `chat template ${options.chatTemplate}` : undefined,
   };
 }

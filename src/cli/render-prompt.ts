@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { createBackend } from '../backends/create-backend.ts';
+import { chatToolSchema } from '../chat/chat-tool.ts';
 import { messagesFromHistory } from '../chat/message.ts';
 import { prepareGeneration } from '../chat/prepare-generation.ts';
 import { addBackendOptions, backendSettingsFromOptions, type BackendOptionValues } from './backend-options.ts';
@@ -13,12 +14,16 @@ const renderPromptInputSchema = z.object({
   system: z.string().optional(),
   history: z.array(z.tuple([z.string(), z.string()])).default([]),
   message: z.string(),
+  /** OpenAI-shaped function tools, rendered by the model's template as a tool-using request would be. */
+  tools: z.array(chatToolSchema).optional(),
 });
+
+const expectedShape = '{"system": "...", "history": [["user", "assistant"]], "message": "...", "tools": [{"type": "function", "function": {"name": "...", "parameters": {...}}}]}';
 
 export function registerRenderPromptCommand(program: Command): void {
   const command = program
     .command('render-prompt')
-    .description('read {"system", "history": [["user", "assistant"], …], "message"} as JSON on stdin and print exactly the prompt that would be sent')
+    .description('read {"system", "history": [["user", "assistant"], …], "message", "tools"} as JSON on stdin and print exactly the prompt that would be sent')
     .addOption(new Option('--template <name>', "plain (the lesson's format) or model (the model's own chat template)").choices(['plain', 'model']));
   addBackendOptions(command, { upstreamKeyFlag: '--api-key' });
   command.action(runAction(async (options: BackendOptionValues & { template?: PromptTemplateName }) => renderPrompt(options)));
@@ -38,9 +43,12 @@ async function renderPrompt(options: BackendOptionValues & { template?: PromptTe
       messages: messagesFromHistory({ history: input.history, message: input.message }).filter((message) => message.role !== 'system'),
       settings: { systemMessage: input.system, template: options.template },
       allowEmptyMessage: true,
+      ...(input.tools ? { tools: input.tools } : {}),
     });
     const sent = prepared.sentPrompt;
-    process.stdout.write(sent.kind === 'text' ? sent.text : `${JSON.stringify(sent.messages, null, 2)}\n`);
+    if (sent.kind === 'text') process.stdout.write(sent.text);
+    // A backend that takes messages gets the tools beside them, as the request carries them.
+    else process.stdout.write(`${JSON.stringify(input.tools ? { messages: sent.messages, tools: input.tools } : sent.messages, null, 2)}\n`);
   } finally {
     await backend.close();
   }
@@ -51,12 +59,12 @@ function parseInput(text: string) {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`stdin is not valid JSON (${(error as Error).message}); expected {"system": "...", "history": [["user", "assistant"]], "message": "..."}`);
+    throw new UsageError(`stdin is not valid JSON (${(error as Error).message}); expected ${expectedShape}`);
   }
   const result = renderPromptInputSchema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new UsageError(`stdin JSON: ${issue?.path.join('.') || '(top level)'}: ${issue?.message}; expected {"system": "...", "history": [["user", "assistant"]], "message": "..."}`);
+    throw new UsageError(`stdin JSON: ${issue?.path.join('.') || '(top level)'}: ${issue?.message}; expected ${expectedShape}`);
   }
   return result.data;
 }

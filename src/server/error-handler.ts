@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ContextOverflowError } from '../chat/fit-to-context-window.ts';
 import { InvalidParametersError } from '../chat/generation-parameters.ts';
 import { EmptyMessageError } from '../chat/prepare-generation.ts';
+import { ChatTemplateError } from '../chat/templates/jinja-template.ts';
 import { apiFamilyOf, type ApiFamily } from './api-family.ts';
 import { appErrorBody } from './app-api/app-api-errors.ts';
 import { HttpProblem } from './http-problem.ts';
@@ -15,6 +16,11 @@ export function toProblem(error: unknown, limits: { bodyLimitBytes: number }): H
   if (error instanceof InvalidParametersError) return new HttpProblem(400, 'validation', error.message);
   // An OpenAI chat whose last user message is null, [] or blank reaches prepareGeneration empty.
   if (error instanceof EmptyMessageError) return new HttpProblem(400, 'validation', 'the last user message is empty: give it some text to answer', 'messages');
+  // The model's template refuses this conversation (the client can change it), or cannot be run
+  // at all (the server's operator must pass another template); either way the message says which.
+  if (error instanceof ChatTemplateError) {
+    return error.reason === 'refused' ? new HttpProblem(422, 'validation', error.message, 'messages') : new HttpProblem(424, 'generation', error.message);
+  }
   const fastifyError = error as Partial<FastifyError>;
   switch (fastifyError.code) {
     case 'FST_ERR_BAD_URL': {

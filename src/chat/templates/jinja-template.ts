@@ -2,10 +2,24 @@ import { Template } from '@huggingface/jinja';
 import type { ChatTool } from '../chat-tool.ts';
 import type { ChatMessage } from '../message.ts';
 import { describeTemplateFailure } from './describe-template-failure.ts';
-import { renderInJinja2Environment } from './jinja2-environment.ts';
+import { renderInJinja2Environment, TemplateRaisedError } from './jinja2-environment.ts';
 
+/**
+ * The chat template could not render this conversation: either it refuses it on purpose
+ * (`raise_exception`, e.g. roles that do not alternate) or it uses something the renderer cannot run.
+ */
 export class ChatTemplateError extends Error {
   override readonly name = 'ChatTemplateError';
+  constructor(
+    message: string,
+    readonly reason: 'refused' | 'unsupported',
+  ) {
+    super(message);
+  }
+}
+
+function templateFailure(name: string, what: 'could not be parsed' | 'failed', error: unknown): ChatTemplateError {
+  return new ChatTemplateError(describeTemplateFailure(name, what, error), error instanceof TemplateRaisedError ? 'refused' : 'unsupported');
 }
 
 export interface JinjaTemplateContext {
@@ -34,8 +48,6 @@ export interface JinjaRenderOptions {
   tools?: readonly ChatTool[] | undefined;
   /** The template's own switches (`enable_thinking`, `reasoning_effort`, …), as transformers' extra kwargs. */
   variables?: Readonly<Record<string, unknown>> | undefined;
-  /** The clock behind `strftime_now` (Llama 3.x prints today's date); tests pin it. */
-  now?: (() => Date) | undefined;
 }
 
 /** Parsing a template costs far more than rendering it, and a chat renders the same one each turn. */
@@ -47,7 +59,7 @@ function parse(source: string, name: string): Template {
     try {
       template = new Template(source);
     } catch (error) {
-      throw new ChatTemplateError(describeTemplateFailure(name, 'could not be parsed', error));
+      throw templateFailure(name, 'could not be parsed', error);
     }
     parsedTemplates.set(source, template);
   }
@@ -57,9 +69,10 @@ function parse(source: string, name: string): Template {
 /**
  * Renders the model's own chat template (GGUF `tokenizer.chat_template`, or one given in the
  * configuration) with a real Jinja implementation, as transformers' `apply_chat_template` does:
- * the same variables, the same globals, and jinja2's behaviour where @huggingface/jinja differs
- * (see jinja2-compatibility.ts). test/fixtures/chat-templates holds the reference's output for
- * llama.cpp's collection of real templates, and reference-templates.test.ts compares byte for byte.
+ * the same variables, the same globals (jinja2-environment.ts), and jinja2's behaviour where
+ * @huggingface/jinja differs (patches/@huggingface+jinja+*.patch, applied on install).
+ * test/fixtures/chat-templates holds the reference's output for llama.cpp's collection of real
+ * templates, and reference-templates.test.ts compares byte for byte.
  *
  * Some templates (Gemma's, Mistral's older ones) raise an exception for a system role. Rather than
  * failing the chat, the system message is then folded into the first user message, which is what
@@ -74,27 +87,23 @@ export function renderJinjaPrompt(
   const name = context.templateName ?? "the model's chat template";
   const template = parse(source, name);
   const render = (list: readonly TemplateMessage[]) =>
-    renderInJinja2Environment(
-      template,
-      {
-        ...options.variables,
-        messages: list,
-        ...(options.tools ? { tools: options.tools } : {}),
-        add_generation_prompt: options.addGenerationPrompt ?? true,
-        bos_token: context.bosToken ?? '',
-        eos_token: context.eosToken ?? '',
-      },
-      { now: options.now },
-    );
+    renderInJinja2Environment(template, {
+      ...options.variables,
+      messages: list,
+      ...(options.tools ? { tools: options.tools } : {}),
+      add_generation_prompt: options.addGenerationPrompt ?? true,
+      bos_token: context.bosToken ?? '',
+      eos_token: context.eosToken ?? '',
+    });
   try {
     return render(messages);
   } catch (error) {
     const system = messages.find((message) => message.role === 'system');
-    if (!system) throw new ChatTemplateError(describeTemplateFailure(name, 'failed', error));
+    if (!system) throw templateFailure(name, 'failed', error);
     try {
       return render(foldSystemIntoFirstUserMessage(messages));
     } catch {
-      throw new ChatTemplateError(describeTemplateFailure(name, 'failed', error));
+      throw templateFailure(name, 'failed', error);
     }
   }
 }

@@ -63,9 +63,7 @@ function range(...args: number[]): number[] {
 export function renderInJinja2Environment(
   template: Template,
   variables: Readonly<Record<string, unknown>>,
-  options: { now?: (() => Date) | undefined } = {},
 ): string {
-  const now = options.now ?? (() => new Date());
   const globals = new Environment();
   const builtins: Record<string, unknown> = {
     true: true,
@@ -78,7 +76,7 @@ export function renderInJinja2Environment(
     raise_exception: (message: unknown) => {
       throw new TemplateRaisedError(String(message));
     },
-    strftime_now: (format: unknown) => pythonStrftime(now(), String(format)),
+    strftime_now: (format: unknown) => pythonStrftime(new Date(), String(format)),
   };
   for (const [name, value] of Object.entries(builtins)) globals.set(name, value);
   // The caller's variables live in a scope of their own, so they may shadow a global as in jinja2.
