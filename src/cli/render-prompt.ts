@@ -45,6 +45,9 @@ async function renderPrompt(options: BackendOptionValues & { template?: PromptTe
       allowEmptyMessage: true,
       ...(input.tools ? { tools: input.tools } : {}),
     });
+    if (input.tools && prepared.template === 'plain') {
+      throw new UsageError("the lesson's plain template has no place for tools; use --template model with a model (or --chat-template FILE) whose template renders them");
+    }
     const sent = prepared.sentPrompt;
     if (sent.kind === 'text') process.stdout.write(sent.text);
     // A backend that takes messages gets the tools beside them, as the request carries them.

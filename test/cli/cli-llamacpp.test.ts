@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
 import { ensureTestModel } from '../../scripts/test-models/ensure-test-model.ts';
 import { runAnychat } from './run-anychat.ts';
@@ -32,6 +36,36 @@ describe('anychat with the embedded llama.cpp engine on a generated model', () =
       result.stdout,
       '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhich animals live in the savanna?<|im_end|>\n<|im_start|>assistant\nLions.<|im_end|>\n<|im_start|>user\nWhich is the strongest?<|im_end|>\n<|im_start|>assistant\n',
     );
+  });
+
+  it('renders tools with the template given by --chat-template, exactly as transformers does', async () => {
+    const fixtures = fileURLToPath(new URL('../fixtures/chat-templates/', import.meta.url));
+    const suite = JSON.parse(readFileSync(join(fixtures, 'cases.json'), 'utf8')) as { tools: unknown[] };
+    const expected = JSON.parse(readFileSync(join(fixtures, 'expected', 'Qwen-Qwen2.5-7B-Instruct.json'), 'utf8')) as { cases: { tools: { output: string } } };
+    const input = { system: 'You are a helpful assistant with tools.', message: "What's the weather in Paris?", tools: suite.tools };
+    const template = join(fixtures, 'templates', 'Qwen-Qwen2.5-7B-Instruct.jinja');
+    const result = await runAnychat(['render-prompt', '--template', 'model', '--chat-template', template, '--model', model, '--threads', '1', '--context-size', '512'], {
+      stdin: JSON.stringify(input),
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, expected.cases.tools.output);
+    assert.match(result.stdout, /"name": "get_weather"/);
+  });
+
+  it('says in one line which template construct failed and how to get past it, in render-prompt and ask', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'anychat-template-'));
+    const template = join(directory, 'uses-wordcount.jinja');
+    // jinja2 has a wordcount filter; our renderer does not.
+    writeFileSync(template, "{% for message in messages %}{{ message.content | wordcount }}{% endfor %}{{ '<|assistant|>' }}");
+    const common = ['--chat-template', template, '--model', model, '--threads', '1', '--context-size', '512'];
+    const renderResult = await runAnychat(['render-prompt', '--template', 'model', ...common], { stdin: JSON.stringify({ message: 'hi' }) });
+    const askResult = await runAnychat(['ask', '--max-new-tokens', '2', ...common, 'hi']);
+    for (const result of [renderResult, askResult]) {
+      assert.equal(result.code, 1);
+      assert.equal(result.stdout, '');
+      assert.equal(result.stderr.trimEnd().split('\n').length, 1, result.stderr);
+      assert.match(result.stderr, /^anychat: chat template .*uses-wordcount\.jinja failed: Unknown StringValue filter: wordcount; pass a template that works with --chat-template FILE, or use --template plain\n$/);
+    }
   });
 
   it('names a missing model file and how to fix it', async () => {

@@ -74,6 +74,18 @@ describe('anychat render-prompt', () => {
     assert.equal(wrongShape.code, 2);
     assert.match(wrongShape.stderr, /history\.0/);
     assert.equal(wrongShape.stdout, '');
+    const toolWithoutName = await runAnychat(['render-prompt', '--template', 'plain'], { stdin: '{"message": "x", "tools": [{"type": "function", "function": {"description": "no name"}}]}' });
+    assert.equal(toolWithoutName.code, 2);
+    assert.match(toolWithoutName.stderr, /tools\.0\.function\.name/);
+    assert.equal(toolWithoutName.stdout, '');
+  });
+
+  it('refuses tools with the plain template, which has no place for them', async () => {
+    const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }];
+    const result = await runAnychat(['render-prompt', '--template', 'plain'], { stdin: JSON.stringify({ message: 'x', tools }) });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^anychat: the lesson's plain template has no place for tools; use --template model/);
+    assert.equal(result.stdout, '');
   });
 });
 
