@@ -23,6 +23,7 @@ const jinja2Renderings: [behaviour: string, source: string, variables: Record<st
   ["~ writes str() of each side", "{{ 'a' ~ true ~ none ~ undefined_name ~ [1] }}", {}, "aTrueNone[1]"],
   ["safe text concatenated with plain text escapes the plain text", "{{ 'say '|safe + text }}", {"text": "\"hi\" & <bye>"}, "say &#34;hi&#34; &amp; &lt;bye&gt;"],
   ["tojson writes floats, tuples, sorted keys and integer keys as json.dumps", "{{ 2.0 | tojson }} {{ (1, 2) | tojson }} {{ {'b': 1, 'B': 2, 'a': 3} | tojson(sort_keys=true) }} {{ {1: 'a'} | tojson }}", {}, "2.0 [1, 2] {\"B\": 2, \"a\": 3, \"b\": 1} {\"1\": \"a\"}"],
+  ["none prints as None, and a set statement prints nothing", "{% set y = none %}{{ none }}|{{ x }}|{{ y }}|{{ {\"a\": none}.a }}", { "x": null }, "None|None|None|None"],
   ["a filtered sequence is a generator, and a generator is true even when empty", "{% if [] | selectattr('a') %}a generator is true{% endif %}", {}, "a generator is true"],
 ];
 
