@@ -35,6 +35,17 @@ describe('jinja chat template', () => {
     assert.equal(prompt, '<bos><start_of_turn>user\nBe brief.\n\nHi<end_of_turn>\n<start_of_turn>model\n');
   });
 
+  it('names the template and the construct it could not run, in one line, with the way out', () => {
+    assert.throws(
+      () => renderJinjaPrompt("{{ messages[0].content.zfill(3) }}", [{ role: 'user', content: 'x' }], { bosToken: null, eosToken: null, templateName: 'chat template my.jinja' }),
+      (error: unknown) =>
+        error instanceof ChatTemplateError &&
+        error.reason === 'unsupported' &&
+        error.message ===
+          'chat template my.jinja failed: Cannot call the method .zfill() of a str: it is not a function (got UndefinedValue); pass a template that works with --chat-template FILE, or use --template plain',
+    );
+  });
+
   it('reports a broken template clearly', () => {
     assert.throws(() => renderJinjaPrompt('{% for %}', [{ role: 'user', content: 'x' }], { bosToken: null, eosToken: null }), ChatTemplateError);
   });
