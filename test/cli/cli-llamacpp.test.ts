@@ -52,7 +52,7 @@ describe('anychat with the embedded llama.cpp engine on a generated model', () =
     assert.match(result.stdout, /"name": "get_weather"/);
   });
 
-  it('says in one line which template construct failed and how to get past it, in render-prompt and ask', async () => {
+  it('says in one line which template construct failed and how to get past it, in render-prompt, ask and chat', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'anychat-template-'));
     const template = join(directory, 'uses-wordcount.jinja');
     // jinja2 has a wordcount filter; our renderer does not.
@@ -66,6 +66,10 @@ describe('anychat with the embedded llama.cpp engine on a generated model', () =
       assert.equal(result.stderr.trimEnd().split('\n').length, 1, result.stderr);
       assert.match(result.stderr, /^anychat: chat template .*uses-wordcount\.jinja failed: Unknown StringValue filter: wordcount; pass a template that works with --chat-template FILE, or use --template plain\n$/);
     }
+    // chat reports the failed turn the same way and keeps going until /exit.
+    const chatResult = await runAnychat(['chat', '--max-new-tokens', '2', ...common], { stdin: 'hi\n/exit\n' });
+    assert.equal(chatResult.code, 0, chatResult.stderr);
+    assert.match(chatResult.stderr, /^anychat: chat template .*uses-wordcount\.jinja failed: Unknown StringValue filter: wordcount; pass a template that works with --chat-template FILE, or use --template plain$/m);
   });
 
   it('names a missing model file and how to fix it', async () => {
