@@ -23,7 +23,7 @@ import { registerPageRoutes } from './routes/page-routes.ts';
 import { registerTgiRoutes } from './routes/tgi-routes.ts';
 import { LiveGenerations } from './scheduling/live-generations.ts';
 import { defaultServerLimits, type ServerContext, type ServerLimits } from './server-context.ts';
-import { zodValidatorCompiler } from './validation/zod-validator-compiler.ts';
+import { zodValidatorCompiler } from './zod-validator-compiler.ts';
 
 export interface AppDependencies {
   /** The models to serve; the first is the default unless `defaultModelId` says otherwise. */

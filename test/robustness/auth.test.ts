@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SESSION_COOKIE, SESSION_MAX_AGE_SECONDS } from '../../src/server/auth/session-cookie.ts';
-import { createTestApp } from '../../src/server/testing/test-app.ts';
+import { createTestApp } from '../support/test-app.ts';
 import { startAnychat } from '../cli/run-anychat.ts';
 import { startFakeOpenAiServer } from '../fakes/fake-openai-server.ts';
 import { closedPortEndpoint } from '../fakes/fake-upstream-server.ts';

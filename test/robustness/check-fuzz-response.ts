@@ -3,7 +3,7 @@
  * or a 4xx whose JSON body has its API family's error shape and a message. Returns what is wrong,
  * or null, so callers can count failures as well as fail on them.
  */
-import { parseSse } from '../../src/server/testing/test-app.ts';
+import { parseSse } from '../support/test-app.ts';
 
 export type ApiFamily = 'tgi' | 'openai' | 'app';
 

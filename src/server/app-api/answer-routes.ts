@@ -8,7 +8,7 @@ import { branchEndingAt } from '../../storage/conversation-store.ts';
 import { HttpProblem, notFound } from '../http-problem.ts';
 import { startGeneration } from '../scheduling/run-generation.ts';
 import type { ServerContext } from '../server-context.ts';
-import { SseStream } from '../sse/sse-stream.ts';
+import { SseStream } from '../sse-stream.ts';
 import type { AnswerStreamEvent } from './app-api-events.ts';
 import { editBodySchema, idParamsSchema, optionalEmptyBody, regenerateBodySchema, sendMessageBodySchema } from './app-api-schemas.ts';
 import { answerEndEvent } from './answer-end-event.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { GenerationRecord } from '../../chat/conversation.ts';
-import { createMemoryConversationStore } from '../../storage/memory/memory-conversation-store.ts';
+import { createMemoryConversationStore } from '../../../test/storage/memory-conversation-store.ts';
 import type { AnswerStreamEvent } from './app-api-events.ts';
 import { followRemoteAnswer } from './remote-answer-follower.ts';
 

@@ -3,8 +3,8 @@ import { after, describe, it } from 'node:test';
 import { createEchoBackend } from '../../backends/echo/echo-backend.ts';
 import type { StoredMessage } from '../../chat/conversation.ts';
 import type { AnswerStreamEvent } from '../app-api/app-api-events.ts';
-import { listenOnFreePort } from '../testing/listen.ts';
-import { createTestApp, parseSse } from '../testing/test-app.ts';
+import { listenOnFreePort } from '../../../test/support/listen-on-free-port.ts';
+import { createTestApp, parseSse } from '../../../test/support/test-app.ts';
 
 function answerEvents(body: string): AnswerStreamEvent[] {
   return parseSse(body).map((event) => {

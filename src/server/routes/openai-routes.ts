@@ -21,7 +21,7 @@ import {
 import { problemFromBackendError } from '../scheduling/backend-error-problem.ts';
 import { startGeneration, type GenerationRun } from '../scheduling/run-generation.ts';
 import type { ServerContext } from '../server-context.ts';
-import { onClientDisconnect, SseStream } from '../sse/sse-stream.ts';
+import { onClientDisconnect, SseStream } from '../sse-stream.ts';
 
 const config = { family: 'openai' as const };
 const tags = ['OpenAI-compatible'];

@@ -7,7 +7,7 @@ import { prepareRawPrompt } from '../models/prepare-raw-prompt.ts';
 import { problemFromBackendError } from '../scheduling/backend-error-problem.ts';
 import { startGeneration, type GenerationRun } from '../scheduling/run-generation.ts';
 import type { ServerContext } from '../server-context.ts';
-import { onClientDisconnect, SseStream } from '../sse/sse-stream.ts';
+import { onClientDisconnect, SseStream } from '../sse-stream.ts';
 import { tgiErrorBody } from '../tgi/tgi-errors.ts';
 import { generationParametersFromTgi } from '../tgi/tgi-parameters.ts';
 import { tgiCompatRequestSchema, tgiGenerateRequestSchema, type TgiGenerateRequest } from '../tgi/tgi-schemas.ts';

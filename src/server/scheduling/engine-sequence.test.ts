@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ensureTestModel } from '../../../scripts/test-models/ensure-test-model.ts';
 import { createLlamaCppBackend, type LlamaCppBackend } from '../../backends/llamacpp/llamacpp-backend.ts';
-import { listenOnFreePort } from '../testing/listen.ts';
-import { createTestApp, parseSse } from '../testing/test-app.ts';
+import { listenOnFreePort } from '../../../test/support/listen-on-free-port.ts';
+import { createTestApp, parseSse } from '../../../test/support/test-app.ts';
 
 /**
  * The embedded engine, for real: a client that hangs up mid-stream must give its llama.cpp

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Backend } from '../../backends/backend.ts';
 import { createEchoBackend } from '../../backends/echo/echo-backend.ts';
-import { listenOnFreePort } from '../testing/listen.ts';
-import { createTestApp, parseSse } from '../testing/test-app.ts';
+import { listenOnFreePort } from '../../../test/support/listen-on-free-port.ts';
+import { createTestApp, parseSse } from '../../../test/support/test-app.ts';
 
 const longInputs = Array.from({ length: 300 }, (_, index) => `w${index}`).join(' ');
 

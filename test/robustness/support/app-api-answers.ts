@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import type { AnswerStreamEvent } from '../../../src/server/app-api/app-api-events.ts';
-import { parseSse } from '../../../src/server/testing/test-app.ts';
+import { parseSse } from '../../support/test-app.ts';
 
 export type AnswerError = Extract<AnswerStreamEvent, { type: 'answer-error' }>;
 export type AnswerFinish = Extract<AnswerStreamEvent, { type: 'answer-finish' }>;
