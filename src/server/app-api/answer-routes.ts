@@ -14,7 +14,6 @@ import { editBodySchema, idParamsSchema, optionalEmptyBody, regenerateBodySchema
 import { answerEndEvent } from './answer-end-event.ts';
 import { AnswerSession, startingRecord } from './answer-session.ts';
 
-const config = { family: 'app' as const };
 const tags = ['App API: messages'];
 const DEFAULT_TITLE = 'New chat';
 
@@ -52,8 +51,8 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
       .map((message) => ({ role: message.role, content: message.content }));
 
   routes.post(
-    '/api/conversations/:id/messages',
-    { config, schema: { tags, summary: 'Send a message; the answer streams back (SSE)', params: idParamsSchema, body: sendMessageBodySchema } },
+    '/conversations/:id/messages',
+    { schema: { tags, summary: 'Send a message; the answer streams back (SSE)', params: idParamsSchema, body: sendMessageBodySchema } },
     async (request, reply) => {
       const conversation = await requireConversation(request.params.id);
       const messages = await store.listMessages(conversation.id);
@@ -81,8 +80,8 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
   );
 
   routes.post(
-    '/api/messages/:id/regenerate',
-    { config, schema: { tags, summary: 'Answer the same user message again, as a new branch (SSE)', params: idParamsSchema, body: optionalEmptyBody(regenerateBodySchema) } },
+    '/messages/:id/regenerate',
+    { schema: { tags, summary: 'Answer the same user message again, as a new branch (SSE)', params: idParamsSchema, body: optionalEmptyBody(regenerateBodySchema) } },
     async (request, reply) => {
       const original = await requireMessage(request.params.id);
       if (original.role !== 'assistant' || original.parentId === null) {
@@ -102,8 +101,8 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
   );
 
   routes.post(
-    '/api/messages/:id/edit',
-    { config, schema: { tags, summary: 'Resend an edited user message as a new branch (SSE)', params: idParamsSchema, body: editBodySchema } },
+    '/messages/:id/edit',
+    { schema: { tags, summary: 'Resend an edited user message as a new branch (SSE)', params: idParamsSchema, body: editBodySchema } },
     async (request, reply) => {
       const original = await requireMessage(request.params.id);
       if (original.role !== 'user') throw new HttpProblem(400, 'validation', `edit takes a user message, got a ${original.role} message`, 'id');
@@ -121,8 +120,8 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
   );
 
   routes.post(
-    '/api/messages/:id/continue',
-    { config, schema: { tags, summary: 'Carry on an answer cut short (SSE)', params: idParamsSchema, body: optionalEmptyBody(regenerateBodySchema) } },
+    '/messages/:id/continue',
+    { schema: { tags, summary: 'Carry on an answer cut short (SSE)', params: idParamsSchema, body: optionalEmptyBody(regenerateBodySchema) } },
     async (request, reply) => {
       const original = await requireMessage(request.params.id);
       if (original.role !== 'assistant') throw new HttpProblem(400, 'validation', `continue takes an assistant message, got a ${original.role} message`, 'id');
@@ -142,15 +141,15 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
     },
   );
 
-  routes.post('/api/messages/:id/stop', { config, schema: { tags, summary: 'Stop an answer being generated', params: idParamsSchema } }, async (request, reply) => {
+  routes.post('/messages/:id/stop', { schema: { tags, summary: 'Stop an answer being generated', params: idParamsSchema } }, async (request, reply) => {
     const stopped = await context.hub.stop(request.params.id);
     if (!stopped) await requireMessage(request.params.id);
     return reply.code(204).send();
   });
 
   routes.get(
-    '/api/messages/:id/stream',
-    { config, schema: { tags, summary: 'Re-attach to an answer: its text so far, then live (SSE)', params: idParamsSchema } },
+    '/messages/:id/stream',
+    { schema: { tags, summary: 'Re-attach to an answer: its text so far, then live (SSE)', params: idParamsSchema } },
     async (request, reply) => {
       const message = await requireMessage(request.params.id);
       const stream = new SseStream(reply);
@@ -165,11 +164,11 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
     },
   );
 
-  routes.get('/api/messages/:id', { config, schema: { tags, summary: 'One message, with its answer\'s exact prompt', params: idParamsSchema } }, async (request) =>
+  routes.get('/messages/:id', { schema: { tags, summary: 'One message, with its answer\'s exact prompt', params: idParamsSchema } }, async (request) =>
     requireMessage(request.params.id),
   );
 
-  routes.delete('/api/messages/:id', { config, schema: { tags, summary: 'Delete a message and its descendants', params: idParamsSchema } }, async (request, reply) => {
+  routes.delete('/messages/:id', { schema: { tags, summary: 'Delete a message and its descendants', params: idParamsSchema } }, async (request, reply) => {
     await requireMessage(request.params.id);
     await context.hub.stop(request.params.id);
     await store.deleteMessage(request.params.id);

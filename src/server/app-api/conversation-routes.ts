@@ -16,7 +16,6 @@ import { conversationAsMarkdown } from '../../storage/export/export-markdown.ts'
 import { ImportFileError, parseExportData } from '../../storage/export/import-conversations.ts';
 import { exportFileName } from './export-conversation.ts';
 
-const config = { family: 'app' as const };
 // Checked by parseExportData rather than by this schema, which names each problem by its JSONPath in the file.
 const importBodySchema = z.unknown().describe('An anychat export file: {"format": "anychat-conversations", "version": 1, "exportedAt", "conversations": [{conversation, messages}]}');
 const tags = ['App API: conversations'];
@@ -31,11 +30,11 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
     return conversation;
   };
 
-  routes.get('/api/conversations', { config, schema: { tags, querystring: listConversationsQuerySchema } }, async (request) => ({
+  routes.get('/conversations', { schema: { tags, querystring: listConversationsQuerySchema } }, async (request) => ({
     conversations: await store.listConversations(request.query),
   }));
 
-  routes.post('/api/conversations', { config, schema: { tags, body: optionalEmptyBody(newConversationBodySchema) } }, async (request, reply) => {
+  routes.post('/conversations', { schema: { tags, body: optionalEmptyBody(newConversationBodySchema) } }, async (request, reply) => {
     const conversation = await store.createConversation(request.body);
     return reply.code(201).send(conversation);
   });
@@ -43,20 +42,20 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
   // An export file (anychat-conversations, every conversation of a history): checked whole, then
   // written in one transaction, so a failure or a crash midway leaves nothing of it behind.
   routes.post(
-    '/api/conversations/import',
-    { config, bodyLimit: context.limits.importBodyLimitBytes, schema: { tags, body: importBodySchema } },
+    '/conversations/import',
+    { bodyLimit: context.limits.importBodyLimitBytes, schema: { tags, body: importBodySchema } },
     async (request, reply) => {
       const snapshots = parseImportBody(request.body);
       return reply.code(201).send({ imported: await store.importConversations(snapshots) });
     },
   );
 
-  routes.get('/api/conversations/:id', { config, schema: { tags, params: idParamsSchema } }, async (request) => {
+  routes.get('/conversations/:id', { schema: { tags, params: idParamsSchema } }, async (request) => {
     const conversation = await requireConversation(request.params.id);
     return { conversation, messages: await store.listMessages(conversation.id) };
   });
 
-  routes.patch('/api/conversations/:id', { config, schema: { tags, params: idParamsSchema, body: conversationPatchBodySchema } }, async (request) => {
+  routes.patch('/conversations/:id', { schema: { tags, params: idParamsSchema, body: conversationPatchBodySchema } }, async (request) => {
     const conversation = await requireConversation(request.params.id);
     const { activeLeafId } = request.body;
     if (activeLeafId) {
@@ -70,7 +69,7 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
     return updated;
   });
 
-  routes.delete('/api/conversations/:id', { config, schema: { tags, params: idParamsSchema } }, async (request, reply) => {
+  routes.delete('/conversations/:id', { schema: { tags, params: idParamsSchema } }, async (request, reply) => {
     const conversation = await requireConversation(request.params.id);
     // Answers still streaming in it are stopped, so they do not keep generating into nothing.
     for (const message of await store.listMessages(conversation.id)) {
@@ -81,8 +80,8 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
   });
 
   routes.get(
-    '/api/conversations/:id/export',
-    { config, schema: { tags, params: idParamsSchema, querystring: exportQuerySchema } },
+    '/conversations/:id/export',
+    { schema: { tags, params: idParamsSchema, querystring: exportQuerySchema } },
     async (request, reply) => {
       const conversation = await requireConversation(request.params.id);
       // JSON export is the lossless copy, prompts included; Markdown shows no prompts.
