@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Conversation } from '../../chat/conversation.ts';
 import { HttpProblem, notFound } from '../http-problem.ts';
 import type { ServerContext } from '../server-context.ts';
 import {
@@ -15,6 +14,7 @@ import {
 import { conversationAsMarkdown } from '../../storage/export/export-markdown.ts';
 import { ImportFileError, parseExportData } from '../../storage/export/import-conversations.ts';
 import { exportFileName } from './export-conversation.ts';
+import { requireConversation } from './require-stored.ts';
 
 // Checked by parseExportData rather than by this schema, which names each problem by its JSONPath in the file.
 const importBodySchema = z.unknown().describe('An anychat export file: {"format": "anychat-conversations", "version": 1, "exportedAt", "conversations": [{conversation, messages}]}');
@@ -23,12 +23,6 @@ const tags = ['App API: conversations'];
 export function registerConversationRoutes(app: FastifyInstance, context: ServerContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { store } = context;
-
-  const requireConversation = async (id: string): Promise<Conversation> => {
-    const conversation = await store.getConversation(id);
-    if (!conversation) throw notFound(`no conversation with id ${id}`);
-    return conversation;
-  };
 
   routes.get('/conversations', { schema: { tags, querystring: listConversationsQuerySchema } }, async (request) => ({
     conversations: await store.listConversations(request.query),
@@ -51,12 +45,12 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
   );
 
   routes.get('/conversations/:id', { schema: { tags, params: idParamsSchema } }, async (request) => {
-    const conversation = await requireConversation(request.params.id);
+    const conversation = await requireConversation(store, request.params.id);
     return { conversation, messages: await store.listMessages(conversation.id) };
   });
 
   routes.patch('/conversations/:id', { schema: { tags, params: idParamsSchema, body: conversationPatchBodySchema } }, async (request) => {
-    const conversation = await requireConversation(request.params.id);
+    const conversation = await requireConversation(store, request.params.id);
     const { activeLeafId } = request.body;
     if (activeLeafId) {
       const leaf = await store.getMessage(activeLeafId);
@@ -70,7 +64,7 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
   });
 
   routes.delete('/conversations/:id', { schema: { tags, params: idParamsSchema } }, async (request, reply) => {
-    const conversation = await requireConversation(request.params.id);
+    const conversation = await requireConversation(store, request.params.id);
     // Answers still streaming in it are stopped, so they do not keep generating into nothing.
     for (const message of await store.listMessages(conversation.id)) {
       if (message.generation?.status === 'streaming') await context.hub.stop(message.id);
@@ -83,7 +77,7 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
     '/conversations/:id/export',
     { schema: { tags, params: idParamsSchema, querystring: exportQuerySchema } },
     async (request, reply) => {
-      const conversation = await requireConversation(request.params.id);
+      const conversation = await requireConversation(store, request.params.id);
       // JSON export is the lossless copy, prompts included; Markdown shows no prompts.
       const messages = await store.listMessages(conversation.id, { includePrompts: request.query.format !== 'markdown' });
       if (request.query.format === 'markdown') {
