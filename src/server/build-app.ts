@@ -13,7 +13,7 @@ import type { ModelSource } from './models/served-model.ts';
 import { REDACTED } from './observability/create-logger.ts';
 import { installRequestLogging } from './observability/request-logging.ts';
 import { ServerMetrics } from './observability/server-metrics.ts';
-import { answerClientError, frameworkErrorHandler } from './pre-routing-errors.ts';
+import { answerClientError, errorHandlerByUrl, frameworkErrorHandler } from './pre-routing-errors.ts';
 import { appApiRoutes } from './routes/app-api-routes.ts';
 import { openAiRoutes } from './routes/openai-routes.ts';
 import { operationsRoutes } from './routes/operations-routes.ts';
@@ -81,6 +81,8 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
     frameworkErrors: frameworkErrorHandler(limits),
     clientErrorHandler: answerClientError,
   });
+  // Each API plugin sets its own; this one covers the root's own routes (CORS preflight).
+  app.setErrorHandler(errorHandlerByUrl(limits));
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installRequestLogging(app, metrics);

@@ -54,12 +54,15 @@ export function sendProblem(reply: FastifyReply, shape: ApiErrorShape, problem: 
   return reply.code(shape.status(problem)).send(shape.body(problem));
 }
 
-/** For an API plugin's `setErrorHandler`: no bad input ever reaches its clients as a 5xx. */
-export function apiErrorHandler(shape: ApiErrorShape, limits: { bodyLimitBytes: number }) {
+/**
+ * For an API plugin's `setErrorHandler`: no bad input ever reaches its clients as a 5xx. The shape
+ * is the plugin's own, or, for routes no one API owns, picked per request.
+ */
+export function apiErrorHandler(shape: ApiErrorShape | ((request: FastifyRequest) => ApiErrorShape), limits: { bodyLimitBytes: number }) {
   return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const problem = toProblem(error, limits);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
-    return sendProblem(reply, shape, problem);
+    return sendProblem(reply, typeof shape === 'function' ? shape(request) : shape, problem);
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { errorShapeOfUrl } from './api-prefixes.ts';
-import { sendProblem, toProblem } from './error-handler.ts';
+import { apiErrorHandler, sendProblem, toProblem } from './error-handler.ts';
 import { HttpProblem } from './http-problem.ts';
 
 /**
@@ -12,6 +12,14 @@ import { HttpProblem } from './http-problem.ts';
 export function frameworkErrorHandler(limits: { bodyLimitBytes: number }) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply =>
     sendProblem(reply, errorShapeOfUrl(request.url), toProblem(error, limits));
+}
+
+/**
+ * For routes no one API owns: the page's catch-all (which takes in GETs under `/v1` and `/api`
+ * too) and the root's own (CORS preflight). Their errors take the shape of the API the URL names.
+ */
+export function errorHandlerByUrl(limits: { bodyLimitBytes: number }) {
+  return apiErrorHandler((request) => errorShapeOfUrl(request.url), limits);
 }
 
 /**

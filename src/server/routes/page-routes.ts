@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, onSendAsyncHookHandler } from 'fastify';
 import { errorShapeOfUrl, isPrefixedApiUrl } from '../api-prefixes.ts';
-import { apiErrorHandler, noRouteProblem, sendProblem } from '../error-handler.ts';
+import { noRouteProblem, sendProblem } from '../error-handler.ts';
+import { errorHandlerByUrl } from '../pre-routing-errors.ts';
 import { CSP_REPORT_PATH } from './csp-report-routes.ts';
 
 /**
@@ -61,7 +62,7 @@ export const addSecurityHeaders: onSendAsyncHookHandler = async (_request, reply
  * URL names: TGI's at the root, where TGI's routes sit.
  */
 export const pageRoutes: FastifyPluginAsync<{ webRoot: string; limits: { bodyLimitBytes: number } }> = async (app, { webRoot, limits }) => {
-  app.setErrorHandler((error, request, reply) => apiErrorHandler(errorShapeOfUrl(request.url), limits)(error, request, reply));
+  app.setErrorHandler(errorHandlerByUrl(limits));
   const built = existsSync(join(webRoot, 'index.html'));
   app.setNotFoundHandler((request, reply) => {
     const wantsPage = built && request.method === 'GET' && (request.headers.accept ?? '').includes('text/html') && !isPrefixedApiUrl(request.url);
