@@ -21,7 +21,7 @@ import {
 import { emptyTally, recordSurfaceTally } from '../robustness/support/upstream-fault-tally.ts';
 import { answers, launchBrowser, openPage, saveScreenshot, type OpenedPage, sendPrompt, waitForAnswerDone, waitForPageReady } from './support/browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { pollUntil, waitFor } from '../support/wait-for.ts';
 
 const tally = emptyTally('page');
 tally.notes.push(
@@ -84,12 +84,8 @@ async function schedulerCounts(url: string): Promise<string[]> {
 async function failedAnswerText(page: Page): Promise<string> {
   const answer = answers(page).last();
   await answer.scrollIntoViewIfNeeded();
-  const deadline = Date.now() + 5_000;
-  let text = await answer.innerText();
-  while (text.trim() === '' && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    text = await answer.innerText();
-  }
+  let text = '';
+  await pollUntil(async () => (text = await answer.innerText()).trim() !== '', 5_000);
   return text;
 }
 
