@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { createEchoBackend } from '../src/backends/echo/echo-backend.ts';
 import { resolveGenerationParameters } from '../src/chat/generation-parameters.ts';
 import { buildApp } from '../src/server/build-app.ts';
-import { createMemoryConversationStore } from '../src/storage/memory/memory-conversation-store.ts';
+import { createMemoryConversationStore } from '../test/storage/memory-conversation-store.ts';
 import { parseBenchArguments } from './lib/bench-arguments.ts';
 import { machineInfo } from './lib/machine-info.ts';
 import { replaceMarkdownSection } from './lib/markdown-section.ts';

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -6,24 +7,21 @@ import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-z
 import type { ConversationStore } from '../storage/conversation-store.ts';
 import type { AnswerHub } from './app-api/answer-hub.ts';
 import { createSharedAnswerHub } from './app-api/shared-answer-hub.ts';
-import { installApiKeyAuth } from './auth/api-key-auth.ts';
-import { answerClientError } from './client-error-handler.ts';
-import { frameworkErrorHandler, installErrorHandlers } from './error-handler.ts';
+import { APP_API_PREFIX, OPENAI_API_PREFIX } from './api-prefixes.ts';
 import { ModelRegistry } from './models/model-registry.ts';
 import type { ModelSource } from './models/served-model.ts';
 import { REDACTED } from './observability/create-logger.ts';
 import { installRequestLogging } from './observability/request-logging.ts';
 import { ServerMetrics } from './observability/server-metrics.ts';
-import { registerAppApiRoutes } from './routes/app-api-routes.ts';
-import { registerCspReportRoutes } from './routes/csp-report-routes.ts';
-import { registerHealthRoutes } from './routes/health-routes.ts';
-import { registerMetricsRoutes } from './routes/metrics-routes.ts';
-import { registerOpenAiRoutes } from './routes/openai-routes.ts';
-import { registerPageRoutes } from './routes/page-routes.ts';
-import { registerTgiRoutes } from './routes/tgi-routes.ts';
+import { answerClientError, errorHandlerByUrl, frameworkErrorHandler } from './pre-routing-errors.ts';
+import { appApiRoutes } from './routes/app-api-routes.ts';
+import { openAiRoutes } from './routes/openai-routes.ts';
+import { operationsRoutes } from './routes/operations-routes.ts';
+import { addSecurityHeaders, pageRoutes } from './routes/page-routes.ts';
+import { tgiRoutes } from './routes/tgi-routes.ts';
 import { LiveGenerations } from './scheduling/live-generations.ts';
-import { defaultServerLimits, type ServerContext, type ServerLimits } from './server-context.ts';
-import { zodValidatorCompiler } from './validation/zod-validator-compiler.ts';
+import { defaultServerLimits, type ApiPluginOptions, type ServerContext, type ServerLimits } from './server-context.ts';
+import { zodValidatorCompiler } from './zod-validator-compiler.ts';
 
 export interface AppDependencies {
   /** The models to serve; the first is the default unless `defaultModelId` says otherwise. */
@@ -83,12 +81,14 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
     frameworkErrors: frameworkErrorHandler(limits),
     clientErrorHandler: answerClientError,
   });
+  // Each API plugin sets its own; this one covers the root's own routes (CORS preflight).
+  app.setErrorHandler(errorHandlerByUrl(limits));
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installRequestLogging(app, metrics);
-  const pageFallback = registerPageRoutes(app, dependencies.webRoot ?? defaultWebRoot);
-  installErrorHandlers(app, limits, pageFallback);
+  app.addHook('onSend', addSecurityHeaders);
   if (dependencies.corsOrigin) void app.register(cors, { origin: dependencies.corsOrigin, credentials: true });
+  void app.register(cookie);
 
   void app.register(swagger, {
     openapi: {
@@ -102,18 +102,14 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
     },
     transform: jsonSchemaTransform,
   });
-  installApiKeyAuth(app, dependencies.apiKey ?? null);
-  // Routes go in a plugin registered after swagger, so swagger sees every one of them.
-  void app.register(async (instance) => {
-    registerHealthRoutes(instance, context);
-    registerMetricsRoutes(instance, context);
-    registerTgiRoutes(instance, context);
-    registerOpenAiRoutes(instance, context);
-    registerAppApiRoutes(instance, context);
-    registerCspReportRoutes(instance, context);
-    // A family, like every API route: the key check skips routes without one (the page's files).
-    instance.get('/openapi.json', { config: { family: 'tgi' }, schema: { hide: true } }, async () => instance.swagger());
-  });
+  // One plugin per API, each with its own error handler (and, under a prefix, its own not-found
+  // handler) and its own API key check; registered after swagger, so swagger sees every route.
+  const api: ApiPluginOptions = { context, apiKey: dependencies.apiKey || null };
+  void app.register(tgiRoutes, api);
+  void app.register(openAiRoutes, { ...api, prefix: OPENAI_API_PREFIX });
+  void app.register(appApiRoutes, { ...api, prefix: APP_API_PREFIX });
+  void app.register(operationsRoutes, api);
+  void app.register(pageRoutes, { webRoot: dependencies.webRoot ?? defaultWebRoot, limits });
 
   // Graceful shutdown: new requests already get 503; running answers finish, then stragglers are stopped and saved.
   app.addHook('preClose', async () => {

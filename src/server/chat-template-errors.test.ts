@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Backend } from '../backends/backend.ts';
 import { createEchoBackend } from '../backends/echo/echo-backend.ts';
-import { listenOnFreePort } from './testing/listen.ts';
-import { createTestApp } from './testing/test-app.ts';
+import { listenOnFreePort } from '../../test/support/listen-on-free-port.ts';
+import { createTestApp } from '../../test/support/test-app.ts';
 
 /** The echo backend taking a rendered prompt made with `chatTemplate`, as a GGUF model with its own template would. */
 function backendWithTemplate(chatTemplate: string): Backend {

@@ -1,13 +1,19 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ContextOverflowError } from '../chat/fit-to-context-window.ts';
 import { InvalidParametersError } from '../chat/generation-parameters.ts';
 import { EmptyMessageError } from '../chat/prepare-generation.ts';
 import { ChatTemplateError } from '../chat/templates/jinja-template.ts';
-import { apiFamilyOf, type ApiFamily } from './api-family.ts';
-import { appErrorBody } from './app-api/app-api-errors.ts';
 import { HttpProblem } from './http-problem.ts';
-import { openAiErrorBody } from './openai/openai-errors.ts';
-import { tgiErrorBody, tgiStatusOf } from './tgi/tgi-errors.ts';
+
+/**
+ * How one API writes a problem on the wire: TGI's `{error, error_type}` (422 for validation),
+ * OpenAI's `{error: {message, type, param, code}}`, the app API's `{error: {code, message, field}}`.
+ * Each API's plugin installs its own error and not-found handlers with its shape.
+ */
+export interface ApiErrorShape {
+  status(problem: HttpProblem): number;
+  body(problem: HttpProblem): unknown;
+}
 
 /** Turns anything thrown into a problem with a 4xx status when the client is at fault. */
 export function toProblem(error: unknown, limits: { bodyLimitBytes: number }): HttpProblem {
@@ -50,40 +56,27 @@ export function toProblem(error: unknown, limits: { bodyLimitBytes: number }): H
   return new HttpProblem(500, 'internal', 'internal error; the server log has the details');
 }
 
-/** The status and body a problem gets in one API family's wire format. */
-export function problemResponse(family: ApiFamily, problem: HttpProblem): { status: number; body: unknown } {
-  if (family === 'tgi') return { status: tgiStatusOf(problem), body: tgiErrorBody(problem) };
-  if (family === 'openai') return { status: problem.status, body: openAiErrorBody(problem) };
-  return { status: problem.status, body: appErrorBody(problem) };
-}
-
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: HttpProblem): FastifyReply {
-  const { status, body } = problemResponse(apiFamilyOf(request), problem);
-  return reply.code(status).send(body);
+export function sendProblem(reply: FastifyReply, shape: ApiErrorShape, problem: HttpProblem): FastifyReply {
+  return reply.code(shape.status(problem)).send(shape.body(problem));
 }
 
 /**
- * For Fastify's `frameworkErrors`: errors the router raises before any route or error handler
- * runs (a bad % escape, an overlong path param), which would otherwise get Fastify's own body.
+ * For an API plugin's `setErrorHandler`: no bad input ever reaches its clients as a 5xx. The shape
+ * is the plugin's own, or, for routes no one API owns, picked per request.
  */
-export function frameworkErrorHandler(limits: { bodyLimitBytes: number }) {
-  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => sendProblem(request, reply, toProblem(error, limits));
-}
-
-/** One error handler for the whole app, so no bad input ever reaches a client as a 5xx. */
-export function installErrorHandlers(
-  app: FastifyInstance,
-  limits: { bodyLimitBytes: number },
-  pageFallback: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | null = () => null,
-): void {
-  app.setErrorHandler((error, request, reply) => {
+export function apiErrorHandler(shape: ApiErrorShape | ((request: FastifyRequest) => ApiErrorShape), limits: { bodyLimitBytes: number }) {
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const problem = toProblem(error, limits);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
-    return sendProblem(request, reply, problem);
-  });
-  app.setNotFoundHandler(
-    (request, reply) =>
-      pageFallback(request, reply) ??
-      sendProblem(request, reply, new HttpProblem(404, 'not-found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
-  );
+    return sendProblem(reply, typeof shape === 'function' ? shape(request) : shape, problem);
+  };
+}
+
+export function noRouteProblem(request: FastifyRequest): HttpProblem {
+  return new HttpProblem(404, 'not-found', `no route for ${request.method} ${request.url.split('?')[0]}`);
+}
+
+/** For an API plugin's `setNotFoundHandler`: a 404 for any method or path under its prefix that no route takes. */
+export function apiNotFoundHandler(shape: ApiErrorShape) {
+  return (request: FastifyRequest, reply: FastifyReply): FastifyReply => sendProblem(reply, shape, noRouteProblem(request));
 }

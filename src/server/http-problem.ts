@@ -31,5 +31,4 @@ export class HttpProblem extends Error {
   }
 }
 
-export const badRequest = (message: string, field?: string) => new HttpProblem(400, 'validation', message, field);
 export const notFound = (message: string) => new HttpProblem(404, 'not-found', message);

@@ -42,6 +42,13 @@ export const defaultServerLimits: ServerLimits = {
   shutdownGraceMs: 10_000,
 };
 
+/** What each API's plugin is registered with. */
+export interface ApiPluginOptions {
+  context: ServerContext;
+  /** When set, the plugin's routes need it, except those marked `public`. */
+  apiKey: string | null;
+}
+
 /** What every route group reads: built once in buildApp and passed down, never global. */
 export interface ServerContext {
   models: ModelRegistry;

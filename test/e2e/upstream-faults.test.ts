@@ -21,6 +21,7 @@ import {
 import { emptyTally, recordSurfaceTally } from '../robustness/support/upstream-fault-tally.ts';
 import { answers, launchBrowser, openPage, saveScreenshot, type OpenedPage, sendPrompt, waitForAnswerDone, waitForPageReady } from './support/browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
+import { pollUntil, waitFor } from '../support/wait-for.ts';
 
 const tally = emptyTally('page');
 tally.notes.push(
@@ -60,12 +61,13 @@ const titles: Record<string, RegExp> = {
 };
 
 async function waitForModelReady(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const { models } = (await (await fetch(`${url}api/models`)).json()) as { models: Array<{ status: string }> };
-    if (models.every((model) => model.status === 'ready')) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('the model did not become ready');
+  await waitFor(
+    async () => {
+      const { models } = (await (await fetch(`${url}api/models`)).json()) as { models: Array<{ status: string }> };
+      return models.every((model) => model.status === 'ready');
+    },
+    { what: 'the model to become ready' },
+  );
 }
 
 async function schedulerCounts(url: string): Promise<string[]> {
@@ -82,12 +84,8 @@ async function schedulerCounts(url: string): Promise<string[]> {
 async function failedAnswerText(page: Page): Promise<string> {
   const answer = answers(page).last();
   await answer.scrollIntoViewIfNeeded();
-  const deadline = Date.now() + 5_000;
-  let text = await answer.innerText();
-  while (text.trim() === '' && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    text = await answer.innerText();
-  }
+  let text = '';
+  await pollUntil(async () => (text = await answer.innerText()).trim() !== '', 5_000);
   return text;
 }
 

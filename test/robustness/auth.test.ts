@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SESSION_COOKIE, SESSION_MAX_AGE_SECONDS } from '../../src/server/auth/session-cookie.ts';
-import { createTestApp } from '../../src/server/testing/test-app.ts';
+import { createTestApp } from '../support/test-app.ts';
 import { startAnychat } from '../cli/run-anychat.ts';
 import { startFakeOpenAiServer } from '../fakes/fake-openai-server.ts';
 import { closedPortEndpoint } from '../fakes/fake-upstream-server.ts';
@@ -24,6 +24,7 @@ import { recordRobustnessFigures } from './robustness-figures.ts';
 import { sendWithCredentials } from './route-auth-check.ts';
 import { findLeaks, type Leak } from './secret-leak-scan.ts';
 import { startServe } from './serve-process.ts';
+import { pollUntil } from '../support/wait-for.ts';
 
 const serverKey = 'anychat-server-key-3f9a1c7e5b2d';
 const upstreamKey = 'sk-upstream-8e41d07c9a3b5f62e1d4';
@@ -195,10 +196,10 @@ describe('auth', () => {
         let answered = false;
         let running = true;
         void exited.then(() => (running = false));
-        while (running) {
+        await pollUntil(async () => {
           answered ||= await canConnect(port);
-          await new Promise((resolve) => setTimeout(resolve, 25));
-        }
+          return !running;
+        }, 60_000);
         const code = await exited;
         assert.equal(code, 2, `exit code 2 (bad usage); stderr: ${stderr}`);
         assert.match(stderr, /refusing to listen on .* without --api-key/);

@@ -3,7 +3,7 @@
  * or a 4xx whose JSON body has its API family's error shape and a message. Returns what is wrong,
  * or null, so callers can count failures as well as fail on them.
  */
-import { parseSse } from '../../src/server/testing/test-app.ts';
+import { parseSse } from '../support/test-app.ts';
 
 export type ApiFamily = 'tgi' | 'openai' | 'app';
 
@@ -13,10 +13,10 @@ export interface ReceivedResponse {
   readonly body: string;
 }
 
-/** The family a path belongs to, as src/server/api-family.ts decides it for unrouted requests. */
+/** The API a path belongs to: the OpenAI and app APIs are plugins under /v1 and /api (src/server/api-prefixes.ts), TGI's at the root. */
 export function familyOfPath(path: string): ApiFamily {
-  if (path.startsWith('/v1/')) return 'openai';
-  if (path.startsWith('/api/')) return 'app';
+  if (path === '/v1' || path.startsWith('/v1/')) return 'openai';
+  if (path === '/api' || path.startsWith('/api/')) return 'app';
   return 'tgi';
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { parseSse } from '../../src/server/testing/test-app.ts';
+import { parseSse } from '../support/test-app.ts';
 
 /** Ids that exist, so fuzzed path params and bodies reach past the "not found" checks. */
 export interface FuzzFixtures {

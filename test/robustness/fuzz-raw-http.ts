@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { listenOnFreePort } from '../../src/server/testing/listen.ts';
+import { listenOnFreePort } from '../support/listen-on-free-port.ts';
 import { problemWithResponse } from './check-fuzz-response.ts';
 import { contentType, invalidUtf8 } from './fuzz-arbitraries.ts';
 import type { FuzzTally } from './fuzz-harness.ts';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { createTestApp, type CapturedLogs } from '../../src/server/testing/test-app.ts';
+import { createTestApp, type CapturedLogs } from '../support/test-app.ts';
 import type { ConversationStore } from '../../src/storage/conversation-store.ts';
 import { createPgliteConversationStore, IN_MEMORY } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
 import { CrashWatch } from './crash-watch.ts';

@@ -17,6 +17,7 @@ import {
   type ConversationStore,
 } from '../../src/storage/conversation-store.ts';
 import { sampleGeneration } from './fixtures.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 export interface ConversationStoreCaseOptions {
   open(): Promise<ConversationStore>;
@@ -421,7 +422,7 @@ export function describeConversationStore(name: string, options: ConversationSto
           { type: 'answer-end', messageId },
         ];
         for (const notification of sent) await store.answerNotifications.publish(notification);
-        await waitFor(() => received.at(-1)?.type === 'answer-end');
+        await waitFor(() => received.at(-1)?.type === 'answer-end', { what: 'the notifications' });
 
         assert.equal(received[0]?.type, 'text-delta');
         const text = received.map((notification) => (notification.type === 'text-delta' ? notification.text : '')).join('');
@@ -435,8 +436,12 @@ export function describeConversationStore(name: string, options: ConversationSto
         assert.deepEqual(unrelated, []);
 
         await unsubscribe();
+        // A second subscriber sees the next notification arrive; by then the first would have too.
+        const witnessed: AnswerNotification[] = [];
+        const unsubscribeWitness = await other.answerNotifications.subscribeToAnswer(messageId, (notification) => witnessed.push(notification));
         await store.answerNotifications.publish({ type: 'stop-request', messageId });
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await waitFor(() => witnessed.some((notification) => notification.type === 'stop-request'), { what: 'the stop-request to arrive' });
+        await unsubscribeWitness();
         assert.equal(received.at(-1)?.type, 'answer-end', 'nothing arrives after unsubscribing');
       });
     });
@@ -454,12 +459,4 @@ export function renameAll(snapshot: ConversationSnapshot): ConversationSnapshot 
       (message): StoredMessage => ({ ...message, id: rename(message.id)!, conversationId, parentId: rename(message.parentId) }),
     ),
   };
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for notifications');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

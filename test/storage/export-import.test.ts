@@ -9,7 +9,7 @@ import type { ConversationStore } from '../../src/storage/conversation-store.ts'
 import { exportConversations } from '../../src/storage/export/export-json.ts';
 import { conversationAsMarkdown } from '../../src/storage/export/export-markdown.ts';
 import { ImportFileError, importConversationsFromJson } from '../../src/storage/export/import-conversations.ts';
-import { createMemoryConversationStore } from '../../src/storage/memory/memory-conversation-store.ts';
+import { createMemoryConversationStore } from './memory-conversation-store.ts';
 import { createPgliteConversationStore } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
 import { sampleGeneration } from './fixtures.ts';
 import { createTestSchema, openPostgresStore } from './test-postgres.ts';

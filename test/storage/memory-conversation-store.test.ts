@@ -1,4 +1,4 @@
-import { createMemoryConversationStore } from '../../src/storage/memory/memory-conversation-store.ts';
+import { createMemoryConversationStore } from './memory-conversation-store.ts';
 import { describeConversationStore } from './conversation-store.case.ts';
 
 describeConversationStore('memory', { open: async () => createMemoryConversationStore() });

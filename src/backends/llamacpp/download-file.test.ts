@@ -11,6 +11,7 @@ import { BackendError } from '../backend.ts';
 import { downloadFile } from './download-file.ts';
 import { huggingFaceDownloadUrl, parseHuggingFaceReference } from './hugging-face-reference.ts';
 import { resolveModelPath } from './resolve-model-path.ts';
+import { waitFor } from '../../../test/support/wait-for.ts';
 
 /** A small stand-in for a model file: GGUF magic, then random bytes. */
 const modelBytes = Buffer.concat([Buffer.from('GGUF', 'latin1'), randomBytes(256 * 1024)]);
@@ -68,10 +69,7 @@ function startFileServer(): Promise<{
 }
 
 async function waitForFileSize(path: string, size: number): Promise<void> {
-  for (let attempt = 0; attempt < 1000; attempt++) {
-    if (existsSync(path) && (await stat(path)).size >= size) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await waitFor(async () => existsSync(path) && (await stat(path)).size >= size, { what: `${path} to reach ${size} bytes` });
 }
 
 describe('model download', () => {

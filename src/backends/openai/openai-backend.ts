@@ -7,7 +7,7 @@ import type { UpstreamGenerationPart } from '../http/upstream-generation-part.ts
 import { errorFromResponse } from '../http/upstream-error-body.ts';
 import { sendUpstreamRequest, type UpstreamExchange } from '../http/upstream-request.ts';
 import { buildOpenAiChatRequest } from './build-openai-chat-request.ts';
-import { fetchFirstServedModel, type ServedModel } from './fetch-openai-models.ts';
+import { fetchFirstUpstreamModel, type UpstreamModel } from './fetch-openai-models.ts';
 import { openAiBaseUrl } from './openai-endpoint.ts';
 import { parseOpenAiChatStream } from './parse-openai-chat-stream.ts';
 
@@ -31,15 +31,15 @@ export function createOpenAiBackend(config: OpenAiBackendConfig): Backend {
   const { endpoint, apiKey, model, timeoutMs } = openAiBackendConfigSchema.parse(config);
   const baseUrl = openAiBaseUrl(endpoint);
   const serverLabel = `the OpenAI-compatible server at ${endpoint}`;
-  let servedModel: ServedModel | null = null;
+  let upstreamModel: UpstreamModel | null = null;
 
-  async function lookUpServedModel(): Promise<ServedModel | null> {
-    servedModel ??= await fetchFirstServedModel({ baseUrl, apiKey, timeoutMs, serverLabel });
-    return servedModel;
+  async function lookUpUpstreamModel(): Promise<UpstreamModel | null> {
+    upstreamModel ??= await fetchFirstUpstreamModel({ baseUrl, apiKey, timeoutMs, serverLabel });
+    return upstreamModel;
   }
 
   async function info(): Promise<BackendInfo> {
-    const served = await lookUpServedModel();
+    const served = await lookUpUpstreamModel();
     const configuredIsServed = model === undefined || model === served?.id;
     return {
       backend: 'openai',
@@ -64,7 +64,7 @@ export function createOpenAiBackend(config: OpenAiBackendConfig): Backend {
     const estimatedPromptTokens = estimateTokenCount(messages.map((message) => message.content).join('\n'));
     let exchange: UpstreamExchange;
     try {
-      const modelId = model ?? (await lookUpServedModel())?.id ?? null;
+      const modelId = model ?? (await lookUpUpstreamModel())?.id ?? null;
       exchange = await sendUpstreamRequest({
         url: endpointUrl(baseUrl, 'chat/completions'),
         json: buildOpenAiChatRequest(messages, request.parameters, modelId),

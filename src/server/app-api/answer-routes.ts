@@ -8,13 +8,13 @@ import { branchEndingAt } from '../../storage/conversation-store.ts';
 import { HttpProblem, notFound } from '../http-problem.ts';
 import { startGeneration } from '../scheduling/run-generation.ts';
 import type { ServerContext } from '../server-context.ts';
-import { SseStream } from '../sse/sse-stream.ts';
+import { SseStream } from '../sse-stream.ts';
 import type { AnswerStreamEvent } from './app-api-events.ts';
 import { editBodySchema, idParamsSchema, optionalEmptyBody, regenerateBodySchema, sendMessageBodySchema } from './app-api-schemas.ts';
 import { answerEndEvent } from './answer-end-event.ts';
+import { requireConversation, requireMessage } from './require-stored.ts';
 import { AnswerSession, startingRecord } from './answer-session.ts';
 
-const config = { family: 'app' as const };
 const tags = ['App API: messages'];
 const DEFAULT_TITLE = 'New chat';
 
@@ -36,26 +36,16 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { store } = context;
 
-  const requireMessage = async (id: string): Promise<StoredMessage> => {
-    const message = await store.getMessage(id);
-    if (!message) throw notFound(`no message with id ${id}`);
-    return message;
-  };
-  const requireConversation = async (id: string): Promise<Conversation> => {
-    const conversation = await store.getConversation(id);
-    if (!conversation) throw notFound(`no conversation with id ${id}`);
-    return conversation;
-  };
   const turnsOf = (messages: StoredMessage[], leafId: string | null): ChatMessage[] =>
     branchEndingAt(messages, leafId)
       .filter((message) => message.role !== 'system')
       .map((message) => ({ role: message.role, content: message.content }));
 
   routes.post(
-    '/api/conversations/:id/messages',
-    { config, schema: { tags, summary: 'Send a message; the answer streams back (SSE)', params: idParamsSchema, body: sendMessageBodySchema } },
+    '/conversations/:id/messages',
+    { schema: { tags, summary: 'Send a message; the answer streams back (SSE)', params: idParamsSchema, body: sendMessageBodySchema } },
     async (request, reply) => {
-      const conversation = await requireConversation(request.params.id);
+      const conversation = await requireConversation(store, request.params.id);
       const messages = await store.listMessages(conversation.id);
       const parentId = request.body.parentId === undefined ? conversation.activeLeafId : request.body.parentId;
       if (parentId !== null) {
@@ -81,14 +71,14 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
   );
 
   routes.post(
-    '/api/messages/:id/regenerate',
-    { config, schema: { tags, summary: 'Answer the same user message again, as a new branch (SSE)', params: idParamsSchema, body: optionalEmptyBody(regenerateBodySchema) } },
+    '/messages/:id/regenerate',
+    { schema: { tags, summary: 'Answer the same user message again, as a new branch (SSE)', params: idParamsSchema, body: optionalEmptyBody(regenerateBodySchema) } },
     async (request, reply) => {
-      const original = await requireMessage(request.params.id);
+      const original = await requireMessage(store, request.params.id);
       if (original.role !== 'assistant' || original.parentId === null) {
         throw new HttpProblem(400, 'validation', `regenerate takes an assistant message, got a ${original.role} message`, 'id');
       }
-      const conversation = await requireConversation(original.conversationId);
+      const conversation = await requireConversation(store, original.conversationId);
       const messages = await store.listMessages(conversation.id);
       await answer(context, request, reply, {
         conversation,
@@ -102,12 +92,12 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
   );
 
   routes.post(
-    '/api/messages/:id/edit',
-    { config, schema: { tags, summary: 'Resend an edited user message as a new branch (SSE)', params: idParamsSchema, body: editBodySchema } },
+    '/messages/:id/edit',
+    { schema: { tags, summary: 'Resend an edited user message as a new branch (SSE)', params: idParamsSchema, body: editBodySchema } },
     async (request, reply) => {
-      const original = await requireMessage(request.params.id);
+      const original = await requireMessage(store, request.params.id);
       if (original.role !== 'user') throw new HttpProblem(400, 'validation', `edit takes a user message, got a ${original.role} message`, 'id');
-      const conversation = await requireConversation(original.conversationId);
+      const conversation = await requireConversation(store, original.conversationId);
       const messages = await store.listMessages(conversation.id);
       await answer(context, request, reply, {
         conversation,
@@ -121,15 +111,15 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
   );
 
   routes.post(
-    '/api/messages/:id/continue',
-    { config, schema: { tags, summary: 'Carry on an answer cut short (SSE)', params: idParamsSchema, body: optionalEmptyBody(regenerateBodySchema) } },
+    '/messages/:id/continue',
+    { schema: { tags, summary: 'Carry on an answer cut short (SSE)', params: idParamsSchema, body: optionalEmptyBody(regenerateBodySchema) } },
     async (request, reply) => {
-      const original = await requireMessage(request.params.id);
+      const original = await requireMessage(store, request.params.id);
       if (original.role !== 'assistant') throw new HttpProblem(400, 'validation', `continue takes an assistant message, got a ${original.role} message`, 'id');
       if (original.generation?.status === 'streaming' || (await context.hub.isLive(original.id))) {
         throw new HttpProblem(409, 'conflict', 'this answer is still being generated; stop it or wait for it to end');
       }
-      const conversation = await requireConversation(original.conversationId);
+      const conversation = await requireConversation(store, original.conversationId);
       const messages = await store.listMessages(conversation.id);
       await answer(context, request, reply, {
         conversation,
@@ -142,17 +132,17 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
     },
   );
 
-  routes.post('/api/messages/:id/stop', { config, schema: { tags, summary: 'Stop an answer being generated', params: idParamsSchema } }, async (request, reply) => {
+  routes.post('/messages/:id/stop', { schema: { tags, summary: 'Stop an answer being generated', params: idParamsSchema } }, async (request, reply) => {
     const stopped = await context.hub.stop(request.params.id);
-    if (!stopped) await requireMessage(request.params.id);
+    if (!stopped) await requireMessage(store, request.params.id);
     return reply.code(204).send();
   });
 
   routes.get(
-    '/api/messages/:id/stream',
-    { config, schema: { tags, summary: 'Re-attach to an answer: its text so far, then live (SSE)', params: idParamsSchema } },
+    '/messages/:id/stream',
+    { schema: { tags, summary: 'Re-attach to an answer: its text so far, then live (SSE)', params: idParamsSchema } },
     async (request, reply) => {
-      const message = await requireMessage(request.params.id);
+      const message = await requireMessage(store, request.params.id);
       const stream = new SseStream(reply);
       if (await follow(context, stream, message.id)) return;
       // Not live on any server: it has ended (or its server died mid-answer); tell its stored
@@ -165,12 +155,12 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
     },
   );
 
-  routes.get('/api/messages/:id', { config, schema: { tags, summary: 'One message, with its answer\'s exact prompt', params: idParamsSchema } }, async (request) =>
-    requireMessage(request.params.id),
+  routes.get('/messages/:id', { schema: { tags, summary: 'One message, with its answer\'s exact prompt', params: idParamsSchema } }, async (request) =>
+    requireMessage(store, request.params.id),
   );
 
-  routes.delete('/api/messages/:id', { config, schema: { tags, summary: 'Delete a message and its descendants', params: idParamsSchema } }, async (request, reply) => {
-    await requireMessage(request.params.id);
+  routes.delete('/messages/:id', { schema: { tags, summary: 'Delete a message and its descendants', params: idParamsSchema } }, async (request, reply) => {
+    await requireMessage(store, request.params.id);
     await context.hub.stop(request.params.id);
     await store.deleteMessage(request.params.id);
     return reply.code(204).send();

@@ -11,18 +11,28 @@ import type { AnswerPatch, ConversationStore } from '../../storage/conversation-
 export class AnswerSaver {
   private inFlight: Promise<void> | null = null;
   private pending = false;
-  private lastSavedAt = performance.now();
+  private lastSavedAt: number;
   private tokensSinceSave = 0;
   private readonly keepAlive: NodeJS.Timeout;
+  private readonly now: () => number;
 
   constructor(
     private readonly store: ConversationStore,
     private readonly messageId: string,
     private readonly snapshot: () => AnswerPatch,
-    private readonly options: { intervalMs: number; everyTokens: number; keepAliveMs: number; log: FastifyBaseLogger },
+    private readonly options: {
+      intervalMs: number;
+      everyTokens: number;
+      keepAliveMs: number;
+      log: FastifyBaseLogger;
+      /** Milliseconds on a monotonic clock; a test passes its own, moved with node:test's mock timers. */
+      now?: () => number;
+    },
   ) {
+    this.now = options.now ?? (() => performance.now());
+    this.lastSavedAt = this.now();
     this.keepAlive = setInterval(() => {
-      if (performance.now() - this.lastSavedAt >= options.keepAliveMs) this.save();
+      if (this.now() - this.lastSavedAt >= options.keepAliveMs) this.save();
     }, Math.max(1, Math.floor(options.keepAliveMs / 2)));
     this.keepAlive.unref();
   }
@@ -30,7 +40,7 @@ export class AnswerSaver {
   /** Notes one more text delta, saving if enough time or tokens have passed. */
   noteDelta(): void {
     this.tokensSinceSave++;
-    const due = this.tokensSinceSave >= this.options.everyTokens || performance.now() - this.lastSavedAt >= this.options.intervalMs;
+    const due = this.tokensSinceSave >= this.options.everyTokens || this.now() - this.lastSavedAt >= this.options.intervalMs;
     if (due) this.save();
   }
 
@@ -44,7 +54,7 @@ export class AnswerSaver {
 
   private save(): void {
     this.tokensSinceSave = 0;
-    this.lastSavedAt = performance.now();
+    this.lastSavedAt = this.now();
     if (this.inFlight) {
       this.pending = true;
       return;

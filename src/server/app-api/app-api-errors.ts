@@ -1,3 +1,4 @@
+import type { ApiErrorShape } from '../error-handler.ts';
 import type { HttpProblem } from '../http-problem.ts';
 
 /** The app API's error body, as app-api-events.ts documents it. */
@@ -10,3 +11,5 @@ export function appErrorBody(problem: HttpProblem): AppErrorBody {
     error: { code: problem.code, message: problem.message, ...(problem.field ? { field: problem.field } : {}) },
   };
 }
+
+export const appErrorShape: ApiErrorShape = { status: (problem) => problem.status, body: appErrorBody };

@@ -42,25 +42,15 @@
  * inside the JSON.
  */
 import type { BackendErrorCode, BackendName, FinishReason, GenerationTimings, TokenUsage } from '../../backends/backend.ts';
-import type { ConversationSettings, StoredMessage } from '../../chat/conversation.ts';
+import type { z } from 'zod';
+import type { StoredMessage } from '../../chat/conversation.ts';
 import type { GenerationParameters } from '../../chat/generation-parameters.ts';
+import type { editBodySchema, regenerateBodySchema, sendMessageBodySchema } from './app-api-schemas.ts';
 
-export interface SendMessageBody {
-  content: string;
-  /** The message the new user message answers; default: the conversation's active leaf. */
-  parentId?: string | null;
-  /** Settings for this turn; also saved as the conversation's settings. */
-  settings?: ConversationSettings;
-}
-
-export interface RegenerateBody {
-  settings?: ConversationSettings;
-}
-
-export interface EditBody {
-  content: string;
-  settings?: ConversationSettings;
-}
+/** What the page sends; the zod schemas in app-api-schemas.ts are the one definition. */
+export type SendMessageBody = z.input<typeof sendMessageBodySchema>;
+export type RegenerateBody = z.input<typeof regenerateBodySchema>;
+export type EditBody = z.input<typeof editBodySchema>;
 
 export interface ModelDescription {
   id: string;

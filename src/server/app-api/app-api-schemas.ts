@@ -18,7 +18,9 @@ const contentSchema = z
 export const sendMessageBodySchema = z
   .object({
     content: contentSchema,
+    /** The message the new user message answers; default: the conversation's active leaf. */
     parentId: z.string().min(1).nullable().optional(),
+    /** Settings for this turn; also saved as the conversation's settings. */
     settings: conversationSettingsSchema.optional(),
   })
   .strict();

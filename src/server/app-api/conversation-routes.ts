@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Conversation } from '../../chat/conversation.ts';
 import { HttpProblem, notFound } from '../http-problem.ts';
 import type { ServerContext } from '../server-context.ts';
 import {
@@ -15,8 +14,8 @@ import {
 import { conversationAsMarkdown } from '../../storage/export/export-markdown.ts';
 import { ImportFileError, parseExportData } from '../../storage/export/import-conversations.ts';
 import { exportFileName } from './export-conversation.ts';
+import { requireConversation } from './require-stored.ts';
 
-const config = { family: 'app' as const };
 // Checked by parseExportData rather than by this schema, which names each problem by its JSONPath in the file.
 const importBodySchema = z.unknown().describe('An anychat export file: {"format": "anychat-conversations", "version": 1, "exportedAt", "conversations": [{conversation, messages}]}');
 const tags = ['App API: conversations'];
@@ -25,17 +24,11 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { store } = context;
 
-  const requireConversation = async (id: string): Promise<Conversation> => {
-    const conversation = await store.getConversation(id);
-    if (!conversation) throw notFound(`no conversation with id ${id}`);
-    return conversation;
-  };
-
-  routes.get('/api/conversations', { config, schema: { tags, querystring: listConversationsQuerySchema } }, async (request) => ({
+  routes.get('/conversations', { schema: { tags, querystring: listConversationsQuerySchema } }, async (request) => ({
     conversations: await store.listConversations(request.query),
   }));
 
-  routes.post('/api/conversations', { config, schema: { tags, body: optionalEmptyBody(newConversationBodySchema) } }, async (request, reply) => {
+  routes.post('/conversations', { schema: { tags, body: optionalEmptyBody(newConversationBodySchema) } }, async (request, reply) => {
     const conversation = await store.createConversation(request.body);
     return reply.code(201).send(conversation);
   });
@@ -43,21 +36,21 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
   // An export file (anychat-conversations, every conversation of a history): checked whole, then
   // written in one transaction, so a failure or a crash midway leaves nothing of it behind.
   routes.post(
-    '/api/conversations/import',
-    { config, bodyLimit: context.limits.importBodyLimitBytes, schema: { tags, body: importBodySchema } },
+    '/conversations/import',
+    { bodyLimit: context.limits.importBodyLimitBytes, schema: { tags, body: importBodySchema } },
     async (request, reply) => {
       const snapshots = parseImportBody(request.body);
       return reply.code(201).send({ imported: await store.importConversations(snapshots) });
     },
   );
 
-  routes.get('/api/conversations/:id', { config, schema: { tags, params: idParamsSchema } }, async (request) => {
-    const conversation = await requireConversation(request.params.id);
+  routes.get('/conversations/:id', { schema: { tags, params: idParamsSchema } }, async (request) => {
+    const conversation = await requireConversation(store, request.params.id);
     return { conversation, messages: await store.listMessages(conversation.id) };
   });
 
-  routes.patch('/api/conversations/:id', { config, schema: { tags, params: idParamsSchema, body: conversationPatchBodySchema } }, async (request) => {
-    const conversation = await requireConversation(request.params.id);
+  routes.patch('/conversations/:id', { schema: { tags, params: idParamsSchema, body: conversationPatchBodySchema } }, async (request) => {
+    const conversation = await requireConversation(store, request.params.id);
     const { activeLeafId } = request.body;
     if (activeLeafId) {
       const leaf = await store.getMessage(activeLeafId);
@@ -70,8 +63,8 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
     return updated;
   });
 
-  routes.delete('/api/conversations/:id', { config, schema: { tags, params: idParamsSchema } }, async (request, reply) => {
-    const conversation = await requireConversation(request.params.id);
+  routes.delete('/conversations/:id', { schema: { tags, params: idParamsSchema } }, async (request, reply) => {
+    const conversation = await requireConversation(store, request.params.id);
     // Answers still streaming in it are stopped, so they do not keep generating into nothing.
     for (const message of await store.listMessages(conversation.id)) {
       if (message.generation?.status === 'streaming') await context.hub.stop(message.id);
@@ -81,10 +74,10 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
   });
 
   routes.get(
-    '/api/conversations/:id/export',
-    { config, schema: { tags, params: idParamsSchema, querystring: exportQuerySchema } },
+    '/conversations/:id/export',
+    { schema: { tags, params: idParamsSchema, querystring: exportQuerySchema } },
     async (request, reply) => {
-      const conversation = await requireConversation(request.params.id);
+      const conversation = await requireConversation(store, request.params.id);
       // JSON export is the lossless copy, prompts included; Markdown shows no prompts.
       const messages = await store.listMessages(conversation.id, { includePrompts: request.query.format !== 'markdown' });
       if (request.query.format === 'markdown') {

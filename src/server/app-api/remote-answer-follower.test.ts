@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { GenerationRecord } from '../../chat/conversation.ts';
-import { createMemoryConversationStore } from '../../storage/memory/memory-conversation-store.ts';
+import { createMemoryConversationStore } from '../../../test/storage/memory-conversation-store.ts';
+import { waitFor } from '../../../test/support/wait-for.ts';
 import type { AnswerStreamEvent } from './app-api-events.ts';
 import { followRemoteAnswer } from './remote-answer-follower.ts';
 
@@ -48,8 +48,7 @@ describe('following an answer generated on another server', () => {
     const unsubscribe = await followRemoteAnswer(store, messageId, (event) => events.push(event), { heartbeatMs: 20, silenceCheckMs: 5_000 });
     assert.ok(unsubscribe);
     assert.equal(events[0]?.type, 'answer-start');
-    await sleep(50);
-    assert.equal(textOf(events), 'Hello world', 'caught up past the saved text');
+    await waitFor(() => textOf(events) === 'Hello world', { what: 'the catch-up past the saved text' });
 
     const publish = (offset: number, text: string) => store.answerNotifications.publish({ type: 'text-delta', messageId, offset, text });
     await publish(5, ' world'); // already had: a duplicate
@@ -60,15 +59,13 @@ describe('following an answer generated on another server', () => {
     generated = 'Hello world, and more';
     const catchUpsBefore = catchUps.length;
     await publish(20, 'e');
-    await sleep(60);
+    await waitFor(() => textOf(events) === 'Hello world, and more', { what: 'the whole text again after the gap' });
     assert.ok(catchUps.length > catchUpsBefore, 'a gap asks for the whole text again');
-    assert.equal(textOf(events), 'Hello world, and more');
 
     // The end: whatever the notifications missed, the final save holds.
     await store.updateAnswer(messageId, { content: 'Hello world, and more!', generation: { ...streamingRecord, status: 'done', finishReason: 'eos', usage: { promptTokens: 1, completionTokens: 5 }, timings: { timeToFirstTokenMs: 1, tokensPerSecond: 10, totalMs: 500 } } });
     await store.answerNotifications.publish({ type: 'answer-end', messageId });
-    await sleep(20);
-    assert.equal(events.at(-1)?.type, 'answer-finish');
+    await waitFor(() => events.at(-1)?.type === 'answer-finish', { what: 'answer-finish' });
     assert.equal(textOf(events), 'Hello world, and more!', 'every character once, in order');
     unsubscribe();
     await store.close();

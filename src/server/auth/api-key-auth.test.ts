@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createEchoBackend } from '../../backends/echo/echo-backend.ts';
-import { createTestApp } from '../testing/test-app.ts';
+import { createTestApp } from '../../../test/support/test-app.ts';
 
 const apiKey = 'anychat-test-key-7f3a9c';
 const upstreamKey = 'hf_upstream_secret_91b2e4';

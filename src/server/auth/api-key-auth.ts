@@ -1,8 +1,6 @@
-import cookie from '@fastify/cookie';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { loginBodySchema } from '../app-api/app-api-schemas.ts';
-import { sendProblem } from '../error-handler.ts';
 import { HttpProblem } from '../http-problem.ts';
 import { createSessionToken, isValidSessionToken, safeEqual, SESSION_COOKIE, SESSION_MAX_AGE_SECONDS } from './session-cookie.ts';
 
@@ -31,28 +29,28 @@ export function presentedKey(request: FastifyRequest): string | null {
 }
 
 /**
- * With an API key, every API route (TGI, OpenAI, app API, metrics) needs it, as a header or as
- * the session cookie that `POST /api/login` sets for the page. The page's own files stay public:
- * it shows the login form.
+ * With an API key, every API route (TGI, OpenAI, app API, metrics) needs it, as a header or as the
+ * session cookie that `POST /api/login` sets for the page. Each API's plugin adds this hook, so the
+ * page's own files, in a plugin without it, stay public: the page shows the login form. Routes
+ * marked `public` (health, status, login, CSP reports) and unknown URLs (a 404 either way) skip it.
+ * The 401 is thrown, so each plugin's error handler writes it in that API's shape.
  */
-export function installApiKeyAuth(app: FastifyInstance, apiKey: string | null): void {
-  void app.register(cookie);
+export function requireApiKey(apiKey: string): onRequestAsyncHookHandler {
+  return async (request, reply) => {
+    if (request.is404 || request.routeOptions.config.public) return;
+    const key = presentedKey(request);
+    if (key !== null ? safeEqual(key, apiKey) : isValidSessionToken(apiKey, request.cookies[SESSION_COOKIE])) return;
+    reply.header('www-authenticate', 'Bearer realm="anychat"');
+    throw new HttpProblem(401, 'unauthorized', key === null ? 'this server needs an API key: send "Authorization: Bearer KEY"' : 'the API key is not valid');
+  };
+}
+
+/** `POST /login` and `POST /logout` (under the app API's prefix): the page's session cookie. */
+export function registerSessionRoutes(app: FastifyInstance, apiKey: string | null): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const publicAppRoute = { family: 'app' as const, public: true };
+  const config = { public: true };
 
-  if (apiKey) {
-    app.addHook('onRequest', async (request, reply) => {
-      const config = request.routeOptions.config;
-      if (!config.family || config.public) return;
-      const key = presentedKey(request);
-      if (key !== null ? safeEqual(key, apiKey) : isValidSessionToken(apiKey, request.cookies[SESSION_COOKIE])) return;
-      reply.header('www-authenticate', 'Bearer realm="anychat"');
-      const message = key === null ? 'this server needs an API key: send "Authorization: Bearer KEY"' : 'the API key is not valid';
-      return sendProblem(request, reply, new HttpProblem(401, 'unauthorized', message));
-    });
-  }
-
-  routes.post('/api/login', { config: publicAppRoute, schema: { tags: ['App API: session'], body: loginBodySchema } }, async (request, reply) => {
+  routes.post('/login', { config, schema: { tags: ['App API: session'], body: loginBodySchema } }, async (request, reply) => {
     if (!apiKey) return reply.code(204).send();
     if (!safeEqual(request.body.apiKey, apiKey)) throw new HttpProblem(401, 'unauthorized', 'the API key is not valid', 'apiKey');
     reply.setCookie(SESSION_COOKIE, createSessionToken(apiKey), {
@@ -65,7 +63,7 @@ export function installApiKeyAuth(app: FastifyInstance, apiKey: string | null): 
     return reply.code(204).send();
   });
 
-  routes.post('/api/logout', { config: publicAppRoute, schema: { tags: ['App API: session'] } }, async (_request, reply) => {
+  routes.post('/logout', { config, schema: { tags: ['App API: session'] } }, async (_request, reply) => {
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.code(204).send();
   });

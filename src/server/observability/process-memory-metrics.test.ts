@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createTestApp } from '../testing/test-app.ts';
+import { createTestApp } from '../../../test/support/test-app.ts';
 
 describe('process memory metrics', () => {
   it('are on /metrics under the standard names, with live values', async () => {

@@ -1,3 +1,4 @@
+import type { ApiErrorShape } from '../error-handler.ts';
 import type { HttpProblem, ProblemCode } from '../http-problem.ts';
 
 /** OpenAI's error body; the `openai` client reads `error.message`, `type`, `param` and `code`. */
@@ -25,3 +26,5 @@ export function openAiErrorBody(problem: HttpProblem): OpenAiErrorBody {
   const [type, code] = openAiErrorTypes[problem.code];
   return { error: { message: problem.message, type, param: problem.field ?? null, code } };
 }
+
+export const openAiErrorShape: ApiErrorShape = { status: (problem) => problem.status, body: openAiErrorBody };

@@ -3,8 +3,9 @@ import { after, describe, it } from 'node:test';
 import { createEchoBackend } from '../../backends/echo/echo-backend.ts';
 import type { StoredMessage } from '../../chat/conversation.ts';
 import type { AnswerStreamEvent } from '../app-api/app-api-events.ts';
-import { listenOnFreePort } from '../testing/listen.ts';
-import { createTestApp, parseSse } from '../testing/test-app.ts';
+import { listenOnFreePort } from '../../../test/support/listen-on-free-port.ts';
+import { createTestApp, parseSse } from '../../../test/support/test-app.ts';
+import { waitFor } from '../../../test/support/wait-for.ts';
 
 function answerEvents(body: string): AnswerStreamEvent[] {
   return parseSse(body).map((event) => {
@@ -236,12 +237,8 @@ describe('app API: stop, re-attach, disconnect', () => {
     while ((text.match(/event: text-delta/g) ?? []).length < 3) text += new TextDecoder().decode((await reader.read()).value);
     const answerId = /"type":"answer-start","message":\{"id":"([^"]+)"/.exec(text)?.[1];
     controller.abort();
-    let stored: StoredMessage | null = null;
-    for (let attempt = 0; attempt < 100; attempt++) {
-      stored = await store.getMessage(answerId!);
-      if (stored?.generation?.status !== 'streaming') break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitFor(async () => (await store.getMessage(answerId!))?.generation?.status !== 'streaming', { what: 'the answer to stop streaming' });
+    const stored = await store.getMessage(answerId!);
     assert.equal(stored?.generation?.status, 'disconnected');
     assert.ok(stored && stored.content.startsWith('w0 w1'));
   });

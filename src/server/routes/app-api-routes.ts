@@ -1,14 +1,24 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { registerAnswerRoutes } from '../app-api/answer-routes.ts';
+import { appErrorShape } from '../app-api/app-api-errors.ts';
 import type { ModelDescription, ServerStatus } from '../app-api/app-api-events.ts';
 import { registerConversationRoutes } from '../app-api/conversation-routes.ts';
-import type { ServerContext } from '../server-context.ts';
+import { registerSessionRoutes, requireApiKey } from '../auth/api-key-auth.ts';
+import { apiErrorHandler, apiNotFoundHandler } from '../error-handler.ts';
+import type { ApiPluginOptions } from '../server-context.ts';
+import { registerCspReportRoutes } from './csp-report-routes.ts';
 
-/** The page's API (app-api-events.ts): models and status here, conversations and answers in app-api/. */
-export function registerAppApiRoutes(app: FastifyInstance, context: ServerContext): void {
+/**
+ * The page's API (app-api-events.ts), registered under `/api`: models and status here,
+ * conversations and answers in app-api/, login in auth/, and the page's CSP reports.
+ */
+export const appApiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { context, apiKey }) => {
+  app.setErrorHandler(apiErrorHandler(appErrorShape, context.limits));
+  app.setNotFoundHandler(apiNotFoundHandler(appErrorShape));
+  if (apiKey) app.addHook('onRequest', requireApiKey(apiKey));
   const tags = ['App API: server'];
 
-  app.get('/api/models', { config: { family: 'app' }, schema: { tags } }, async () => ({
+  app.get('/models', { schema: { tags } }, async () => ({
     models: context.models.models.map(
       (model): ModelDescription => ({
         id: model.id,
@@ -25,11 +35,13 @@ export function registerAppApiRoutes(app: FastifyInstance, context: ServerContex
   }));
 
   // Public: the page asks before login whether it must show the login form.
-  app.get('/api/status', { config: { family: 'app', public: true }, schema: { tags } }, async (): Promise<ServerStatus> => {
+  app.get('/status', { config: { public: true }, schema: { tags } }, async (): Promise<ServerStatus> => {
     const { status, reason } = context.models.overallStatus();
     return { status, reason, authRequired: context.authRequired, version: context.version };
   });
 
+  registerSessionRoutes(app, apiKey);
   registerConversationRoutes(app, context);
   registerAnswerRoutes(app, context);
-}
+  registerCspReportRoutes(app, context);
+};

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { exportConversations } from '../../storage/export/export-json.ts';
-import { createTestApp } from '../testing/test-app.ts';
+import { createTestApp } from '../../../test/support/test-app.ts';
 
 describe('app API: import', () => {
   const source = createTestApp();

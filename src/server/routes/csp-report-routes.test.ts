@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createTestApp } from '../testing/test-app.ts';
+import { createTestApp } from '../../../test/support/test-app.ts';
 import { CSP_REPORT_BODY_LIMIT_BYTES, CSP_REPORT_LOG_LINES_PER_MINUTE, CSP_REPORT_PATH } from './csp-report-routes.ts';
 
 const apiKey = 'csp-report-test-key-41d';

@@ -1,12 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Counter } from 'prom-client';
+import { APP_API_PREFIX } from '../api-prefixes.ts';
 import { createLogBudget } from '../observability/log-budget.ts';
 import type { ServerContext } from '../server-context.ts';
 import { cspReportBodySchema, violationsIn } from './csp-violation-reports.ts';
 
+/** The route, under the app API's prefix. */
+const CSP_REPORT_ROUTE = '/csp-report';
+
 /** Where the page's Content-Security-Policy sends its violations (`report-uri`). */
-export const CSP_REPORT_PATH = '/api/csp-report';
+export const CSP_REPORT_PATH = `${APP_API_PREFIX}${CSP_REPORT_ROUTE}`;
 
 /** A browser's report is a few hundred bytes; a batch of 100 fits with room to spare. */
 export const CSP_REPORT_BODY_LIMIT_BYTES = 64 * 1024;
@@ -38,10 +42,10 @@ export function registerCspReportRoutes(app: FastifyInstance, context: ServerCon
   void app.register(async (scope) => {
     scope.addContentTypeParser(['application/csp-report', 'application/reports+json'], { parseAs: 'string' }, scope.getDefaultJsonParser('error', 'error'));
     scope.withTypeProvider<ZodTypeProvider>().post(
-      CSP_REPORT_PATH,
+      CSP_REPORT_ROUTE,
       {
         bodyLimit: CSP_REPORT_BODY_LIMIT_BYTES,
-        config: { family: 'app', public: true },
+        config: { public: true },
         schema: {
           tags: ['App API: server'],
           summary: 'Content-Security-Policy violation reports from the page (report-uri or Reporting API)',

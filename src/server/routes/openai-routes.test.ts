@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { createEchoBackend } from '../../backends/echo/echo-backend.ts';
-import { listenOnFreePort } from '../testing/listen.ts';
-import { createTestApp, parseSse } from '../testing/test-app.ts';
+import { listenOnFreePort } from '../../../test/support/listen-on-free-port.ts';
+import { createTestApp, parseSse } from '../../../test/support/test-app.ts';
 
 describe('OpenAI-compatible routes, through the official openai client', () => {
   const { app } = createTestApp({ backend: createEchoBackend({ backend: 'echo', contextWindow: 1024 }) });

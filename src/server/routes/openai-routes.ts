@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FinishReason, GenerationEvent, TokenUsage } from '../../backends/backend.ts';
 import { generateAnswer } from '../../chat/generate-answer.ts';
 import { prepareGeneration, type PreparedGeneration } from '../../chat/prepare-generation.ts';
+import { requireApiKey } from '../auth/api-key-auth.ts';
+import { apiErrorHandler, apiNotFoundHandler } from '../error-handler.ts';
 import { HttpProblem } from '../http-problem.ts';
 import type { ServedModel } from '../models/served-model.ts';
 import { prepareRawPrompt } from '../models/prepare-raw-prompt.ts';
-import { openAiErrorBody } from '../openai/openai-errors.ts';
+import { openAiErrorBody, openAiErrorShape } from '../openai/openai-errors.ts';
 import { chatCompletionRequestSchema, completionRequestSchema } from '../openai/openai-schemas.ts';
 import {
   chatCompletion,
@@ -20,24 +22,26 @@ import {
 } from '../openai/openai-wire.ts';
 import { problemFromBackendError } from '../scheduling/backend-error-problem.ts';
 import { startGeneration, type GenerationRun } from '../scheduling/run-generation.ts';
-import type { ServerContext } from '../server-context.ts';
-import { onClientDisconnect, SseStream } from '../sse/sse-stream.ts';
+import type { ApiPluginOptions, ServerContext } from '../server-context.ts';
+import { onClientDisconnect, SseStream } from '../sse-stream.ts';
 
-const config = { family: 'openai' as const };
 const tags = ['OpenAI-compatible'];
 
-/** The OpenAI API subset chat clients use, so the official `openai` client works against `/v1`. */
-export function registerOpenAiRoutes(app: FastifyInstance, context: ServerContext): void {
+/** The OpenAI API subset chat clients use, so the official `openai` client works against `/v1` (the prefix it is registered under). */
+export const openAiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { context, apiKey }) => {
+  app.setErrorHandler(apiErrorHandler(openAiErrorShape, context.limits));
+  app.setNotFoundHandler(apiNotFoundHandler(openAiErrorShape));
+  if (apiKey) app.addHook('onRequest', requireApiKey(apiKey));
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
-  routes.get('/v1/models', { config, schema: { tags, summary: 'The served models' } }, async () => ({
+  routes.get('/models', { schema: { tags, summary: 'The served models' } }, async () => ({
     object: 'list',
     data: context.models.models.map((model) => ({ id: model.id, object: 'model', created: 0, owned_by: 'anychat' })),
   }));
 
   routes.post(
-    '/v1/chat/completions',
-    { config, schema: { tags, summary: 'Chat completion, streamed when "stream" is true', body: chatCompletionRequestSchema } },
+    '/chat/completions',
+    { schema: { tags, summary: 'Chat completion, streamed when "stream" is true', body: chatCompletionRequestSchema } },
     async (request, reply) => {
       const body = request.body;
       const model = context.models.resolve(body.model);
@@ -67,8 +71,8 @@ export function registerOpenAiRoutes(app: FastifyInstance, context: ServerContex
   );
 
   routes.post(
-    '/v1/completions',
-    { config, schema: { tags, summary: 'Text completion of a raw prompt, streamed when "stream" is true', body: completionRequestSchema } },
+    '/completions',
+    { schema: { tags, summary: 'Text completion of a raw prompt, streamed when "stream" is true', body: completionRequestSchema } },
     async (request, reply) => {
       const body = request.body;
       const model = context.models.resolve(body.model);
@@ -91,7 +95,7 @@ export function registerOpenAiRoutes(app: FastifyInstance, context: ServerContex
       });
     },
   );
-}
+};
 
 function begin(context: ServerContext, request: FastifyRequest, reply: FastifyReply, model: ServedModel, prepared: PreparedGeneration) {
   const { backend } = model.requireReady();

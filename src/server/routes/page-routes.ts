@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, onSendAsyncHookHandler } from 'fastify';
+import { errorShapeOfUrl, isPrefixedApiUrl } from '../api-prefixes.ts';
+import { noRouteProblem, sendProblem } from '../error-handler.ts';
+import { errorHandlerByUrl } from '../pre-routing-errors.ts';
 import { CSP_REPORT_PATH } from './csp-report-routes.ts';
 
 /**
@@ -35,27 +38,43 @@ const MISSING_PAGE_HTML = `<!doctype html>
 </body></html>`;
 
 /**
- * Serves the built page from `webRoot`, or a short page saying how to build it. Returns the
- * not-found fallback that answers the page's own client-side URLs with index.html.
+ * For every response, API ones included: no MIME sniffing, no referrer; HTML (the page) gets the
+ * Content-Security-Policy and may not be framed. Added at the root, so every plugin inherits it.
  */
-export function registerPageRoutes(app: FastifyInstance, webRoot: string): (request: FastifyRequest, reply: FastifyReply) => FastifyReply | null {
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    const type = String(reply.getHeader('content-type') ?? '');
-    if (type.startsWith('text/html')) {
-      reply.header('content-security-policy', PAGE_CONTENT_SECURITY_POLICY);
-      reply.header('x-frame-options', 'DENY');
-    }
-    return payload;
+export const addSecurityHeaders: onSendAsyncHookHandler = async (_request, reply, payload) => {
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('referrer-policy', 'no-referrer');
+  const type = String(reply.getHeader('content-type') ?? '');
+  if (type.startsWith('text/html')) {
+    reply.header('content-security-policy', PAGE_CONTENT_SECURITY_POLICY);
+    reply.header('x-frame-options', 'DENY');
+  }
+  return payload;
+};
+
+/**
+ * Serves the built page from `webRoot`, or a short page saying how to build it. Public: this
+ * plugin has no API key check, since the page shows the login form.
+ *
+ * It owns the root's not-found handler. The page's files are served by a catch-all `GET /*`, so
+ * any GET no API route takes arrives here, under `/v1` and `/api` too; the page's own client-side
+ * URLs (a reload on /c/123) get index.html, and anything else a 404 in the shape of the API its
+ * URL names: TGI's at the root, where TGI's routes sit.
+ */
+export const pageRoutes: FastifyPluginAsync<{ webRoot: string; limits: { bodyLimitBytes: number } }> = async (app, { webRoot, limits }) => {
+  app.setErrorHandler(errorHandlerByUrl(limits));
+  const built = existsSync(join(webRoot, 'index.html'));
+  app.setNotFoundHandler((request, reply) => {
+    const wantsPage = built && request.method === 'GET' && (request.headers.accept ?? '').includes('text/html') && !isPrefixedApiUrl(request.url);
+    if (wantsPage) return reply.type('text/html; charset=utf-8').sendFile('index.html');
+    return sendProblem(reply, errorShapeOfUrl(request.url), noRouteProblem(request));
   });
 
-  const built = existsSync(join(webRoot, 'index.html'));
   if (!built) {
     app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(MISSING_PAGE_HTML));
-    return () => null;
+    return;
   }
-  void app.register(fastifyStatic, {
+  await app.register(fastifyStatic, {
     root: webRoot,
     prefix: '/',
     wildcard: true,
@@ -65,11 +84,4 @@ export function registerPageRoutes(app: FastifyInstance, webRoot: string): (requ
       reply.header('cache-control', path.includes(join('assets', '')) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
-  // Client-side routes (a reload on /c/123) get the page, which then routes itself.
-  return (request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
-    const wantsPage = request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
-    if (!wantsPage || path.startsWith('/api/') || path.startsWith('/v1/')) return null;
-    return reply.type('text/html; charset=utf-8').sendFile('index.html');
-  };
-}
+};

@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { createTgiBackend } from '../../backends/tgi/tgi-backend.ts';
 import { collect, request as conformanceRequest, textOf } from '../../../test/backends/backend-conformance.ts';
 import { createEchoBackend } from '../../backends/echo/echo-backend.ts';
-import { listenOnFreePort } from '../testing/listen.ts';
-import { createTestApp, parseSse } from '../testing/test-app.ts';
+import { listenOnFreePort } from '../../../test/support/listen-on-free-port.ts';
+import { createTestApp, parseSse } from '../../../test/support/test-app.ts';
 
 /** The lesson's prompt format and its exact request body (`max_new_tokens` 1024, two stops). */
 const lessonPrompt = '\nUser: Which animals live in the savanna?\nAssistant:';

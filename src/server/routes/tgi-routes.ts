@@ -1,41 +1,47 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { MAX_STOP_SEQUENCES } from '../../chat/generation-parameters.ts';
 import { generateAnswer } from '../../chat/generate-answer.ts';
+import { requireApiKey } from '../auth/api-key-auth.ts';
+import { apiErrorHandler } from '../error-handler.ts';
 import { HttpProblem } from '../http-problem.ts';
 import { prepareRawPrompt } from '../models/prepare-raw-prompt.ts';
 import { problemFromBackendError } from '../scheduling/backend-error-problem.ts';
 import { startGeneration, type GenerationRun } from '../scheduling/run-generation.ts';
-import type { ServerContext } from '../server-context.ts';
-import { onClientDisconnect, SseStream } from '../sse/sse-stream.ts';
-import { tgiErrorBody } from '../tgi/tgi-errors.ts';
+import type { ApiPluginOptions, ServerContext } from '../server-context.ts';
+import { onClientDisconnect, SseStream } from '../sse-stream.ts';
+import { tgiErrorBody, tgiErrorShape } from '../tgi/tgi-errors.ts';
 import { generationParametersFromTgi } from '../tgi/tgi-parameters.ts';
 import { tgiCompatRequestSchema, tgiGenerateRequestSchema, type TgiGenerateRequest } from '../tgi/tgi-schemas.ts';
 import { tgiFinishReason, tgiToken, TgiStreamWriter, type TgiGenerateResponse, type TgiToken } from '../tgi/tgi-wire.ts';
 
-const config = { family: 'tgi' as const };
 const tags = ['TGI-compatible'];
 
 /**
  * text-generation-inference's API, so TGI clients (the lesson's `text_generation.Client`,
  * anychat's own `tgi` backend, huggingface.js) work unchanged. TGI serves one model: the default.
+ *
+ * Registered at the root, as TGI clients expect, so it has no not-found handler of its own: the
+ * root's (page-routes.ts) answers unknown root URLs in TGI's shape.
  */
-export function registerTgiRoutes(app: FastifyInstance, context: ServerContext): void {
+export const tgiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { context, apiKey }) => {
+  app.setErrorHandler(apiErrorHandler(tgiErrorShape, context.limits));
+  if (apiKey) app.addHook('onRequest', requireApiKey(apiKey));
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
-  routes.post('/generate', { config, schema: { tags, summary: 'Generate text', body: tgiGenerateRequestSchema } }, (request, reply) =>
+  routes.post('/generate', { schema: { tags, summary: 'Generate text', body: tgiGenerateRequestSchema } }, (request, reply) =>
     generate(context, request, reply, request.body),
   );
 
   routes.post(
     '/generate_stream',
-    { config, schema: { tags, summary: 'Generate text as server-sent events', body: tgiGenerateRequestSchema } },
+    { schema: { tags, summary: 'Generate text as server-sent events', body: tgiGenerateRequestSchema } },
     (request, reply) => generateStream(context, request, reply, request.body),
   );
 
   routes.post(
     '/',
-    { config, schema: { tags, summary: 'TGI compat route: generates, or streams when "stream" is true', body: tgiCompatRequestSchema } },
+    { schema: { tags, summary: 'TGI compat route: generates, or streams when "stream" is true', body: tgiCompatRequestSchema } },
     async (request, reply) => {
       if (request.body.stream) return generateStream(context, request, reply, request.body);
       // TGI wraps the compat route's answer in a list, as the Inference API did; clients read [0].
@@ -44,7 +50,7 @@ export function registerTgiRoutes(app: FastifyInstance, context: ServerContext):
     },
   );
 
-  routes.get('/info', { config, schema: { tags, summary: 'The served model, in TGI’s format' } }, async () => {
+  routes.get('/info', { schema: { tags, summary: 'The served model, in TGI’s format' } }, async () => {
     const model = context.models.defaultModel;
     const info = model.info;
     const window = info?.contextWindow ?? null;
@@ -73,7 +79,7 @@ export function registerTgiRoutes(app: FastifyInstance, context: ServerContext):
 
   routes.post(
     '/tokenize',
-    { config, schema: { tags, summary: 'Tokenize inputs (backends with a tokenizer only)', body: tgiGenerateRequestSchema } },
+    { schema: { tags, summary: 'Tokenize inputs (backends with a tokenizer only)', body: tgiGenerateRequestSchema } },
     async (request) => {
       const { backend } = context.models.defaultModel.requireReady();
       if (!backend.tokenize) {
@@ -88,7 +94,7 @@ export function registerTgiRoutes(app: FastifyInstance, context: ServerContext):
       });
     },
   );
-}
+};
 
 async function startTgiGeneration(context: ServerContext, request: FastifyRequest, body: TgiGenerateRequest) {
   const model = context.models.defaultModel;

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ensureTestModel } from '../../../scripts/test-models/ensure-test-model.ts';
 import { createLlamaCppBackend, type LlamaCppBackend } from '../../backends/llamacpp/llamacpp-backend.ts';
-import { listenOnFreePort } from '../testing/listen.ts';
-import { createTestApp, parseSse } from '../testing/test-app.ts';
+import { listenOnFreePort } from '../../../test/support/listen-on-free-port.ts';
+import { createTestApp, parseSse } from '../../../test/support/test-app.ts';
+import { waitFor } from '../../../test/support/wait-for.ts';
 
 /**
  * The embedded engine, for real: a client that hangs up mid-stream must give its llama.cpp
@@ -34,10 +35,7 @@ describe('disconnect frees the llama.cpp sequence', () => {
     assert.equal(backend.stats().activeSequences, 1);
     const disconnectedAt = performance.now();
     controller.abort();
-    while (backend.stats().activeSequences > 0) {
-      await new Promise((resolve) => setTimeout(resolve, 2));
-      assert.ok(performance.now() - disconnectedAt < 2000, 'the sequence was not freed');
-    }
+    await waitFor(() => backend.stats().activeSequences === 0, { what: 'the sequence to be freed', timeoutMs: 2000 });
     const freedAfterMs = performance.now() - disconnectedAt;
     // Within one token (plus scheduling slack on a shared two-core box).
     assert.ok(freedAfterMs < Math.max(tokenMs * 2, 100), `freed after ${freedAfterMs.toFixed(0)} ms, a token takes ${tokenMs.toFixed(0)} ms`);

@@ -2,18 +2,11 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Backend } from '../../backends/backend.ts';
 import { createEchoBackend } from '../../backends/echo/echo-backend.ts';
-import { listenOnFreePort } from '../testing/listen.ts';
-import { createTestApp, parseSse } from '../testing/test-app.ts';
+import { listenOnFreePort } from '../../../test/support/listen-on-free-port.ts';
+import { createTestApp, parseSse } from '../../../test/support/test-app.ts';
+import { waitFor } from '../../../test/support/wait-for.ts';
 
 const longInputs = Array.from({ length: 300 }, (_, index) => `w${index}`).join(' ');
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 /** Reads a streamed response until `count` SSE events have arrived. */
 async function readEvents(response: Response, count: number): Promise<void> {
@@ -49,10 +42,12 @@ describe('scheduling', () => {
   it('a client that disconnects aborts its generation: the backend sees the abort and the slot is free again', async () => {
     const echo = createEchoBackend({ backend: 'echo', delayMs: 20 });
     let abortedAt: number | null = null;
+    let started = false;
     // Watches the signal the route hands the backend; generation itself is the echo backend's.
     const watched: Backend = {
       ...echo,
       generate(request, signal) {
+        started = true;
         signal?.addEventListener('abort', () => (abortedAt = Date.now()));
         return echo.generate(request, signal);
       },
@@ -65,9 +60,11 @@ describe('scheduling', () => {
       ['/v1/chat/completions', { messages: [{ role: 'user', content: longInputs }], stream: true }],
     ] as const) {
       abortedAt = null;
+      started = false;
       const controller = new AbortController();
       const response = fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: controller.signal });
-      if (path === '/generate') await new Promise((resolve) => setTimeout(resolve, 100));
+      // /generate streams nothing to wait on: wait until the backend is generating.
+      if (path === '/generate') await waitFor(() => started, { what: 'the backend to start generating' });
       else await readEvents(await response, 2);
       const disconnectedAt = Date.now();
       controller.abort();

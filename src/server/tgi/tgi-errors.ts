@@ -1,3 +1,4 @@
+import type { ApiErrorShape } from '../error-handler.ts';
 import type { HttpProblem, ProblemCode } from '../http-problem.ts';
 
 /** TGI's error body. `error_type` values are TGI's own: validation, generation, overloaded, … */
@@ -34,3 +35,5 @@ export function tgiStatusOf(problem: HttpProblem): number {
 export function tgiErrorBody(problem: HttpProblem): TgiErrorBody {
   return { error: problem.message, error_type: tgiErrorTypes[problem.code] };
 }
+
+export const tgiErrorShape: ApiErrorShape = { status: tgiStatusOf, body: tgiErrorBody };

@@ -25,11 +25,6 @@ export function conversationAsMarkdown({ conversation, messages }: ConversationS
   return `${lines.join('\n')}\n`;
 }
 
-/** Several conversations in one document, separated by rules. */
-export function conversationsAsMarkdown(snapshots: readonly ConversationSnapshot[]): string {
-  return snapshots.map(conversationAsMarkdown).join('\n---\n\n');
-}
-
 function describeGeneration(generation: GenerationRecord): string {
   const parts = [`${generation.modelId} (${generation.backend})`];
   if (generation.usage) {

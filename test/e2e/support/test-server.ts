@@ -6,7 +6,7 @@ import type { ConversationStore } from '../../../src/storage/conversation-store.
 import { createEchoBackend } from '../../../src/backends/echo/echo-backend.ts';
 import { buildApp } from '../../../src/server/build-app.ts';
 import type { ServerLimits } from '../../../src/server/server-context.ts';
-import { createMemoryConversationStore } from '../../../src/storage/memory/memory-conversation-store.ts';
+import { createMemoryConversationStore } from '../../storage/memory-conversation-store.ts';
 import { ensureWebBuild } from '../../../scripts/ensure-web-build.ts';
 
 const webDist = fileURLToPath(new URL('../../../web/dist', import.meta.url));

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import type { AnswerStreamEvent } from '../../../src/server/app-api/app-api-events.ts';
-import { parseSse } from '../../../src/server/testing/test-app.ts';
+import { parseSse } from '../../support/test-app.ts';
+import { waitFor } from '../../support/wait-for.ts';
 
 export type AnswerError = Extract<AnswerStreamEvent, { type: 'answer-error' }>;
 export type AnswerFinish = Extract<AnswerStreamEvent, { type: 'answer-finish' }>;
@@ -51,12 +52,12 @@ export async function schedulerCounts(app: FastifyInstance): Promise<{ queued: n
 
 /** The app reads the model's info in the background; generation routes answer 503 until then. */
 export async function waitForModelReady(app: FastifyInstance, timeoutMs = 5000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const { models } = (await app.inject({ method: 'GET', url: '/api/models' })).json() as { models: Array<{ status: string; error?: string | null }> };
-    if (models.every((model) => model.status === 'ready')) return;
-    assert.ok(models.every((model) => model.status !== 'failed'), JSON.stringify(models));
-    assert.ok(performance.now() < deadline, 'the model did not become ready');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitFor(
+    async () => {
+      const { models } = (await app.inject({ method: 'GET', url: '/api/models' })).json() as { models: Array<{ status: string; error?: string | null }> };
+      assert.ok(models.every((model) => model.status !== 'failed'), JSON.stringify(models));
+      return models.every((model) => model.status === 'ready');
+    },
+    { what: 'the model to become ready', timeoutMs },
+  );
 }

@@ -4,6 +4,7 @@
  */
 import { startFakeOpenAiServer, type FakeOpenAiServer } from '../../fakes/fake-openai-server.ts';
 import { startFakeTgiServer, type FakeTgiServer } from '../../fakes/fake-tgi-server.ts';
+import { pollUntil } from '../../support/wait-for.ts';
 
 export type RemoteBackendName = 'tgi' | 'openai';
 export const remoteBackendNames: readonly RemoteBackendName[] = ['tgi', 'openai'];
@@ -29,9 +30,6 @@ export async function startFakeUpstream(backend: RemoteBackendName): Promise<Fak
  * and returns how many are still open after `timeoutMs`: a socket the client forgot is a leak.
  */
 export async function busyConnectionsAfter(upstream: FakeUpstream, timeoutMs: number): Promise<number> {
-  const deadline = performance.now() + timeoutMs;
-  while (upstream.server.connections().busy > 0 && performance.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await pollUntil(() => upstream.server.connections().busy === 0, timeoutMs);
   return upstream.server.connections().busy;
 }

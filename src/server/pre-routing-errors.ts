@@ -1,9 +1,26 @@
 import type { Socket } from 'node:net';
-import type { ConnectionError } from 'fastify';
-import { apiFamilyOfUrl } from './api-family.ts';
-import { problemResponse } from './error-handler.ts';
+import type { ConnectionError, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { errorShapeOfUrl } from './api-prefixes.ts';
+import { apiErrorHandler, sendProblem, toProblem } from './error-handler.ts';
 import { HttpProblem } from './http-problem.ts';
 
+/**
+ * For Fastify's `frameworkErrors`: errors the router raises before any route (and so any API
+ * plugin's error handler) is picked, such as a bad % escape or an overlong path param, which would
+ * otherwise get Fastify's own body.
+ */
+export function frameworkErrorHandler(limits: { bodyLimitBytes: number }) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply =>
+    sendProblem(reply, errorShapeOfUrl(request.url), toProblem(error, limits));
+}
+
+/**
+ * For routes no one API owns: the page's catch-all (which takes in GETs under `/v1` and `/api`
+ * too) and the root's own (CORS preflight). Their errors take the shape of the API the URL names.
+ */
+export function errorHandlerByUrl(limits: { bodyLimitBytes: number }) {
+  return apiErrorHandler((request) => errorShapeOfUrl(request.url), limits);
+}
 
 /**
  * For Fastify's `clientErrorHandler`: requests Node's HTTP parser refuses (raw non-ASCII bytes in
@@ -17,8 +34,10 @@ export function answerClientError(error: ConnectionError, socket: Socket): void 
   const rawPacket: unknown = error.rawPacket;
   const requestLine = Buffer.isBuffer(rawPacket) ? (rawPacket.toString('latin1').split('\r\n', 1)[0] ?? '') : '';
   const url = requestLine.split(' ')[1] ?? '/';
-  const { status, body } = problemResponse(apiFamilyOfUrl(url), problemOf(error));
-  const text = JSON.stringify(body);
+  const shape = errorShapeOfUrl(url);
+  const problem = problemOf(error);
+  const status = shape.status(problem);
+  const text = JSON.stringify(shape.body(problem));
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
-import type { Backend } from '../../backends/backend.ts';
-import { createEchoBackend } from '../../backends/echo/echo-backend.ts';
-import { createMemoryConversationStore } from '../../storage/memory/memory-conversation-store.ts';
-import { buildApp, type AppDependencies } from '../build-app.ts';
-import { createServerLogger } from '../observability/create-logger.ts';
+import type { Backend } from '../../src/backends/backend.ts';
+import { createEchoBackend } from '../../src/backends/echo/echo-backend.ts';
+import { createMemoryConversationStore } from '../storage/memory-conversation-store.ts';
+import { buildApp, type AppDependencies } from '../../src/server/build-app.ts';
+import { createServerLogger } from '../../src/server/observability/create-logger.ts';
 
 /** Captures every log line the app writes, to check what reaches the logs. */
 export class CapturedLogs {

@@ -1,7 +1,6 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { safeParse, type $ZodIssue, type $ZodType } from 'zod/v4/core';
-import { HttpProblem } from '../http-problem.ts';
-import { describeValue } from './describe-value.ts';
+import { HttpProblem } from './http-problem.ts';
 
 /**
  * Validates bodies, params and query strings with the route's zod schema. Unlike the type
@@ -20,7 +19,7 @@ export const zodValidatorCompiler: FastifySchemaCompiler<$ZodType> =
     return { error: problem };
   };
 
-export function problemFromIssue(issue: $ZodIssue, httpPart?: string): HttpProblem {
+function problemFromIssue(issue: $ZodIssue, httpPart?: string): HttpProblem {
   const field = issue.path.map(String).join('.');
   const where = field || (httpPart === 'body' || httpPart === undefined ? 'body' : httpPart);
   // Our own schemas write full sentences that already carry the value; zod's defaults do not.
@@ -30,4 +29,14 @@ export function problemFromIssue(issue: $ZodIssue, httpPart?: string): HttpProbl
   const got = alreadyDescribed || unknownFields || !('input' in issue) ? '' : `, got ${describeValue(issue.input)}`;
   const message = unknownFields ? `unknown field(s): ${issue.keys.join(', ')}; leave them out` : issue.message;
   return new HttpProblem(400, 'validation', `${where}: ${message}${got}`, field || undefined);
+}
+
+/** A short, safe rendering of a rejected input value for error messages (never the whole body). */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  return typeof value;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Conversation, ConversationSummary, SentPrompt, StoredMessage } from '../../chat/conversation.ts';
+import type { Conversation, ConversationSummary, SentPrompt, StoredMessage } from '../../src/chat/conversation.ts';
 import {
   ConversationStoreError,
   type AnswerPatch,
@@ -11,14 +11,15 @@ import {
   type ListMessagesOptions,
   type NewConversation,
   type NewMessage,
-} from '../conversation-store.ts';
-import { createInProcessAnswerNotifications } from '../in-process-answer-notifications.ts';
-import { createMonotonicClock } from '../monotonic-clock.ts';
-import { parentsFirst, withFreeIds } from '../snapshot-import-plan.ts';
+} from '../../src/storage/conversation-store.ts';
+import { createInProcessAnswerNotifications } from '../../src/storage/in-process-answer-notifications.ts';
+import { createMonotonicClock } from '../../src/storage/monotonic-clock.ts';
+import { parentsFirst, withFreeIds } from '../../src/storage/snapshot-import-plan.ts';
 
 /**
- * Keeps conversations in process memory. For unit tests and `--storage memory`; everything is
- * lost on exit. Returns copies so callers cannot mutate stored state by accident.
+ * Keeps conversations in process memory, for tests that need a store but not a database (the
+ * app itself always runs on PGlite or PostgreSQL); everything is lost on exit. Returns copies so
+ * callers cannot mutate stored state by accident.
  */
 export function createMemoryConversationStore(): ConversationStore {
   const conversations = new Map<string, Conversation>();
