@@ -7,8 +7,11 @@ import {
   type ResolvedGenerationParameters,
 } from './generation-parameters.ts';
 import type { ChatMessage } from './message.ts';
+import { detectReasoningSyntax } from './reasoning/split-reasoning.ts';
 import { renderJinjaPrompt } from './templates/jinja-template.ts';
+import { templateTools } from './templates/template-variables.ts';
 import { PLAIN_TEMPLATE_STOP, renderPlainPrompt } from './templates/plain-template.ts';
+import { templateTakesTools, toolsSystemPrompt } from './tools/tools-system-prompt.ts';
 
 export interface PreparedGeneration {
   request: GenerationRequest;
@@ -21,6 +24,15 @@ export interface PreparedGeneration {
   /** The plain template ends in "Assistant:", so the model's answer starts with a space to drop. */
   trimLeadingWhitespace: boolean;
 }
+
+/**
+ * What a request asks beyond text (tools, a response format, logprobs, the thinking switch); the
+ * served APIs check these against the backend's capabilities before preparing.
+ */
+export type GenerationExtras = Pick<GenerationRequest, 'tools' | 'toolChoice' | 'parallelToolCalls' | 'responseFormat' | 'logprobs'> & {
+  /** Qwen3's `enable_thinking` template switch; absent: the template's default (or off with `--reasoning off`). */
+  enableThinking?: boolean;
+};
 
 export class EmptyMessageError extends Error {
   override readonly name = 'EmptyMessageError';
@@ -50,18 +62,30 @@ export async function prepareGeneration(input: {
   continueFrom?: string;
   /** render-prompt shows the prompt for any input, an empty message included. */
   allowEmptyMessage?: boolean;
+  extras?: GenerationExtras;
 }): Promise<PreparedGeneration> {
   const { backend, info, settings } = input;
+  const extras = input.extras ?? {};
   const conversation = input.messages.filter((message) => message.role !== 'system');
   const newest = input.continueFrom === undefined ? conversation.at(-1) : conversation.at(-2);
-  const isEmpty = !newest || newest.role !== 'user' || newest.content.trim() === '';
+  // A tool's result is what the model answers next, as a user message is.
+  const isEmpty = !newest || (newest.role !== 'user' && newest.role !== 'tool') || (newest.role === 'user' && newest.content.trim() === '');
   if (isEmpty && !input.allowEmptyMessage) throw new EmptyMessageError();
 
   const parameters = resolveGenerationParameters(parseGenerationParameters(settings.parameters ?? {}), {
     contextWindow: info.contextWindow ?? undefined,
   });
   const template = chooseTemplate(info, settings.template);
-  const system: ChatMessage[] = settings.systemMessage ? [{ role: 'system', content: settings.systemMessage }] : [];
+  const tools = extras.toolChoice === 'none' ? [] : (extras.tools ?? []);
+  const toolsInTemplate = template === 'model' && templateTakesTools(info.chatTemplate);
+  const toolsInSystem = tools.length > 0 && template !== 'messages' && !toolsInTemplate;
+  const systemText = [settings.systemMessage, toolsInSystem ? toolsSystemPrompt(tools) : undefined].filter(Boolean).join('\n\n');
+  const system: ChatMessage[] = systemText ? [{ role: 'system', content: systemText }] : [];
+  const enableThinking = extras.enableThinking ?? (info.reasoning === 'off' ? false : undefined);
+  const variables = {
+    ...(toolsInTemplate && tools.length > 0 ? { tools: templateTools(tools) } : {}),
+    ...(enableThinking !== undefined ? { enable_thinking: enableThinking } : {}),
+  };
   // The partial answer is appended after rendering, so budgeting sees the conversation up to the question.
   const partial = input.continueFrom;
   const toBudget = [...system, ...(partial === undefined ? conversation : conversation.slice(0, -1))];
@@ -71,10 +95,12 @@ export async function prepareGeneration(input: {
     const prompt =
       template === 'plain'
         ? renderPlainPrompt(messages)
-        : renderJinjaPrompt(info.chatTemplate ?? '', messages, {
-            bosToken: info.specialTokens.bos,
-            eosToken: info.specialTokens.eos,
-          });
+        : renderJinjaPrompt(
+            info.chatTemplate ?? '',
+            messages,
+            { bosToken: info.specialTokens.bos, eosToken: info.specialTokens.eos },
+            { variables },
+          );
     if (partial === undefined) return prompt;
     return template === 'plain' ? `${prompt} ${partial}` : `${prompt}${partial}`;
   };
@@ -92,8 +118,18 @@ export async function prepareGeneration(input: {
   const resolved: ResolvedGenerationParameters = { ...parameters, stop };
   const messages = partial === undefined ? fitted.messages : [...fitted.messages, { role: 'assistant' as const, content: partial }];
 
+  const reasoning = template === 'model' && info.reasoning !== 'raw' ? detectReasoningSyntax(info.chatTemplate, fitted.rendered) : null;
+  const requestExtras: Partial<GenerationRequest> = {
+    ...(tools.length > 0 ? { tools, ...(extras.toolChoice ? { toolChoice: extras.toolChoice } : {}) } : {}),
+    ...(extras.parallelToolCalls !== undefined ? { parallelToolCalls: extras.parallelToolCalls } : {}),
+    ...(extras.responseFormat ? { responseFormat: extras.responseFormat } : {}),
+    ...(extras.logprobs ? { logprobs: extras.logprobs } : {}),
+    ...(reasoning ? { reasoning } : {}),
+  };
   const request: GenerationRequest =
-    template === 'messages' ? { messages, parameters: resolved } : { prompt: fitted.rendered, messages, parameters: resolved };
+    template === 'messages'
+      ? { messages, parameters: resolved, ...requestExtras }
+      : { prompt: fitted.rendered, messages, parameters: resolved, ...requestExtras };
   return {
     request,
     sentPrompt: template === 'messages' ? { kind: 'messages', messages } : { kind: 'text', text: fitted.rendered },

@@ -1,5 +1,6 @@
 import { Template } from '@huggingface/jinja';
 import type { ChatMessage } from '../message.ts';
+import { templateMessages } from './template-variables.ts';
 
 export class ChatTemplateError extends Error {
   override readonly name = 'ChatTemplateError';
@@ -38,12 +39,17 @@ export function renderJinjaPrompt(
   source: string,
   messages: readonly ChatMessage[],
   context: JinjaTemplateContext,
-  options: { addGenerationPrompt?: boolean } = {},
+  options: {
+    addGenerationPrompt?: boolean;
+    /** Further variables templates read: `tools`, Qwen3's `enable_thinking`. Absent ones stay undefined. */
+    variables?: Record<string, unknown>;
+  } = {},
 ): string {
   const template = parse(source);
   const render = (list: readonly ChatMessage[]) =>
     template.render({
-      messages: list,
+      ...options.variables,
+      messages: templateMessages(list),
       add_generation_prompt: options.addGenerationPrompt ?? true,
       bos_token: context.bosToken ?? '',
       eos_token: context.eosToken ?? '',
