@@ -7,7 +7,7 @@ import {
   type ResolvedGenerationParameters,
 } from './generation-parameters.ts';
 import type { ChatMessage } from './message.ts';
-import { detectReasoningSyntax } from './reasoning/split-reasoning.ts';
+import { detectReasoningSyntax, THINK_TAGS } from './reasoning/split-reasoning.ts';
 import { renderJinjaPrompt } from './templates/jinja-template.ts';
 import { templateTools } from './templates/template-variables.ts';
 import { PLAIN_TEMPLATE_STOP, renderPlainPrompt } from './templates/plain-template.ts';
@@ -118,7 +118,10 @@ export async function prepareGeneration(input: {
   const resolved: ResolvedGenerationParameters = { ...parameters, stop };
   const messages = partial === undefined ? fitted.messages : [...fitted.messages, { role: 'assistant' as const, content: partial }];
 
-  const reasoning = template === 'model' && info.reasoning !== 'raw' ? detectReasoningSyntax(info.chatTemplate, fitted.rendered) : null;
+  // The model's template says whether it thinks; without one (plain, or a server's own template),
+  // a `<think>` block opening the answer is split off, as chat-ui does for any endpoint.
+  const reasoning =
+    info.reasoning === 'raw' ? null : template === 'model' ? detectReasoningSyntax(info.chatTemplate, fitted.rendered) : { ...THINK_TAGS, startsInside: false };
   const requestExtras: Partial<GenerationRequest> = {
     ...(tools.length > 0 ? { tools, ...(extras.toolChoice ? { toolChoice: extras.toolChoice } : {}) } : {}),
     ...(extras.parallelToolCalls !== undefined ? { parallelToolCalls: extras.parallelToolCalls } : {}),

@@ -1,4 +1,5 @@
 import type { ResolvedGenerationParameters } from '../../chat/generation-parameters.ts';
+import type { ResponseFormat } from '../../chat/structured-output/response-format.ts';
 
 /** TGI's `GenerateParameters`, with only what we send. */
 export interface TgiGenerateParameters {
@@ -12,9 +13,16 @@ export interface TgiGenerateParameters {
   seed?: number;
   details: true;
   return_full_text: false;
+  grammar?: { type: 'json'; value: Record<string, unknown> } | { type: 'regex'; value: string };
 }
 
-export function buildTgiParameters(parameters: ResolvedGenerationParameters): TgiGenerateParameters {
+/** TGI's grammar: a JSON schema or a regex, which TGI enforces itself (outlines). */
+function tgiGrammar(format: ResponseFormat): NonNullable<TgiGenerateParameters['grammar']> {
+  if (format.type === 'regex') return { type: 'regex', value: format.pattern };
+  return { type: 'json', value: format.type === 'json-schema' ? format.schema : { type: 'object' } };
+}
+
+export function buildTgiParameters(parameters: ResolvedGenerationParameters, responseFormat?: ResponseFormat): TgiGenerateParameters {
   const greedy = parameters.temperature === 0;
   return {
     max_new_tokens: parameters.maxNewTokens,
@@ -30,5 +38,6 @@ export function buildTgiParameters(parameters: ResolvedGenerationParameters): Tg
     details: true,
     // Some deployments (Inference Endpoints' defaults) echo the prompt unless told not to.
     return_full_text: false,
+    ...(responseFormat ? { grammar: tgiGrammar(responseFormat) } : {}),
   };
 }

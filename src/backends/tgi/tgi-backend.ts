@@ -44,6 +44,8 @@ export function createTgiBackend(config: TgiBackendConfig): Backend {
       specialTokens: { bos: null, eos: null },
       input: 'prompt',
       exactTokenCount: await tokenCounter.isExact(),
+      // TGI enforces grammars itself; calls and logprobs are not read from its raw API here.
+      capabilities: { responseFormats: ['json-object', 'json-schema', 'regex'], tools: false, maxTopLogprobs: null, schemaByLocalGrammar: false },
     };
     // Only a real answer is cached: a server that was down at first gets asked again.
     if (served) cachedInfo = described;
@@ -62,7 +64,7 @@ export function createTgiBackend(config: TgiBackendConfig): Backend {
     try {
       exchange = await sendUpstreamRequest({
         url: endpointUrl(endpoint, stream ? 'generate_stream' : 'generate'),
-        json: { inputs: prompt, parameters: buildTgiParameters(request.parameters) },
+        json: { inputs: prompt, parameters: buildTgiParameters(request.parameters, request.responseFormat) },
         apiKey,
         timeoutMs,
         signal,
@@ -94,6 +96,7 @@ export function createTgiBackend(config: TgiBackendConfig): Backend {
       countPromptTokens: () => tokenCounter.countTokens(prompt),
       estimatedPromptTokens,
       serverLabel: connection.serverLabel,
+      reasoning: request.reasoning,
     });
   }
 
