@@ -10,6 +10,8 @@ export interface AnswerStreamOptions {
   tools: readonly ToolDefinition[];
   /** The grammar forces a call: hold everything from the first token. */
   callRequired: boolean;
+  /** OpenAI's `parallel_tool_calls: false`: only the first call the model wrote is made. */
+  singleCall?: boolean;
 }
 
 type ToolState = 'undecided' | 'holding' | 'text';
@@ -47,7 +49,8 @@ export class AnswerStreamSplitter {
       const parsed = parseToolCalls(this.held, this.options.tools);
       if (parsed) {
         if (parsed.text) events.push(this.textEvent(parsed.text));
-        parsed.calls.forEach((call, index) => events.push({ type: 'tool-call', index, call }));
+        const calls = this.options.singleCall ? parsed.calls.slice(0, 1) : parsed.calls;
+        calls.forEach((call, index) => events.push({ type: 'tool-call', index, call }));
         this.held = '';
         return { events, calledTools: true };
       }

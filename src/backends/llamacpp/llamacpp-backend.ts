@@ -177,6 +177,7 @@ export async function createLlamaCppBackend(
       reasoning: reasoning === 'raw' ? null : (request.reasoning ?? null),
       tools,
       callRequired: grammarState !== undefined && tools.length > 0 && request.toolChoice !== 'auto' && request.toolChoice !== undefined,
+      singleCall: request.parallelToolCalls === false,
     });
     // Joined after the first token: a prompt goes to node-llama-cpp at once and shares whatever batch is next.
     let stepTicket: DecodeStepTicket | undefined;

@@ -11,6 +11,7 @@ const unsupported = (field: string, message: string) => new HttpProblem(422, 'va
  * except at their neutral values (0, {}), which many clients send by default.
  */
 export function refuseUnsupportedOpenAiFields(body: ChatCompletionRequest | CompletionRequest): void {
+  if (body.n !== null && body.n !== undefined && body.n !== 1) throw unsupported('n', 'n must be 1: anychat generates one choice per request');
   if (body.frequency_penalty) throw unsupported('frequency_penalty', 'is not supported by anychat; leave it out or send 0 (use repetition control on the model instead)');
   if (body.presence_penalty) throw unsupported('presence_penalty', 'is not supported by anychat; leave it out or send 0');
   if (body.logit_bias && Object.keys(body.logit_bias).length > 0) throw unsupported('logit_bias', 'is not supported by anychat; leave it out or send {}');

@@ -23,11 +23,7 @@ const samplingFields = {
       }),
     )
     .nullish(),
-  n: z
-    .number()
-    .int()
-    .nullish()
-    .refine((value) => value === null || value === undefined || value === 1, { error: 'n must be 1: anychat generates one choice per request' }),
+  n: z.number().int().min(1).nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
   logit_bias: z.record(z.string(), z.number()).nullish(),

@@ -113,6 +113,9 @@ export function registerOpenAiRoutes(app: FastifyInstance, context: ServerContex
 
 function begin(context: ServerContext, request: FastifyRequest, reply: FastifyReply, model: ServedModel, prepared: PreparedGeneration) {
   const { backend } = model.requireReady();
+  // OpenAI's `user` names the client's end user for abuse tracing; the request log is where that lives here.
+  const user = (request.body as { user?: string | null }).user;
+  if (user) request.log.info({ openAiUser: user }, 'request made for an end user');
   const run = startGeneration(model, (signal) => generateAnswer(backend, prepared, signal), context);
   request.generationStats = run.stats;
   onClientDisconnect(reply, () => run.abort('client-disconnected'));
