@@ -55,16 +55,20 @@ export const tgiParametersSchema = z
   .strict();
 export type TgiParameters = z.infer<typeof tgiParametersSchema>;
 
-/** `/generate` and `/generate_stream`. */
+/**
+ * `/generate` and `/generate_stream`. Beside `inputs` and `parameters` only `stream` may come, as
+ * clients that share one body across TGI's routes send it; the path decides, as in TGI.
+ */
 export const tgiGenerateRequestSchema = z
   .object({
     inputs: z.string({ error: (issue) => (issue.input === undefined ? 'inputs is required (the prompt text)' : 'inputs must be a string') }).min(1, {
       error: '`inputs` cannot be empty',
     }),
     parameters: tgiParametersSchema.nullish(),
+    stream: z.boolean().nullish(),
   })
   .strict();
 export type TgiGenerateRequest = z.infer<typeof tgiGenerateRequestSchema>;
 
 /** `POST /`: the request the Python client sends, which streams when `stream` is true. */
-export const tgiCompatRequestSchema = tgiGenerateRequestSchema.extend({ stream: z.boolean().nullish() });
+export const tgiCompatRequestSchema = tgiGenerateRequestSchema;
