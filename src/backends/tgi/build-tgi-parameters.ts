@@ -14,6 +14,7 @@ export interface TgiGenerateParameters {
   details: true;
   return_full_text: false;
   grammar?: { type: 'json'; value: Record<string, unknown> } | { type: 'regex'; value: string };
+  top_n_tokens?: number;
 }
 
 /** TGI's grammar: a JSON schema or a regex, which TGI enforces itself (outlines). */
@@ -22,7 +23,11 @@ function tgiGrammar(format: ResponseFormat): NonNullable<TgiGenerateParameters['
   return { type: 'json', value: format.type === 'json-schema' ? format.schema : { type: 'object' } };
 }
 
-export function buildTgiParameters(parameters: ResolvedGenerationParameters, responseFormat?: ResponseFormat): TgiGenerateParameters {
+export function buildTgiParameters(
+  parameters: ResolvedGenerationParameters,
+  responseFormat?: ResponseFormat,
+  logprobs?: { top: number },
+): TgiGenerateParameters {
   const greedy = parameters.temperature === 0;
   return {
     max_new_tokens: parameters.maxNewTokens,
@@ -39,5 +44,7 @@ export function buildTgiParameters(parameters: ResolvedGenerationParameters, res
     // Some deployments (Inference Endpoints' defaults) echo the prompt unless told not to.
     return_full_text: false,
     ...(responseFormat ? { grammar: tgiGrammar(responseFormat) } : {}),
+    // TGI sends log-probabilities only alongside `top_tokens`, so at least one alternative is asked for.
+    ...(logprobs ? { top_n_tokens: Math.max(1, logprobs.top) } : {}),
   };
 }
