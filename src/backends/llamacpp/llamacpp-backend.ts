@@ -174,7 +174,9 @@ export async function createLlamaCppBackend(
     const decoder = new TokenTextDecoder(model);
     const matcher = new StopSequenceMatcher(stop);
     const answer = new AnswerStreamSplitter({
-      reasoning: reasoning === 'raw' ? null : (request.reasoning ?? null),
+      // A grammar holds from the first token, so a block the prompt opened holds the grammar's JSON,
+      // which is the answer: the client asked for it, not for thoughts.
+      reasoning: reasoning === 'raw' || (grammarState && request.reasoning?.startsInside) ? null : (request.reasoning ?? null),
       tools,
       callRequired: grammarState !== undefined && tools.length > 0 && request.toolChoice !== 'auto' && request.toolChoice !== undefined,
       singleCall: request.parallelToolCalls === false,

@@ -58,5 +58,12 @@ describe('thinking from the embedded engine, on /v1', () => {
     // A random-weight model never closes the block, so everything it wrote was thinking.
     assert.equal(rawMessage.content?.trim(), `${reasoning}${content ? `</think>${content}` : ''}`.trim());
     assert.equal(content, '', 'no thinking leaked into the answer');
+
+    // With a response format, the grammar writes the answer from the first token, in content.
+    const schema = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] };
+    const structured = await auto.client.chat.completions.create({ ...request, max_tokens: 40, response_format: { type: 'json_schema', json_schema: { name: 'ok', schema } } });
+    const structuredMessage = structured.choices[0]?.message as OpenAI.ChatCompletionMessage & { reasoning_content?: string };
+    assert.equal(typeof (JSON.parse(structuredMessage.content ?? '') as { ok: unknown }).ok, 'boolean', structuredMessage.content ?? '');
+    assert.equal(structuredMessage.reasoning_content, undefined);
   });
 });
