@@ -1,13 +1,18 @@
 import type { ChatMessage } from '../chat/message.ts';
 import type { ResolvedGenerationParameters } from '../chat/generation-parameters.ts';
+import type { ReasoningMode } from '../chat/reasoning/reasoning-mode.ts';
+import type { ReasoningSyntax } from '../chat/reasoning/split-reasoning.ts';
+import type { ResponseFormat } from '../chat/structured-output/response-format.ts';
+import type { ToolCall, ToolChoice, ToolDefinition } from '../chat/tools/tool-definition.ts';
 
 export type BackendName = 'llamacpp' | 'tgi' | 'openai' | 'echo';
 
 /**
  * Why a generation ended. `length`: max new tokens reached. `stop`: a stop sequence matched.
- * `eos`: the model emitted its end-of-generation token. `aborted`: the caller's AbortSignal fired.
+ * `eos`: the model emitted its end-of-generation token. `tool-calls`: the model ended its turn
+ * with one or more `tool-call` events. `aborted`: the caller's AbortSignal fired.
  */
-export type FinishReason = 'length' | 'stop' | 'eos' | 'aborted';
+export type FinishReason = 'length' | 'stop' | 'eos' | 'tool-calls' | 'aborted';
 
 export type BackendErrorCode =
   | 'unreachable' // connection refused, DNS failure
@@ -35,9 +40,28 @@ export interface GenerationTimings {
   totalMs: number;
 }
 
-/** The one event shape every backend yields; the server, the page and the CLI read only this. */
+/** One candidate token and its natural-log probability. */
+export interface TokenAlternative {
+  tokenId: number | null;
+  text: string;
+  logprob: number;
+}
+
+/** A generated token's log-probability and, when asked for, the most likely alternatives at its step. */
+export interface TokenLogprob extends TokenAlternative {
+  top: TokenAlternative[];
+}
+
+/**
+ * The one event shape every backend yields; the server, the page and the CLI read only this.
+ * `reasoning-delta` is the model's thinking, kept apart from the answer. `tool-call` is one
+ * complete, parsed call; `finish` with reason `tool-calls` follows the last one. `logprobs` on a
+ * text delta covers the tokens that made that delta, present only when the request asked.
+ */
 export type GenerationEvent =
-  | { type: 'text-delta'; text: string; tokenId?: number }
+  | { type: 'text-delta'; text: string; tokenId?: number; logprobs?: TokenLogprob[] }
+  | { type: 'reasoning-delta'; text: string }
+  | { type: 'tool-call'; index: number; call: ToolCall }
   | { type: 'finish'; reason: FinishReason; usage: TokenUsage; timings: GenerationTimings }
   | { type: 'error'; code: BackendErrorCode; message: string; status?: number };
 
@@ -50,7 +74,36 @@ export interface GenerationRequest {
   prompt?: string;
   messages?: ChatMessage[];
   parameters: ResolvedGenerationParameters;
+  /** Functions the model may call; absent or empty: none. */
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  /** Whether the model may make several calls in one turn (OpenAI's `parallel_tool_calls`, default true). */
+  parallelToolCalls?: boolean;
+  /** The shape the answer must have; backends that cannot enforce it say so in `capabilities`. */
+  responseFormat?: ResponseFormat;
+  /** Log-probabilities of the generated tokens, with `top` alternatives per token (0 for none). */
+  logprobs?: { top: number };
+  /**
+   * How the prompt's template marks thinking, for backends that see raw text (llamacpp, tgi).
+   * Absent: the model does not think, or the backend's server splits it (openai).
+   */
+  reasoning?: ReasoningSyntax;
 }
+
+/** What a backend can honour beyond plain text; the served APIs refuse (422) what it cannot. */
+export interface BackendCapabilities {
+  responseFormats: ReadonlyArray<ResponseFormat['type']>;
+  tools: boolean;
+  /** Log-probabilities with at most this many alternatives per token; null: no log-probabilities. */
+  maxTopLogprobs: number | null;
+  /**
+   * Whether JSON schemas are enforced by a local grammar, which covers only some keywords (see
+   * findUnsupportedSchemaFeature); false: the upstream server checks them itself.
+   */
+  schemaByLocalGrammar: boolean;
+}
+
+export const NO_CAPABILITIES: BackendCapabilities = { responseFormats: [], tools: false, maxTopLogprobs: null, schemaByLocalGrammar: false };
 
 export interface BackendInfo {
   backend: BackendName;
@@ -67,6 +120,10 @@ export interface BackendInfo {
   input: 'prompt' | 'messages';
   /** Whether `countTokens` uses the model's real tokenizer (true) or an estimate (false). */
   exactTokenCount: boolean;
+  /** Tools, response formats and logprobs it can honour; absent means none. */
+  capabilities?: BackendCapabilities;
+  /** What the backend does with a thinking model's thoughts (backends that see raw text); absent: `auto`. */
+  reasoning?: ReasoningMode;
 }
 
 export interface Backend {

@@ -1,3 +1,4 @@
+import type { ReasoningMode } from '../chat/reasoning/reasoning-mode.ts';
 import type { Backend, BackendInfo, BackendName } from './backend.ts';
 import { createEchoBackend } from './echo/echo-backend.ts';
 
@@ -20,13 +21,19 @@ export interface BackendSettings {
   chatTemplate?: string | undefined;
   /** Where that template came from (its file), to name it in error messages. */
   chatTemplateName?: string | undefined;
+  /** What to do with a thinking model's thoughts (`--reasoning`); default `auto`. */
+  reasoning?: ReasoningMode | undefined;
   /** Called with download progress while a default model is fetched. */
   onDownloadProgress?: ((progress: { receivedBytes: number; totalBytes: number | null }) => void) | undefined;
 }
 
 export async function createBackend(settings: BackendSettings): Promise<Backend> {
   const backend = await createBareBackend(settings);
-  return settings.chatTemplate ? withChatTemplate(backend, settings.chatTemplate, settings.chatTemplateName) : backend;
+  const overrides: Partial<BackendInfo> = {
+    ...(settings.chatTemplate ? { chatTemplate: settings.chatTemplate, chatTemplateName: settings.chatTemplateName ?? 'the --chat-template file' } : {}),
+    ...(settings.reasoning ? { reasoning: settings.reasoning } : {}),
+  };
+  return Object.keys(overrides).length > 0 ? withInfoOverrides(backend, overrides) : backend;
 }
 
 async function createBareBackend(settings: BackendSettings): Promise<Backend> {
@@ -55,17 +62,19 @@ async function createBareBackend(settings: BackendSettings): Promise<Backend> {
         threads: settings.threads,
         contextSize: settings.contextSize,
         parallel: settings.parallel,
+        reasoning: settings.reasoning,
       }, { onDownloadProgress: settings.onDownloadProgress });
     }
   }
 }
 
 /** Overrides the model's chat template with one from the configuration. */
-function withChatTemplate(backend: Backend, chatTemplate: string, chatTemplateName = 'the --chat-template file'): Backend {
+/** The backend with parts of its info replaced: another chat template, the reasoning mode. */
+function withInfoOverrides(backend: Backend, overrides: Partial<BackendInfo>): Backend {
   return {
     ...backend,
     name: backend.name,
-    info: async (): Promise<BackendInfo> => ({ ...(await backend.info()), chatTemplate, chatTemplateName }),
+    info: async (): Promise<BackendInfo> => ({ ...(await backend.info()), ...overrides }),
     countTokens: (text) => backend.countTokens(text),
     ...(backend.tokenize ? { tokenize: backend.tokenize.bind(backend) } : {}),
     generate: (request, signal) => backend.generate(request, signal),

@@ -6,10 +6,12 @@ import {
   resolveGenerationParameters,
   type ResolvedGenerationParameters,
 } from './generation-parameters.ts';
-import type { ChatTool } from './chat-tool.ts';
 import type { ChatMessage } from './message.ts';
+import { detectReasoningSyntax, THINK_TAGS } from './reasoning/split-reasoning.ts';
 import { renderJinjaPrompt } from './templates/jinja-template.ts';
+import { templateTools } from './templates/template-variables.ts';
 import { PLAIN_TEMPLATE_STOP, renderPlainPrompt } from './templates/plain-template.ts';
+import { templateTakesTools, toolsSystemPrompt } from './tools/tools-system-prompt.ts';
 
 export interface PreparedGeneration {
   request: GenerationRequest;
@@ -22,6 +24,15 @@ export interface PreparedGeneration {
   /** The plain template ends in "Assistant:", so the model's answer starts with a space to drop. */
   trimLeadingWhitespace: boolean;
 }
+
+/**
+ * What a request asks beyond text (tools, a response format, logprobs, the thinking switch); the
+ * served APIs check these against the backend's capabilities before preparing.
+ */
+export type GenerationExtras = Pick<GenerationRequest, 'tools' | 'toolChoice' | 'parallelToolCalls' | 'responseFormat' | 'logprobs'> & {
+  /** Qwen3's `enable_thinking` template switch; absent: the template's default (or off with `--reasoning off`). */
+  enableThinking?: boolean;
+};
 
 export class EmptyMessageError extends Error {
   override readonly name = 'EmptyMessageError';
@@ -51,22 +62,30 @@ export async function prepareGeneration(input: {
   continueFrom?: string;
   /** render-prompt shows the prompt for any input, an empty message included. */
   allowEmptyMessage?: boolean;
-  /** Tools the model may call: the model's own template renders them (`tools`). */
-  tools?: readonly ChatTool[];
-  /** The template's own switches (`enable_thinking`, …), passed to it as variables. */
-  templateVariables?: Readonly<Record<string, unknown>>;
+  extras?: GenerationExtras;
 }): Promise<PreparedGeneration> {
   const { backend, info, settings } = input;
+  const extras = input.extras ?? {};
   const conversation = input.messages.filter((message) => message.role !== 'system');
   const newest = input.continueFrom === undefined ? conversation.at(-1) : conversation.at(-2);
-  const isEmpty = !newest || newest.role !== 'user' || newest.content.trim() === '';
+  // A tool's result is what the model answers next, as a user message is.
+  const isEmpty = !newest || (newest.role !== 'user' && newest.role !== 'tool') || (newest.role === 'user' && newest.content.trim() === '');
   if (isEmpty && !input.allowEmptyMessage) throw new EmptyMessageError();
 
   const parameters = resolveGenerationParameters(parseGenerationParameters(settings.parameters ?? {}), {
     contextWindow: info.contextWindow ?? undefined,
   });
   const template = chooseTemplate(info, settings.template);
-  const system: ChatMessage[] = settings.systemMessage ? [{ role: 'system', content: settings.systemMessage }] : [];
+  const tools = extras.toolChoice === 'none' ? [] : (extras.tools ?? []);
+  const toolsInTemplate = template === 'model' && templateTakesTools(info.chatTemplate);
+  const toolsInSystem = tools.length > 0 && template !== 'messages' && !toolsInTemplate;
+  const systemText = [settings.systemMessage, toolsInSystem ? toolsSystemPrompt(tools) : undefined].filter(Boolean).join('\n\n');
+  const system: ChatMessage[] = systemText ? [{ role: 'system', content: systemText }] : [];
+  const enableThinking = extras.enableThinking ?? (info.reasoning === 'off' ? false : undefined);
+  const variables = {
+    ...(toolsInTemplate && tools.length > 0 ? { tools: templateTools(tools) } : {}),
+    ...(enableThinking !== undefined ? { enable_thinking: enableThinking } : {}),
+  };
   // The partial answer is appended after rendering, so budgeting sees the conversation up to the question.
   const partial = input.continueFrom;
   const toBudget = [...system, ...(partial === undefined ? conversation : conversation.slice(0, -1))];
@@ -80,7 +99,7 @@ export async function prepareGeneration(input: {
             info.chatTemplate ?? '',
             messages,
             { bosToken: info.specialTokens.bos, eosToken: info.specialTokens.eos, templateName: info.chatTemplateName ?? `the chat template of ${info.modelId}` },
-            { tools: input.tools, variables: input.templateVariables },
+            { variables },
           );
     if (partial === undefined) return prompt;
     return template === 'plain' ? `${prompt} ${partial}` : `${prompt}${partial}`;
@@ -99,8 +118,21 @@ export async function prepareGeneration(input: {
   const resolved: ResolvedGenerationParameters = { ...parameters, stop };
   const messages = partial === undefined ? fitted.messages : [...fitted.messages, { role: 'assistant' as const, content: partial }];
 
+  // The model's template says whether it thinks; without one (plain, or a server's own template),
+  // a `<think>` block opening the answer is split off, as chat-ui does for any endpoint.
+  const reasoning =
+    info.reasoning === 'raw' ? null : template === 'model' ? detectReasoningSyntax(info.chatTemplate, fitted.rendered) : { ...THINK_TAGS, startsInside: false };
+  const requestExtras: Partial<GenerationRequest> = {
+    ...(tools.length > 0 ? { tools, ...(extras.toolChoice ? { toolChoice: extras.toolChoice } : {}) } : {}),
+    ...(extras.parallelToolCalls !== undefined ? { parallelToolCalls: extras.parallelToolCalls } : {}),
+    ...(extras.responseFormat ? { responseFormat: extras.responseFormat } : {}),
+    ...(extras.logprobs ? { logprobs: extras.logprobs } : {}),
+    ...(reasoning ? { reasoning } : {}),
+  };
   const request: GenerationRequest =
-    template === 'messages' ? { messages, parameters: resolved } : { prompt: fitted.rendered, messages, parameters: resolved };
+    template === 'messages'
+      ? { messages, parameters: resolved, ...requestExtras }
+      : { prompt: fitted.rendered, messages, parameters: resolved, ...requestExtras };
   return {
     request,
     sentPrompt: template === 'messages' ? { kind: 'messages', messages } : { kind: 'text', text: fitted.rendered },

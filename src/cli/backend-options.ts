@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { BackendName } from '../backends/backend.ts';
 import type { BackendSettings } from '../backends/create-backend.ts';
+import type { ReasoningMode } from '../chat/reasoning/reasoning-mode.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface BackendOptionValues {
@@ -16,6 +17,7 @@ export interface BackendOptionValues {
   upstreamTimeout?: number;
   echoDelay?: number;
   chatTemplate?: string;
+  reasoning?: ReasoningMode;
 }
 
 const positiveInteger = (flag: string) => (value: string) => {
@@ -56,7 +58,12 @@ export function addBackendOptions(command: Command, { upstreamKeyFlag }: { upstr
     .addOption(new Option('--parallel <n>', 'conversations generated at once (llamacpp sequences)').argParser(positiveInteger('--parallel')).env('ANYCHAT_PARALLEL'))
     .addOption(new Option('--upstream-timeout <seconds>', 'timeout for requests to the endpoint').argParser(nonNegativeNumber('--upstream-timeout')).default(120).env('ANYCHAT_UPSTREAM_TIMEOUT'))
     .addOption(new Option('--echo-delay <ms>', 'delay between words for the echo backend').argParser(nonNegativeNumber('--echo-delay')).env('ANYCHAT_ECHO_DELAY'))
-    .addOption(new Option('--chat-template <file>', 'Jinja chat template to use instead of the model’s own').env('ANYCHAT_CHAT_TEMPLATE'));
+    .addOption(new Option('--chat-template <file>', 'Jinja chat template to use instead of the model’s own').env('ANYCHAT_CHAT_TEMPLATE'))
+    .addOption(
+      new Option('--reasoning <mode>', 'thinking models: auto splits thoughts from the answer, off asks the template not to think, raw leaves the text as written')
+        .choices(['auto', 'off', 'raw'])
+        .env('ANYCHAT_REASONING'),
+    );
 }
 
 /** Where the endpoint's path ends in /v1, it is an OpenAI-compatible server; otherwise TGI, as in the lesson. */
@@ -99,5 +106,6 @@ export function backendSettingsFromOptions(options: BackendOptionValues, environ
     echoDelayMs: options.echoDelay,
     chatTemplate,
     chatTemplateName: options.chatTemplate ? `chat template ${options.chatTemplate}` : undefined,
+    reasoning: options.reasoning,
   };
 }

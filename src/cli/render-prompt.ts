@@ -43,7 +43,10 @@ async function renderPrompt(options: BackendOptionValues & { template?: PromptTe
       messages: messagesFromHistory({ history: input.history, message: input.message }).filter((message) => message.role !== 'system'),
       settings: { systemMessage: input.system, template: options.template },
       allowEmptyMessage: true,
-      ...(input.tools ? { tools: input.tools } : {}),
+      // The tools as the served APIs take them, so the prompt is the one a tool-using request gets.
+      ...(input.tools
+        ? { extras: { tools: input.tools.map(({ function: tool }) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })) } }
+        : {}),
     });
     if (input.tools && prepared.template === 'plain') {
       throw new UsageError("the lesson's plain template has no place for tools; use --template model with a model (or --chat-template FILE) whose template renders them");

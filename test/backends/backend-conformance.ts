@@ -36,7 +36,20 @@ function assertWellFormed(events: GenerationEvent[]): void {
   assert.equal(terminal.length, 1, `exactly one finish or error, got ${JSON.stringify(terminal)}`);
   assert.equal(events.at(-1), terminal[0], 'the finish or error event comes last');
   for (const event of events) {
-    if (event.type === 'text-delta') assert.equal(typeof event.text, 'string');
+    if (event.type === 'text-delta' || event.type === 'reasoning-delta') assert.equal(typeof event.text, 'string');
+  }
+  // Calls come whole, numbered from 0, right before a finish that says `tool-calls`.
+  const calls = events.filter((event) => event.type === 'tool-call');
+  const finish = events.at(-1);
+  if (calls.length > 0) {
+    assert.ok(finish?.type === 'finish' && finish.reason === 'tool-calls', `calls end with reason tool-calls, got ${JSON.stringify(finish)}`);
+    calls.forEach((call, index) => {
+      assert.equal(call.index, index);
+      assert.ok(call.call.id && call.call.name);
+      JSON.parse(call.call.arguments);
+    });
+  } else if (finish?.type === 'finish') {
+    assert.notEqual(finish.reason, 'tool-calls', 'reason tool-calls needs calls');
   }
 }
 
@@ -60,6 +73,28 @@ export function describeBackendConformance(
       assert.ok(info.modelId.length > 0);
       assert.ok(info.contextWindow === null || info.contextWindow > 0);
       assert.ok(info.input === 'prompt' || info.input === 'messages');
+    });
+
+    it('describes what it can honour beyond text consistently', async () => {
+      const capabilities = (await backend.info()).capabilities;
+      if (!capabilities) return;
+      const maxTop = capabilities.maxTopLogprobs;
+      assert.ok(maxTop === null || (Number.isInteger(maxTop) && maxTop >= 0));
+      for (const format of capabilities.responseFormats) assert.ok(['json-object', 'json-schema', 'regex'].includes(format));
+      assert.equal(typeof capabilities.tools, 'boolean');
+    });
+
+    it('streams a well-formed answer when asked for a response format or logprobs it claims', async () => {
+      const capabilities = (await backend.info()).capabilities;
+      if (!capabilities?.responseFormats.includes('json-schema') && capabilities?.maxTopLogprobs == null) return;
+      const events = await collect(
+        backend.generate({
+          ...request('one two three', { maxNewTokens: 24 }),
+          ...(capabilities.responseFormats.includes('json-schema') ? { responseFormat: { type: 'json-schema' as const, schema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] } } } : {}),
+          ...(capabilities.maxTopLogprobs != null && capabilities.maxTopLogprobs >= 1 ? { logprobs: { top: 1 } } : {}),
+        }),
+      );
+      assertWellFormed(events);
     });
 
     it('counts tokens', async () => {

@@ -1,3 +1,5 @@
+import { AnswerStreamSplitter } from '../../chat/answer-stream-splitter.ts';
+import type { ReasoningSyntax } from '../../chat/reasoning/split-reasoning.ts';
 import { StopSequenceMatcher } from '../../chat/stop-sequence-matcher.ts';
 import { BackendError, type FinishReason, type GenerationEvent } from '../backend.ts';
 import { GenerationMeter } from '../generation-meter.ts';
@@ -15,6 +17,8 @@ export interface RemoteGenerationOptions {
   /** Used for aborted generations, where waiting on one more request would delay the stop. */
   estimatedPromptTokens: number;
   serverLabel: string;
+  /** Thinking left inline in the text (`<think>…</think>`) to split off; null: leave the text as it is. */
+  reasoning?: ReasoningSyntax | null | undefined;
 }
 
 /**
@@ -26,6 +30,9 @@ export interface RemoteGenerationOptions {
 export async function* driveRemoteGeneration(options: RemoteGenerationOptions): AsyncGenerator<GenerationEvent> {
   const { meter, signal } = options;
   const matcher = new StopSequenceMatcher(options.stopSequences);
+  // Calls come whole from the upstream parsers; the splitter only separates inline thinking here.
+  const answer = new AnswerStreamSplitter({ reasoning: options.reasoning ?? null, tools: [], callRequired: false });
+  const toolCalls: GenerationEvent[] = [];
   const aborted = () => meter.finish('aborted', options.estimatedPromptTokens);
   try {
     for await (const part of options.parts) {
@@ -33,11 +40,21 @@ export async function* driveRemoteGeneration(options: RemoteGenerationOptions): 
         yield aborted();
         return;
       }
+      if (part.type === 'reasoning') {
+        if (part.tokenCount > 0) meter.recordTokens(part.tokenCount);
+        yield { type: 'reasoning-delta', text: part.text };
+        continue;
+      }
+      if (part.type === 'tool-call') {
+        toolCalls.push({ type: 'tool-call', index: toolCalls.length, call: part.call });
+        continue;
+      }
       if (part.type === 'text') {
         if (part.tokenCount > 0) meter.recordTokens(part.tokenCount);
         const { text, stopped } = matcher.push(part.text);
-        if (text) yield part.tokenId === undefined ? { type: 'text-delta', text } : { type: 'text-delta', text, tokenId: part.tokenId };
+        if (text || part.logprobs) yield* answer.push(text, part.logprobs, part.tokenId);
         if (stopped) {
+          yield* answer.finish().events;
           // Leaving the loop cancels the request, so the server stops generating too.
           yield meter.finish('stop', await options.countPromptTokens());
           return;
@@ -51,10 +68,12 @@ export async function* driveRemoteGeneration(options: RemoteGenerationOptions): 
       if (part.tokenCount) meter.recordTokens(part.tokenCount);
       const last = matcher.push(part.text ?? '');
       const rest = last.stopped ? last.text : last.text + matcher.flush();
-      if (rest) yield { type: 'text-delta', text: rest };
+      if (rest) yield* answer.push(rest);
+      yield* answer.finish().events;
+      yield* toolCalls;
       const completionTokens = part.completionTokens ?? meter.completionTokens;
       const promptTokens = part.promptTokens ?? (await options.countPromptTokens());
-      const reason = last.stopped ? 'stop' : decideReason(part.reason, completionTokens, options.maxNewTokens);
+      const reason = last.stopped ? 'stop' : toolCalls.length > 0 ? 'tool-calls' : decideReason(part.reason, completionTokens, options.maxNewTokens);
       yield meter.finish(reason, promptTokens, completionTokens);
       return;
     }
@@ -70,7 +89,8 @@ export async function* driveRemoteGeneration(options: RemoteGenerationOptions): 
     }
     // Text held back as a possible stop-sequence prefix was still produced by the model: keep it.
     const rest = matcher.flush();
-    if (rest) yield { type: 'text-delta', text: rest };
+    if (rest) yield* answer.push(rest);
+    yield* answer.finish().events;
     yield errorEvent(error, options.serverLabel);
   }
 }

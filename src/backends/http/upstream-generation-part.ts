@@ -1,4 +1,5 @@
-import type { FinishReason } from '../backend.ts';
+import type { ToolCall } from '../../chat/tools/tool-definition.ts';
+import type { FinishReason, TokenLogprob } from '../backend.ts';
 
 /**
  * What a wire-format parser (TGI's `/generate_stream`, OpenAI's chat chunks) reduces a stream to.
@@ -12,7 +13,12 @@ export type UpstreamGenerationPart =
       /** Tokens this part stands for (1 per TGI token; 1 per OpenAI content chunk, an approximation). */
       tokenCount: number;
       tokenId?: number;
+      logprobs?: TokenLogprob[];
     }
+  /** Thinking the server already separated (`reasoning_content`, `reasoning`). */
+  | { type: 'reasoning'; text: string; tokenCount: number }
+  /** A complete call, assembled from the server's fragments; comes before the finish. */
+  | { type: 'tool-call'; call: ToolCall }
   | {
       type: 'finish';
       /**

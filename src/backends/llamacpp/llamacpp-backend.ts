@@ -1,7 +1,17 @@
 import { basename } from 'node:path';
-import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
+import { AnswerStreamSplitter } from '../../chat/answer-stream-splitter.ts';
 import { StopSequenceMatcher } from '../../chat/stop-sequence-matcher.ts';
-import { BackendError, type Backend, type BackendInfo, type FinishReason, type GenerationEvent, type GenerationRequest } from '../backend.ts';
+import {
+  BackendError,
+  type Backend,
+  type BackendInfo,
+  type FinishReason,
+  type GenerationEvent,
+  type GenerationRequest,
+  type TokenLogprob,
+} from '../backend.ts';
+import { GrammarCache } from './build-grammar.ts';
 import { GenerationMeter } from '../generation-meter.ts';
 import { createCountedBatchStrategy, type DecodeBatchStats } from './decode-batch-counter.ts';
 import { DecodeStepGate, type DecodeStepTicket } from './decode-step-gate.ts';
@@ -32,7 +42,7 @@ export async function createLlamaCppBackend(
   config: LlamaCppBackendConfig,
   hooks: { onDownloadProgress?: ResolveModelOptions['onProgress'] } = {},
 ): Promise<LlamaCppBackend> {
-  const { model: modelReference, contextSize, threads, parallel, batchSize, modelCacheDirectory } = llamaCppBackendConfigSchema.parse(config);
+  const { model: modelReference, contextSize, threads, parallel, batchSize, modelCacheDirectory, reasoning } = llamaCppBackendConfigSchema.parse(config);
   const modelPath = await resolveModelPath(modelReference, { cacheDirectory: modelCacheDirectory, onProgress: hooks.onDownloadProgress });
   const llama = await loadLlama();
   const model = await loadModelFile(llama, modelPath);
@@ -67,7 +77,10 @@ export async function createLlamaCppBackend(
     specialTokens: { bos: model.tokens.bosString, eos: model.tokens.eosString },
     input: 'prompt',
     exactTokenCount: true,
+    capabilities: { responseFormats: ['json-object', 'json-schema'], tools: true, maxTopLogprobs: MAX_TOP_LOGPROBS, schemaByLocalGrammar: true },
+    reasoning,
   };
+  const grammars = new GrammarCache(llama, info.chatTemplate);
 
   return {
     name: 'llamacpp',
@@ -130,21 +143,44 @@ export async function createLlamaCppBackend(
     signal?: AbortSignal,
   ): AsyncGenerator<GenerationEvent> {
     const { maxNewTokens, temperature, topK, topP, seed, repetitionPenalty, stop } = request.parameters;
+    const tools = request.toolChoice === 'none' ? [] : (request.tools ?? []);
+    let grammarState: LlamaGrammarEvaluationState | undefined;
+    try {
+      const grammar = grammars.forToolChoice(tools, request.toolChoice) ?? grammars.forResponseFormat(request.responseFormat);
+      if (grammar) grammarState = new LlamaGrammarEvaluationState({ model, grammar: await grammar });
+    } catch (error) {
+      yield { type: 'error', code: 'validation', message: `the response format or tool schema cannot be turned into a grammar: ${(error as Error).message}` };
+      return;
+    }
     const reused = await keepSharedPrefix(sequence, promptTokens);
     const history = [...promptTokens];
-    const tokens = sequence.evaluate(promptTokens.slice(reused), {
-      temperature,
-      topK,
-      topP,
-      seed,
-      repeatPenalty:
-        repetitionPenalty !== undefined && repetitionPenalty !== 1
-          ? { penalty: repetitionPenalty, punishTokens: () => history.slice(-REPETITION_PENALTY_WINDOW), maxPunishTokens: REPETITION_PENALTY_WINDOW }
-          : undefined,
-      yieldEogToken: true,
-    });
+    const topLogprobs = request.logprobs?.top;
+    const tokens = sequence.evaluateWithMetadata(
+      promptTokens.slice(reused),
+      { probabilities: topLogprobs !== undefined },
+      {
+        temperature,
+        topK,
+        topP,
+        seed,
+        grammarEvaluationState: grammarState,
+        repeatPenalty:
+          repetitionPenalty !== undefined && repetitionPenalty !== 1
+            ? { penalty: repetitionPenalty, punishTokens: () => history.slice(-REPETITION_PENALTY_WINDOW), maxPunishTokens: REPETITION_PENALTY_WINDOW }
+            : undefined,
+        yieldEogToken: true,
+      },
+    );
     const decoder = new TokenTextDecoder(model);
     const matcher = new StopSequenceMatcher(stop);
+    const answer = new AnswerStreamSplitter({
+      // A grammar holds from the first token, so a block the prompt opened holds the grammar's JSON,
+      // which is the answer: the client asked for it, not for thoughts.
+      reasoning: reasoning === 'raw' || (grammarState && request.reasoning?.startsInside) ? null : (request.reasoning ?? null),
+      tools,
+      callRequired: grammarState !== undefined && tools.length > 0 && request.toolChoice !== 'auto' && request.toolChoice !== undefined,
+      singleCall: request.parallelToolCalls === false,
+    });
     // Joined after the first token: a prompt goes to node-llama-cpp at once and shares whatever batch is next.
     let stepTicket: DecodeStepTicket | undefined;
     // Leaves the step gate before the last events go out, so the others do not wait on a reader
@@ -153,9 +189,15 @@ export async function createLlamaCppBackend(
       stepTicket?.leave();
       if (flushHeldText) {
         const text = matcher.push(decoder.flush()).text + matcher.flush();
-        if (text) yield { type: 'text-delta', text };
+        if (text) yield* answer.push(text);
       }
-      yield meter.finish(reason, promptTokens.length);
+      if (reason === 'aborted') {
+        yield meter.finish(reason, promptTokens.length);
+        return;
+      }
+      const rest = answer.finish();
+      yield* rest.events;
+      yield meter.finish(rest.calledTools ? 'tool-calls' : reason, promptTokens.length);
     };
     try {
       while (true) {
@@ -176,15 +218,17 @@ export async function createLlamaCppBackend(
           yield* finish('length', true);
           return;
         }
-        const token = step.value;
+        // Present only when asked for (`probabilities: true`), which the output type cannot see.
+        const { token, probabilities } = step.value as { token: Token; probabilities?: Map<Token, number> };
         meter.recordTokens(1);
         if (model.isEogToken(token)) {
           yield* finish('eos', true);
           return;
         }
         history.push(token);
+        const logprobs = topLogprobs !== undefined && probabilities ? [tokenLogprob(model, token, probabilities, topLogprobs)] : undefined;
         const { text, stopped } = matcher.push(decoder.push(token));
-        if (text) yield { type: 'text-delta', text, tokenId: token };
+        if (text || logprobs) yield* answer.push(text, logprobs, token);
         if (stopped) {
           yield* finish('stop', false);
           return;
@@ -202,6 +246,26 @@ export async function createLlamaCppBackend(
       await tokens.return();
     }
   }
+}
+
+/** OpenAI's limit for `top_logprobs`; TGI's `top_n_tokens` has none, but more than 20 says nothing new. */
+const MAX_TOP_LOGPROBS = 20;
+
+/**
+ * OpenAI writes -9999 for a token the sampler ruled out (probability 0); JSON has no -Infinity.
+ * The probabilities are those node-llama-cpp samples from: after top-k/top-p and the grammar.
+ */
+function logprobOf(probability: number | undefined): number {
+  return probability !== undefined && probability > 0 ? Math.log(probability) : -9999;
+}
+
+function tokenLogprob(model: LlamaModel, token: Token, probabilities: Map<Token, number>, top: number): TokenLogprob {
+  const alternatives = [...probabilities.entries()].slice(0, top).map(([id, probability]) => ({
+    tokenId: Number(id),
+    text: model.detokenize([id], true),
+    logprob: logprobOf(probability),
+  }));
+  return { tokenId: Number(token), text: model.detokenize([token], true), logprob: logprobOf(probabilities.get(token)), top: alternatives };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reasoningModeSchema } from '../../chat/reasoning/reasoning-mode.ts';
 
 /** Beyond ~4 threads, decoding small models is memory-bound and more threads gain little. */
 export const MAX_DEFAULT_THREADS = 4;
@@ -37,6 +38,12 @@ export const llamaCppBackendConfigSchema = z.object({
   batchSize: z.number().int().min(1).max(65536).default(512),
   /** Where downloaded models go; defaults to $XDG_CACHE_HOME/anychat/models or ~/.cache/anychat/models. */
   modelCacheDirectory: z.string().min(1).optional(),
+  /**
+   * Thinking models (`<think>` in the template): `auto` splits the thinking from the answer,
+   * `off` also asks the template not to think (Qwen3's enable_thinking), `raw` leaves the text as
+   * the model wrote it, as llama-server's `--reasoning-format none` does.
+   */
+  reasoning: reasoningModeSchema.default('auto'),
 });
 export type LlamaCppBackendConfig = z.input<typeof llamaCppBackendConfigSchema>;
 export type ParsedLlamaCppBackendConfig = z.output<typeof llamaCppBackendConfigSchema>;

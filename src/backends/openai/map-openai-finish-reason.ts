@@ -22,8 +22,10 @@ export function mapOpenAiFinishReason(
       return 'length';
     case 'stop':
       return typeof stopReason === 'string' && stopSequences.includes(stopReason) ? 'stop' : 'eos';
+    case 'tool_calls':
+      return 'tool-calls';
     default:
-      // `content_filter`, `tool_calls`, `function_call`: the model (or a filter) ended its turn.
+      // `content_filter`, `function_call`: the model (or a filter) ended its turn.
       return 'eos';
   }
 }

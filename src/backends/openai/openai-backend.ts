@@ -51,6 +51,8 @@ export function createOpenAiBackend(config: OpenAiBackendConfig): Backend {
       input: 'messages',
       // The chat API has no tokenizer endpoint (llama-server's /tokenize is not portable).
       exactTokenCount: false,
+      // Passed through: the server enforces them, or refuses them with its own error.
+      capabilities: { responseFormats: ['json-object', 'json-schema'], tools: true, maxTopLogprobs: 20, schemaByLocalGrammar: false },
     };
   }
 
@@ -67,7 +69,7 @@ export function createOpenAiBackend(config: OpenAiBackendConfig): Backend {
       const modelId = model ?? (await lookUpUpstreamModel())?.id ?? null;
       exchange = await sendUpstreamRequest({
         url: endpointUrl(baseUrl, 'chat/completions'),
-        json: buildOpenAiChatRequest(messages, request.parameters, modelId),
+        json: buildOpenAiChatRequest(messages, request.parameters, modelId, request),
         apiKey,
         timeoutMs,
         signal,
@@ -95,6 +97,7 @@ export function createOpenAiBackend(config: OpenAiBackendConfig): Backend {
       countPromptTokens: async () => estimatedPromptTokens,
       estimatedPromptTokens,
       serverLabel,
+      reasoning: request.reasoning,
     });
   }
 

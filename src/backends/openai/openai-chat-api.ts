@@ -6,11 +6,33 @@ import { z } from 'zod';
  * because these servers disagree on which ones they send: llama-server sends `content: null` in
  * its first chunk, Azure sends a first chunk with no choices at all.
  */
+const logprobEntrySchema = z.object({ token: z.string(), logprob: z.number().nullish() });
+
 export const openAiChatChunkSchema = z.object({
   choices: z
     .array(
       z.object({
-        delta: z.object({ content: z.string().nullish() }).nullish(),
+        delta: z
+          .object({
+            content: z.string().nullish(),
+            /** Thinking: llama-server, vLLM (older) and DeepSeek say `reasoning_content`; vLLM and OpenRouter `reasoning`. */
+            reasoning_content: z.string().nullish(),
+            reasoning: z.string().nullish(),
+            /** Call fragments: the first of each call has its id and name, the rest only argument text. */
+            tool_calls: z
+              .array(
+                z.object({
+                  index: z.number().int().min(0).nullish(),
+                  id: z.string().nullish(),
+                  function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+                }),
+              )
+              .nullish(),
+          })
+          .nullish(),
+        logprobs: z
+          .object({ content: z.array(logprobEntrySchema.extend({ top_logprobs: z.array(logprobEntrySchema).nullish() })).nullish() })
+          .nullish(),
         finish_reason: z.string().nullish(),
         /** vLLM only: the stop string (or token id) that ended generation; null for EOS. */
         stop_reason: z.union([z.string(), z.number()]).nullish(),

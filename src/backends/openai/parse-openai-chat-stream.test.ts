@@ -8,7 +8,7 @@ import { parseOpenAiChatStream } from './parse-openai-chat-stream.ts';
 
 const fixture = (name: string) => readChunksFixture(new URL(`./__fixtures__/${name}`, import.meta.url));
 const parse = (chunks: AsyncIterable<Uint8Array>, stop: string[] = []) => collectAll(parseOpenAiChatStream(chunks, 'server', stop));
-const textOf = (parts: UpstreamGenerationPart[]) => parts.map((part) => part.text ?? '').join('');
+const textOf = (parts: UpstreamGenerationPart[]) => parts.map((part) => (part.type === 'text' || part.type === 'finish' ? (part.text ?? '') : '')).join('');
 
 describe('parseOpenAiChatStream', () => {
   it("replays TGI's Messages API with include_usage: usage from the chunk after the finish", async () => {

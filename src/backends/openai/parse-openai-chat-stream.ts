@@ -1,4 +1,6 @@
-import { BackendError } from '../backend.ts';
+import { newToolCallId } from '../../chat/tools/parse-tool-calls.ts';
+import type { ToolCall } from '../../chat/tools/tool-definition.ts';
+import { BackendError, type TokenLogprob } from '../backend.ts';
 import { readServerSentEvents } from '../http/read-server-sent-events.ts';
 import type { UpstreamGenerationPart } from '../http/upstream-generation-part.ts';
 import { errorFromOpenAiStreamError } from './map-openai-error.ts';
@@ -20,6 +22,12 @@ export async function* parseOpenAiChatStream(
   let finishReason: string | null = null;
   let stopReason: string | number | null = null;
   let usage: { promptTokens: number; completionTokens: number } | null = null;
+  // Call fragments by index, joined as they come; emitted whole before the finish.
+  const calls = new Map<number, ToolCall>();
+  function* finishParts(): Generator<UpstreamGenerationPart> {
+    for (const call of calls.values()) yield { type: 'tool-call', call };
+    yield finish();
+  }
   const finish = (): UpstreamGenerationPart => ({
     type: 'finish',
     reason: mapOpenAiFinishReason(finishReason, stopReason, stopSequences),
@@ -29,7 +37,7 @@ export async function* parseOpenAiChatStream(
 
   for await (const event of readServerSentEvents(chunks, serverLabel)) {
     if (event.data.trim() === '[DONE]') {
-      yield finish();
+      yield* finishParts();
       return;
     }
     const chunk = parseChunk(event.data, serverLabel);
@@ -37,12 +45,29 @@ export async function* parseOpenAiChatStream(
     // We ask for one choice (n = 1); other indexes would only come from a misbehaving proxy.
     const choice = chunk.choices?.[0];
     if (!choice) continue;
+    const reasoning = choice.delta?.reasoning_content ?? choice.delta?.reasoning;
+    if (reasoning) yield { type: 'reasoning', text: reasoning, tokenCount: 1 };
     const content = choice.delta?.content;
-    if (content) yield { type: 'text', text: content, tokenCount: 1 };
+    const logprobs = choice.logprobs?.content?.map(
+      (entry): TokenLogprob => ({
+        tokenId: null,
+        text: entry.token,
+        logprob: entry.logprob ?? -9999,
+        top: (entry.top_logprobs ?? []).map((alternative) => ({ tokenId: null, text: alternative.token, logprob: alternative.logprob ?? -9999 })),
+      }),
+    );
+    if (content) yield { type: 'text', text: content, tokenCount: 1, ...(logprobs?.length ? { logprobs } : {}) };
+    for (const fragment of choice.delta?.tool_calls ?? []) {
+      const index = fragment.index ?? 0;
+      const call = calls.get(index) ?? { id: fragment.id ?? newToolCallId(), name: '', arguments: '' };
+      call.name += fragment.function?.name ?? '';
+      call.arguments += fragment.function?.arguments ?? '';
+      calls.set(index, call);
+    }
     if (choice.finish_reason) finishReason = choice.finish_reason;
     if (choice.stop_reason !== undefined && choice.stop_reason !== null) stopReason = choice.stop_reason;
   }
-  if (finishReason !== null) yield finish();
+  if (finishReason !== null) yield* finishParts();
 }
 
 function parseChunk(data: string, serverLabel: string) {

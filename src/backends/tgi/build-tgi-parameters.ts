@@ -1,4 +1,5 @@
 import type { ResolvedGenerationParameters } from '../../chat/generation-parameters.ts';
+import type { ResponseFormat } from '../../chat/structured-output/response-format.ts';
 
 /** TGI's `GenerateParameters`, with only what we send. */
 export interface TgiGenerateParameters {
@@ -12,9 +13,21 @@ export interface TgiGenerateParameters {
   seed?: number;
   details: true;
   return_full_text: false;
+  grammar?: { type: 'json'; value: Record<string, unknown> } | { type: 'regex'; value: string };
+  top_n_tokens?: number;
 }
 
-export function buildTgiParameters(parameters: ResolvedGenerationParameters): TgiGenerateParameters {
+/** TGI's grammar: a JSON schema or a regex, which TGI enforces itself (outlines). */
+function tgiGrammar(format: ResponseFormat): NonNullable<TgiGenerateParameters['grammar']> {
+  if (format.type === 'regex') return { type: 'regex', value: format.pattern };
+  return { type: 'json', value: format.type === 'json-schema' ? format.schema : { type: 'object' } };
+}
+
+export function buildTgiParameters(
+  parameters: ResolvedGenerationParameters,
+  responseFormat?: ResponseFormat,
+  logprobs?: { top: number },
+): TgiGenerateParameters {
   const greedy = parameters.temperature === 0;
   return {
     max_new_tokens: parameters.maxNewTokens,
@@ -30,5 +43,8 @@ export function buildTgiParameters(parameters: ResolvedGenerationParameters): Tg
     details: true,
     // Some deployments (Inference Endpoints' defaults) echo the prompt unless told not to.
     return_full_text: false,
+    ...(responseFormat ? { grammar: tgiGrammar(responseFormat) } : {}),
+    // TGI sends log-probabilities only alongside `top_tokens`, so at least one alternative is asked for.
+    ...(logprobs ? { top_n_tokens: Math.max(1, logprobs.top) } : {}),
   };
 }

@@ -10,7 +10,7 @@ const fixture = (name: string) => readChunksFixture(new URL(`./__fixtures__/${na
 const label = 'TGI at test';
 
 function textOf(parts: UpstreamGenerationPart[]): string {
-  return parts.map((part) => part.text ?? '').join('');
+  return parts.map((part) => (part.type === 'text' || part.type === 'finish' ? (part.text ?? '') : '')).join('');
 }
 
 describe('parseTgiStream', () => {

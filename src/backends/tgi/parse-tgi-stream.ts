@@ -23,10 +23,13 @@ export function parseTgiStreamEvent(data: string, serverLabel: string): Upstream
   if (!event.success) {
     throw new BackendError('protocol', `${serverLabel} sent an event of unexpected shape: ${JSON.stringify(data.slice(0, 120))}`);
   }
-  const { token, generated_text: generatedText, details } = event.data;
+  const { token, generated_text: generatedText, details, top_tokens: topTokens } = event.data;
   const text = token.special ? '' : token.text;
   if (generatedText === null || generatedText === undefined) {
-    return { type: 'text', text, tokenCount: 1, tokenId: token.id };
+    // Only with `top_n_tokens` are the log-probabilities known to be real (see tgi-backend.ts).
+    if (!topTokens?.length) return { type: 'text', text, tokenCount: 1, tokenId: token.id };
+    const top = topTokens.map((alternative) => ({ tokenId: alternative.id, text: alternative.text, logprob: alternative.logprob ?? -9999 }));
+    return { type: 'text', text, tokenCount: 1, tokenId: token.id, logprobs: [{ tokenId: token.id, text: token.text, logprob: token.logprob ?? -9999, top }] };
   }
   return {
     type: 'finish',

@@ -14,11 +14,15 @@ export const tgiTokenSchema = z.object({
   text: z.string(),
   /** EOS and other special tokens: their text ("</s>") is not part of `generated_text`. */
   special: z.boolean().optional(),
+  /** Natural log; null for some prompt tokens, and sent as 0 by servers that compute none. */
+  logprob: z.number().nullish(),
 });
 
 /** One `data:` payload of `POST /generate_stream`. */
 export const tgiStreamResponseSchema = z.object({
   token: tgiTokenSchema,
+  /** With `top_n_tokens`: the most likely tokens at this step; left out (or empty) otherwise. */
+  top_tokens: z.array(tgiTokenSchema).nullish(),
   /** null on every event but the last; the last one carries the whole text. */
   generated_text: z.string().nullish(),
   /** Only with `details: true`, only on the last event. `input_length` arrived in TGI 2.x. */

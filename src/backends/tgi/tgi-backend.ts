@@ -27,6 +27,8 @@ export const tgiBackendConfigSchema = z.object({
 export type TgiBackendConfig = z.input<typeof tgiBackendConfigSchema>;
 
 /** A text-generation-inference server over HTTP. It takes raw prompts: anychat renders the chat template. */
+const TGI_DEFAULT_MAX_TOP_N_TOKENS = 5;
+
 export function createTgiBackend(config: TgiBackendConfig): Backend {
   const { endpoint, apiKey, timeoutMs, stream } = tgiBackendConfigSchema.parse(config);
   const connection: TgiConnection = { endpoint, apiKey, timeoutMs, serverLabel: `TGI at ${endpoint}` };
@@ -44,6 +46,14 @@ export function createTgiBackend(config: TgiBackendConfig): Backend {
       specialTokens: { bos: null, eos: null },
       input: 'prompt',
       exactTokenCount: await tokenCounter.isExact(),
+      // TGI enforces grammars itself. Log-probabilities come with `top_tokens` on the stream, up to
+      // TGI's default `--max-top-n-tokens` of 5; the raw API has no tool calls.
+      capabilities: {
+        responseFormats: ['json-object', 'json-schema', 'regex'],
+        tools: false,
+        maxTopLogprobs: stream ? TGI_DEFAULT_MAX_TOP_N_TOKENS : null,
+        schemaByLocalGrammar: false,
+      },
     };
     // Only a real answer is cached: a server that was down at first gets asked again.
     if (served) cachedInfo = described;
@@ -62,7 +72,7 @@ export function createTgiBackend(config: TgiBackendConfig): Backend {
     try {
       exchange = await sendUpstreamRequest({
         url: endpointUrl(endpoint, stream ? 'generate_stream' : 'generate'),
-        json: { inputs: prompt, parameters: buildTgiParameters(request.parameters) },
+        json: { inputs: prompt, parameters: buildTgiParameters(request.parameters, request.responseFormat, request.logprobs) },
         apiKey,
         timeoutMs,
         signal,
@@ -94,6 +104,7 @@ export function createTgiBackend(config: TgiBackendConfig): Backend {
       countPromptTokens: () => tokenCounter.countTokens(prompt),
       estimatedPromptTokens,
       serverLabel: connection.serverLabel,
+      reasoning: request.reasoning,
     });
   }
 

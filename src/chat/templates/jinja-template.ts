@@ -3,6 +3,7 @@ import type { ChatTool } from '../chat-tool.ts';
 import type { ChatMessage } from '../message.ts';
 import { describeTemplateFailure } from './describe-template-failure.ts';
 import { renderInJinja2Environment, TemplateRaisedError } from './jinja2-environment.ts';
+import { templateMessage } from './template-variables.ts';
 
 /**
  * The chat template could not render this conversation: either it refuses it on purpose
@@ -89,7 +90,7 @@ export function renderJinjaPrompt(
   const render = (list: readonly TemplateMessage[]) =>
     renderInJinja2Environment(template, {
       ...options.variables,
-      messages: list,
+      messages: list.map(templateMessage),
       ...(options.tools ? { tools: options.tools } : {}),
       add_generation_prompt: options.addGenerationPrompt ?? true,
       bos_token: context.bosToken ?? '',

@@ -1,7 +1,7 @@
 import type { Backend, BackendInfo } from '../../backends/backend.ts';
 import { ContextOverflowError } from '../../chat/fit-to-context-window.ts';
 import { resolveGenerationParameters, type GenerationParameters } from '../../chat/generation-parameters.ts';
-import type { PreparedGeneration } from '../../chat/prepare-generation.ts';
+import type { GenerationExtras, PreparedGeneration } from '../../chat/prepare-generation.ts';
 
 /**
  * A prompt sent exactly as given, with no chat template: TGI's `inputs` and OpenAI's
@@ -13,6 +13,8 @@ export async function prepareRawPrompt(
   info: BackendInfo,
   prompt: string,
   parameters: GenerationParameters,
+  /** Logprobs or a grammar (TGI's `top_n_tokens`, `grammar`); a raw prompt has no tools or thinking switch. */
+  extras: Pick<GenerationExtras, 'logprobs' | 'responseFormat'> = {},
 ): Promise<PreparedGeneration> {
   const resolved = resolveGenerationParameters(parameters, { contextWindow: info.contextWindow ?? undefined });
   const promptTokens = await backend.countTokens(prompt);
@@ -25,6 +27,8 @@ export async function prepareRawPrompt(
       prompt,
       ...(info.input === 'messages' ? { messages: [{ role: 'user' as const, content: prompt }] } : {}),
       parameters: resolved,
+      ...(extras.logprobs ? { logprobs: extras.logprobs } : {}),
+      ...(extras.responseFormat ? { responseFormat: extras.responseFormat } : {}),
     },
     sentPrompt: { kind: 'text', text: prompt },
     template: 'plain',

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { MAX_STOP_SEQUENCES } from '../../chat/generation-parameters.ts';
 
 /**
- * Only the fields anychat acts on are checked; the rest (tools, logit_bias, user, …) are ignored
- * as OpenAI-compatible servers commonly do, so existing clients keep working.
+ * Every field a body may carry is listed: each is honoured, or refused with a message naming it
+ * (README, "Parameter audit"). Unknown fields are refused too, so nothing is silently ignored.
  */
 const samplingFields = {
   model: z.string().nullish(),
@@ -23,34 +23,92 @@ const samplingFields = {
       }),
     )
     .nullish(),
-  n: z
-    .number()
-    .int()
-    .nullish()
-    .refine((value) => value === null || value === undefined || value === 1, { error: 'n must be 1: anychat generates one choice per request' }),
+  n: z.number().int().min(1).nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
+  logit_bias: z.record(z.string(), z.number()).nullish(),
+  logprobs: z.union([z.boolean(), z.number().int().min(0).max(20)]).nullish(),
+  /** OpenAI's end-user id, for abuse monitoring; anychat writes it to the request log. */
+  user: z.string().max(256).nullish(),
 };
+
+const toolCallSchema = z.object({
+  id: z.string(),
+  type: z.literal('function').optional(),
+  function: z.object({ name: z.string(), arguments: z.string() }),
+});
 
 const textPartSchema = z.object({ type: z.literal('text'), text: z.string() }).loose();
 
 export const openAiMessageSchema = z
   .object({
     // `developer` is the newer name OpenAI gives the system role.
-    role: z.enum(['system', 'developer', 'user', 'assistant']),
-    content: z.union([z.string(), z.array(textPartSchema), z.null()], {
-      error: 'content must be a string, a list of {"type": "text", "text": "…"} parts, or null',
-    }),
+    role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+    content: z
+      .union([z.string(), z.array(textPartSchema), z.null()], {
+        error: 'content must be a string, a list of {"type": "text", "text": "…"} parts, or null',
+      })
+      .optional(),
+    /** An assistant turn that called functions. */
+    tool_calls: z.array(toolCallSchema).nullish(),
+    /** A `tool` message: the id of the call whose result it carries. */
+    tool_call_id: z.string().nullish(),
+    name: z.string().nullish(),
+    /** Thinking a client sends back from an earlier answer; never shown to the model again. */
+    reasoning_content: z.string().nullish(),
   })
-  .loose();
+  .loose()
+  .refine((message) => message.role !== 'tool' || typeof message.tool_call_id === 'string', {
+    error: 'a "tool" message needs tool_call_id: the id of the call whose result it carries',
+  });
+
+const functionToolSchema = z.object({
+  type: z.literal('function', { error: 'each tool must have "type": "function"' }),
+  function: z.object({
+    name: z.string(),
+    description: z.string().nullish(),
+    parameters: z.record(z.string(), z.unknown()).nullish(),
+    strict: z.boolean().nullish(),
+  }),
+});
+
+const toolChoiceSchema = z.union(
+  [z.enum(['auto', 'none', 'required']), z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) })],
+  { error: 'tool_choice must be "auto", "none", "required" or {"type": "function", "function": {"name": …}}' },
+);
+
+const responseFormatSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ type: z.literal('text') }),
+    z.object({ type: z.literal('json_object') }),
+    z.object({
+      type: z.literal('json_schema'),
+      json_schema: z.object({
+        name: z.string().nullish(),
+        description: z.string().nullish(),
+        schema: z.record(z.string(), z.unknown()).nullish(),
+        strict: z.boolean().nullish(),
+      }),
+    }),
+  ],
+  { error: 'response_format must be {"type": "text"}, {"type": "json_object"} or {"type": "json_schema", "json_schema": {…}}' },
+);
 
 export const chatCompletionRequestSchema = z
   .object({
     ...samplingFields,
     messages: z.array(openAiMessageSchema).min(1, { error: 'messages must hold at least one message' }),
     max_completion_tokens: z.number().int().min(1).nullish(),
+    top_logprobs: z.number().int().min(0).max(20).nullish(),
+    tools: z.array(functionToolSchema).nullish(),
+    tool_choice: toolChoiceSchema.nullish(),
+    parallel_tool_calls: z.boolean().nullish(),
+    response_format: responseFormatSchema.nullish(),
+    /** vLLM's and llama-server's way to pass template switches, such as Qwen3's `enable_thinking`. */
+    chat_template_kwargs: z.object({ enable_thinking: z.boolean().nullish() }).strict().nullish(),
   })
-  .loose();
+  .strict();
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 
 export const completionRequestSchema = z
@@ -65,5 +123,5 @@ export const completionRequestSchema = z
     ),
     echo: z.boolean().nullish(),
   })
-  .loose();
+  .strict();
 export type CompletionRequest = z.infer<typeof completionRequestSchema>;

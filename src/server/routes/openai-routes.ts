@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { FinishReason, GenerationEvent, TokenUsage } from '../../backends/backend.ts';
+import type { FinishReason, GenerationEvent, TokenLogprob, TokenUsage } from '../../backends/backend.ts';
 import { generateAnswer } from '../../chat/generate-answer.ts';
 import { prepareGeneration, type PreparedGeneration } from '../../chat/prepare-generation.ts';
 import { requireApiKey } from '../auth/api-key-auth.ts';
@@ -10,15 +10,19 @@ import { HttpProblem } from '../http-problem.ts';
 import type { ServedModel } from '../models/served-model.ts';
 import { prepareRawPrompt } from '../models/prepare-raw-prompt.ts';
 import { openAiErrorBody, openAiErrorShape } from '../openai/openai-errors.ts';
+import { chatExtrasFromOpenAi, completionExtrasFromOpenAi, refuseUnsupportedOpenAiFields } from '../openai/openai-generation-extras.ts';
 import { chatCompletionRequestSchema, completionRequestSchema } from '../openai/openai-schemas.ts';
 import {
   chatCompletion,
   chatCompletionChunk,
   generationParametersFromOpenAi,
+  legacyLogprobs,
   openAiFinishReason,
+  openAiToolCall,
   splitOpenAiMessages,
   textCompletion,
   usageChunk,
+  type CollectedAnswer,
 } from '../openai/openai-wire.ts';
 import { problemFromBackendError } from '../scheduling/backend-error-problem.ts';
 import { startGeneration, type GenerationRun } from '../scheduling/run-generation.ts';
@@ -46,24 +50,31 @@ export const openAiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { 
       const body = request.body;
       const model = context.models.resolve(body.model);
       const { backend, info } = model.requireReady();
+      refuseUnsupportedOpenAiFields(body);
+      const extras = chatExtrasFromOpenAi(body, info);
       const { system, turns } = splitOpenAiMessages(body.messages);
-      if (turns.at(-1)?.role !== 'user') throw new HttpProblem(400, 'validation', 'the last message must have the role "user"', 'messages');
+      const last = turns.at(-1)?.role;
+      if (last !== 'user' && last !== 'tool') throw new HttpProblem(400, 'validation', 'the last message must have the role "user" or "tool"', 'messages');
       const prepared = await prepareGeneration({
         backend,
         info,
         messages: turns,
         settings: { systemMessage: system, parameters: generationParametersFromOpenAi(body) },
+        extras,
       });
       const identity = { id: `chatcmpl-${randomUUID()}`, created: nowInSeconds(), model: model.id };
       const run = begin(context, request, reply, model, prepared);
+      const wantsLogprobs = extras.logprobs !== undefined;
       if (!body.stream) {
-        const { text, reason, usage } = await collect(run);
-        return chatCompletion(identity, text, reason, usage);
+        const { answer, reason, usage } = await collect(run, wantsLogprobs);
+        return chatCompletion(identity, answer, reason, usage);
       }
       const includeUsage = body.stream_options?.include_usage ?? false;
       await streamOpenAi(reply, run, {
         first: () => chatCompletionChunk(identity, { role: 'assistant', content: '' }, null, includeUsage),
-        delta: (text) => chatCompletionChunk(identity, { content: text }, null, includeUsage),
+        delta: (text, logprobs) => chatCompletionChunk(identity, { content: text }, null, includeUsage, wantsLogprobs ? (logprobs ?? []) : null),
+        reasoning: (text) => chatCompletionChunk(identity, { reasoning_content: text }, null, includeUsage),
+        toolCall: (event) => chatCompletionChunk(identity, { tool_calls: [openAiToolCall(event.call, event.index)] }, null, includeUsage),
         finish: (reason) => chatCompletionChunk(identity, {}, openAiFinishReason(reason), includeUsage),
         usage: includeUsage ? (usage) => usageChunk(identity, 'chat.completion.chunk', usage) : null,
       });
@@ -77,19 +88,26 @@ export const openAiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { 
       const body = request.body;
       const model = context.models.resolve(body.model);
       const { backend, info } = model.requireReady();
+      refuseUnsupportedOpenAiFields(body);
+      const extras = completionExtrasFromOpenAi(body, info);
       const prompt = typeof body.prompt === 'string' ? body.prompt : (body.prompt[0] ?? '');
-      const prepared = await prepareRawPrompt(backend, info, prompt, generationParametersFromOpenAi(body));
+      const prepared = await prepareRawPrompt(backend, info, prompt, generationParametersFromOpenAi(body), extras);
       const identity = { id: `cmpl-${randomUUID()}`, created: nowInSeconds(), model: model.id };
       const prefix = body.echo ? prompt : '';
       const run = begin(context, request, reply, model, prepared);
+      const wantsLogprobs = extras.logprobs !== undefined;
       if (!body.stream) {
-        const { text, reason, usage } = await collect(run);
-        return textCompletion(identity, prefix + text, reason, usage);
+        const { answer, reason, usage } = await collect(run, wantsLogprobs);
+        const logprobs = answer.logprobs ? legacyLogprobs(answer.logprobs, prefix.length) : null;
+        return textCompletion(identity, prefix + answer.text, reason, usage, logprobs);
       }
       const includeUsage = body.stream_options?.include_usage ?? false;
       await streamOpenAi(reply, run, {
         first: prefix ? () => textCompletion(identity, prefix, null, null) : null,
-        delta: (text) => textCompletion(identity, text, null, null),
+        delta: (text, logprobs) => textCompletion(identity, text, null, null, wantsLogprobs ? legacyLogprobs(logprobs ?? []) : null),
+        // The legacy API has no place for thinking or calls; a raw prompt rarely opens either.
+        reasoning: null,
+        toolCall: null,
         finish: (reason) => textCompletion(identity, '', reason, null),
         usage: includeUsage ? (usage) => usageChunk(identity, 'text_completion', usage) : null,
       });
@@ -99,25 +117,34 @@ export const openAiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { 
 
 function begin(context: ServerContext, request: FastifyRequest, reply: FastifyReply, model: ServedModel, prepared: PreparedGeneration) {
   const { backend } = model.requireReady();
+  // OpenAI's `user` names the client's end user for abuse tracing; the request log is where that lives here.
+  const user = (request.body as { user?: string | null }).user;
+  if (user) request.log.info({ openAiUser: user }, 'request made for an end user');
   const run = startGeneration(model, (signal) => generateAnswer(backend, prepared, signal), context);
   request.generationStats = run.stats;
   onClientDisconnect(reply, () => run.abort('client-disconnected'));
   return run;
 }
 
-async function collect(run: GenerationRun): Promise<{ text: string; reason: FinishReason; usage: TokenUsage }> {
-  let text = '';
+async function collect(run: GenerationRun, wantsLogprobs: boolean): Promise<{ answer: CollectedAnswer; reason: FinishReason; usage: TokenUsage }> {
+  const answer: CollectedAnswer = { text: '', reasoning: '', toolCalls: [], logprobs: wantsLogprobs ? [] : null };
   for await (const event of run.events) {
-    if (event.type === 'text-delta') text += event.text;
+    if (event.type === 'text-delta') {
+      answer.text += event.text;
+      if (event.logprobs) answer.logprobs?.push(...event.logprobs);
+    } else if (event.type === 'reasoning-delta') answer.reasoning += event.text;
+    else if (event.type === 'tool-call') answer.toolCalls.push(event.call);
     else if (event.type === 'error') throw problemFromBackendError(event);
-    else return { text, reason: event.reason, usage: event.usage };
+    else return { answer, reason: event.reason, usage: event.usage };
   }
   throw new HttpProblem(424, 'generation', 'the backend ended without finishing');
 }
 
 interface ChunkMakers {
   first: (() => unknown) | null;
-  delta: (text: string) => unknown;
+  delta: (text: string, logprobs: readonly TokenLogprob[] | undefined) => unknown;
+  reasoning: ((text: string) => unknown) | null;
+  toolCall: ((event: Extract<GenerationEvent, { type: 'tool-call' }>) => unknown) | null;
   finish: (reason: FinishReason) => unknown;
   usage: ((usage: TokenUsage) => unknown) | null;
 }
@@ -128,7 +155,11 @@ async function streamOpenAi(reply: FastifyReply, run: GenerationRun, chunks: Chu
     if (chunks.first) stream.sendJson(chunks.first());
     for await (const event of run.events as AsyncIterable<GenerationEvent>) {
       if (event.type === 'text-delta') {
-        stream.sendJson(chunks.delta(event.text));
+        stream.sendJson(chunks.delta(event.text, event.logprobs));
+      } else if (event.type === 'reasoning-delta') {
+        if (chunks.reasoning) stream.sendJson(chunks.reasoning(event.text));
+      } else if (event.type === 'tool-call') {
+        if (chunks.toolCall) stream.sendJson(chunks.toolCall(event));
       } else if (event.type === 'finish') {
         if (event.reason === 'aborted') return;
         stream.sendJson(chunks.finish(event.reason));

@@ -11,9 +11,9 @@ import { startGeneration, type GenerationRun } from '../scheduling/run-generatio
 import type { ApiPluginOptions, ServerContext } from '../server-context.ts';
 import { onClientDisconnect, SseStream } from '../sse-stream.ts';
 import { tgiErrorBody, tgiErrorShape } from '../tgi/tgi-errors.ts';
-import { generationParametersFromTgi } from '../tgi/tgi-parameters.ts';
+import { generationParametersFromTgi, refuseUnsupportedTgiParameters, tgiExtras } from '../tgi/tgi-parameters.ts';
 import { tgiCompatRequestSchema, tgiGenerateRequestSchema, type TgiGenerateRequest } from '../tgi/tgi-schemas.ts';
-import { tgiFinishReason, tgiToken, TgiStreamWriter, type TgiGenerateResponse, type TgiToken } from '../tgi/tgi-wire.ts';
+import { tgiFinishReason, tgiToken, tgiTopTokens, TgiStreamWriter, type TgiGenerateResponse, type TgiToken } from '../tgi/tgi-wire.ts';
 
 const tags = ['TGI-compatible'];
 
@@ -99,7 +99,9 @@ export const tgiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { con
 async function startTgiGeneration(context: ServerContext, request: FastifyRequest, body: TgiGenerateRequest) {
   const model = context.models.defaultModel;
   const { backend, info } = model.requireReady();
-  const prepared = await prepareRawPrompt(backend, info, body.inputs, generationParametersFromTgi(body.parameters));
+  refuseUnsupportedTgiParameters(body.parameters);
+  const extras = tgiExtras(body.parameters, info);
+  const prepared = await prepareRawPrompt(backend, info, body.inputs, generationParametersFromTgi(body.parameters), extras);
   const run = startGeneration(model, (signal) => generateAnswer(backend, prepared, signal), context);
   request.generationStats = run.stats;
   return { run, prepared, prefix: body.parameters?.return_full_text ? body.inputs : '' };
@@ -115,10 +117,15 @@ async function generate(
   onClientDisconnect(reply, () => run.abort('client-disconnected'));
   let text = '';
   const tokens: TgiToken[] = [];
+  const topTokens: TgiToken[][] = [];
   for await (const event of run.events) {
     if (event.type === 'text-delta') {
       text += event.text;
       tokens.push(tgiToken(event));
+      topTokens.push(tgiTopTokens(event));
+    } else if (event.type === 'reasoning-delta' || event.type === 'tool-call') {
+      // A raw prompt opens no template, so neither comes; TGI's API has no field for them.
+      continue;
     } else if (event.type === 'error') {
       throw problemFromBackendError(event);
     } else {
@@ -134,6 +141,7 @@ async function generate(
                 seed: prepared.parameters.seed ?? null,
                 prefill: [],
                 tokens,
+                ...(prepared.request.logprobs ? { top_tokens: topTokens } : {}),
               },
             }
           : {}),
@@ -156,6 +164,7 @@ async function pipeTgiEvents(run: GenerationRun, stream: SseStream, writer: TgiS
   try {
     for await (const event of run.events) {
       if (event.type === 'text-delta') stream.sendJson(writer.delta(event));
+      else if (event.type === 'reasoning-delta' || event.type === 'tool-call') continue;
       else if (event.type === 'finish') {
         if (event.reason !== 'aborted') stream.sendJson(writer.finish(event));
       } else {

@@ -90,7 +90,8 @@ export function startGeneration(
       }
       try {
         for await (const event of produce(controller.signal)) {
-          if (event.type === 'text-delta') {
+          if (event.type === 'text-delta' || event.type === 'reasoning-delta') {
+            // Thinking is generated tokens too: the first thought is the first token.
             const now = performance.now();
             if (lastDeltaAt === null) {
               stats.timeToFirstTokenMs = Math.round(now - startedAt);
@@ -99,6 +100,8 @@ export function startGeneration(
               interTokenDelay.observe((now - lastDeltaAt) / 1000);
             }
             lastDeltaAt = now;
+            yield event;
+          } else if (event.type === 'tool-call') {
             yield event;
           } else if (event.type === 'finish') {
             stats.promptTokens = event.usage.promptTokens;

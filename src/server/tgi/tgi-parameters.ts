@@ -1,5 +1,10 @@
+import type { BackendInfo } from '../../backends/backend.ts';
 import type { GenerationParameters } from '../../chat/generation-parameters.ts';
-import type { TgiParameters } from './tgi-schemas.ts';
+import type { GenerationExtras } from '../../chat/prepare-generation.ts';
+import type { ResponseFormat } from '../../chat/structured-output/response-format.ts';
+import { HttpProblem } from '../http-problem.ts';
+import { checkExtrasSupported } from '../models/check-generation-extras.ts';
+import type { TgiGrammar, TgiParameters } from './tgi-schemas.ts';
 
 /** TGI's default when a request gives no `max_new_tokens` (its OpenAPI document says 100). */
 const TGI_DEFAULT_MAX_NEW_TOKENS = 100;
@@ -20,4 +25,54 @@ export function generationParametersFromTgi(parameters: TgiParameters | null | u
     ...(given.seed != null ? { seed: given.seed } : {}),
     ...(given.stop ? { stop: given.stop } : {}),
   };
+}
+
+const refuse = (field: string, message: string): never => {
+  throw new HttpProblem(422, 'validation', `parameters.${field}: ${message}`, `parameters.${field}`);
+};
+
+/**
+ * TGI parameters anychat does not implement, refused (422) rather than ignored when set to
+ * anything but their neutral value; the Python client sends every one, unset ones as null/false.
+ */
+export function refuseUnsupportedTgiParameters(parameters: TgiParameters | null | undefined): void {
+  const given = parameters ?? {};
+  if (given.truncate != null) refuse('truncate', 'is not supported by anychat: shorten the inputs yourself (the prompt must fit the context window)');
+  if (given.typical_p != null) refuse('typical_p', 'typical sampling is not supported by anychat; use top_p or top_k');
+  if (given.watermark) refuse('watermark', 'watermarking is not supported by anychat; leave it false');
+  if (given.frequency_penalty) refuse('frequency_penalty', 'is not supported by anychat; use repetition_penalty');
+  if (given.adapter_id != null) refuse('adapter_id', 'LoRA adapters are not supported by anychat; leave it out');
+  if (given.decoder_input_details) refuse('decoder_input_details', 'prompt-token log-probabilities are not computed by anychat; leave it false');
+}
+
+/** `grammar` and `top_n_tokens` as generation extras, checked against what the backend can honour. */
+export function tgiExtras(parameters: TgiParameters | null | undefined, info: BackendInfo): Pick<GenerationExtras, 'logprobs' | 'responseFormat'> {
+  const given = parameters ?? {};
+  const extras: Pick<GenerationExtras, 'logprobs' | 'responseFormat'> = {
+    ...(given.top_n_tokens ? { logprobs: { top: given.top_n_tokens } } : {}),
+    ...(given.grammar ? { responseFormat: responseFormatFromTgiGrammar(given.grammar) } : {}),
+  };
+  const regexOnEngine = extras.responseFormat?.type === 'regex' && !info.capabilities?.responseFormats.includes('regex');
+  if (regexOnEngine) {
+    refuse('grammar', `regular-expression grammars are not supported by the ${info.backend} backend: anychat cannot turn a regex into a grammar it can vouch for; use {"type": "json", "value": <JSON schema>}`);
+  }
+  checkExtrasSupported(extras, info, { tools: 'parameters.tools', responseFormat: 'parameters.grammar', logprobs: 'parameters.top_n_tokens' });
+  return extras;
+}
+
+function responseFormatFromTgiGrammar(grammar: TgiGrammar): ResponseFormat {
+  if (grammar.type === 'regex') return { type: 'regex', pattern: grammar.value };
+  if (grammar.type === 'json_schema') return { type: 'json-schema', schema: grammar.value.schema, name: grammar.value.name ?? undefined };
+  // TGI also takes the schema as a JSON string.
+  if (typeof grammar.value === 'string') {
+    let schema: unknown;
+    try {
+      schema = JSON.parse(grammar.value);
+    } catch {
+      return refuse('grammar.value', 'is a string that is not JSON; send the JSON schema as an object or as JSON text');
+    }
+    if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return refuse('grammar.value', 'must be a JSON schema object');
+    return { type: 'json-schema', schema: schema as Record<string, unknown> };
+  }
+  return { type: 'json-schema', schema: grammar.value };
 }

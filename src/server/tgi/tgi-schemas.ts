@@ -1,11 +1,24 @@
 import { z } from 'zod';
 import { MAX_STOP_SEQUENCES } from '../../chat/generation-parameters.ts';
 
+/** TGI's `GrammarType`: a JSON schema (`json`, or `json_schema` with a name), or a regular expression. */
+const tgiGrammarSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ type: z.literal('json'), value: z.union([z.record(z.string(), z.unknown()), z.string()]) }),
+    z.object({ type: z.literal('json_schema'), value: z.object({ name: z.string().nullish(), schema: z.record(z.string(), z.unknown()) }) }),
+    z.object({ type: z.literal('regex'), value: z.string() }),
+  ],
+  { error: 'grammar must be {"type": "json", "value": <JSON schema>}, {"type": "json_schema", "value": {"schema": …}} or {"type": "regex", "value": "…"}' },
+);
+export type TgiGrammar = z.infer<typeof tgiGrammarSchema>;
+
 /**
  * TGI's `GenerateParameters`. Every field is nullable because Python clients (the lesson's
- * `text_generation.Client` among them) send every field, unset ones as null. Unknown fields are
- * ignored, as TGI's serde does, so newer clients keep working. Ranges follow TGI's router, except
- * that temperature 0 is accepted and means greedy.
+ * `text_generation.Client` among them) send every field, unset ones as null. Every field is listed
+ * and each is honoured or refused (tgi-parameters.ts, README "Parameter audit"); unknown fields are
+ * refused too, so nothing is silently ignored. Ranges follow TGI's router, except that
+ * temperature 0 is accepted and means greedy.
  */
 export const tgiParametersSchema = z
   .object({
@@ -36,22 +49,26 @@ export const tgiParametersSchema = z
     watermark: z.boolean().nullish(),
     top_n_tokens: z.number().int().min(0).nullish(),
     frequency_penalty: z.number().nullish(),
-    grammar: z.unknown().nullish(),
+    grammar: tgiGrammarSchema.nullish(),
     adapter_id: z.string().nullish(),
   })
-  .loose();
+  .strict();
 export type TgiParameters = z.infer<typeof tgiParametersSchema>;
 
-/** `/generate` and `/generate_stream`. */
+/**
+ * `/generate` and `/generate_stream`. Beside `inputs` and `parameters` only `stream` may come, as
+ * clients that share one body across TGI's routes send it; the path decides, as in TGI.
+ */
 export const tgiGenerateRequestSchema = z
   .object({
     inputs: z.string({ error: (issue) => (issue.input === undefined ? 'inputs is required (the prompt text)' : 'inputs must be a string') }).min(1, {
       error: '`inputs` cannot be empty',
     }),
     parameters: tgiParametersSchema.nullish(),
+    stream: z.boolean().nullish(),
   })
-  .loose();
+  .strict();
 export type TgiGenerateRequest = z.infer<typeof tgiGenerateRequestSchema>;
 
 /** `POST /`: the request the Python client sends, which streams when `stream` is true. */
-export const tgiCompatRequestSchema = tgiGenerateRequestSchema.extend({ stream: z.boolean().nullish() });
+export const tgiCompatRequestSchema = tgiGenerateRequestSchema;

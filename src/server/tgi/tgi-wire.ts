@@ -11,8 +11,8 @@ export function tgiFinishReason(reason: FinishReason): TgiFinishReason {
 }
 
 /**
- * We compute no log-probabilities. `text_generation` clients up to 0.6 declare `Token.logprob`
- * as a required float and reject null, so every token carries 0 rather than null.
+ * For tokens whose log-probability was not asked for or not computed. `text_generation` clients up
+ * to 0.6 declare `Token.logprob` as a required float and reject null, so they carry 0, not null.
  */
 const UNKNOWN_LOGPROB = 0;
 
@@ -30,10 +30,11 @@ export interface TgiStreamDetails {
   seed: number | null;
 }
 
+/** TGI leaves `top_tokens` out when empty (its OpenAPI schema allows a list, not null). */
 export interface TgiStreamEvent {
   index: number;
   token: TgiToken;
-  top_tokens: null;
+  top_tokens?: TgiToken[];
   generated_text: string | null;
   details: TgiStreamDetails | null;
 }
@@ -44,6 +45,7 @@ export interface TgiDetails {
   seed: number | null;
   prefill: [];
   tokens: TgiToken[];
+  top_tokens?: TgiToken[][];
 }
 
 export interface TgiGenerateResponse {
@@ -52,7 +54,17 @@ export interface TgiGenerateResponse {
 }
 
 export function tgiToken(event: Extract<GenerationEvent, { type: 'text-delta' }>): TgiToken {
-  return { id: event.tokenId ?? 0, text: event.text, logprob: UNKNOWN_LOGPROB, special: false };
+  return { id: event.tokenId ?? 0, text: event.text, logprob: event.logprobs?.[0]?.logprob ?? UNKNOWN_LOGPROB, special: false };
+}
+
+/** The alternatives at this token's step (`top_n_tokens`); empty when none were asked for. */
+export function tgiTopTokens(event: Extract<GenerationEvent, { type: 'text-delta' }>): TgiToken[] {
+  return (event.logprobs?.[0]?.top ?? []).map((alternative) => ({
+    id: alternative.tokenId ?? 0,
+    text: alternative.text,
+    logprob: alternative.logprob,
+    special: false,
+  }));
 }
 
 /**
@@ -72,14 +84,14 @@ export class TgiStreamWriter {
 
   delta(event: Extract<GenerationEvent, { type: 'text-delta' }>): TgiStreamEvent {
     this.text += event.text;
-    return { index: this.index++, token: tgiToken(event), top_tokens: null, generated_text: null, details: null };
+    const topTokens = tgiTopTokens(event);
+    return { index: this.index++, token: tgiToken(event), ...(topTokens.length > 0 ? { top_tokens: topTokens } : {}), generated_text: null, details: null };
   }
 
   finish(event: Extract<GenerationEvent, { type: 'finish' }>): TgiStreamEvent {
     return {
       index: this.index++,
       token: { id: 0, text: '', logprob: UNKNOWN_LOGPROB, special: true },
-      top_tokens: null,
       generated_text: this.options.prefix + this.text,
       details: this.options.details
         ? {

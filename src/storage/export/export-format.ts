@@ -30,7 +30,7 @@ const resolvedParametersSchema = generationParametersSchema.strict().required({
 
 const generationRecordSchema = z.strictObject({
   status: z.enum(['streaming', 'done', 'stopped', 'disconnected', 'error']),
-  finishReason: z.enum(['length', 'stop', 'eos', 'aborted']).nullable(),
+  finishReason: z.enum(['length', 'stop', 'eos', 'tool-calls', 'aborted']).nullable(),
   error: z
     .strictObject({
       code: z.enum([
