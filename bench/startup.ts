@@ -64,28 +64,33 @@ async function serveUntilHealthy(serveDataDir: string): Promise<number> {
   }
 }
 
-async function pgliteOpen(parameters: 'postgres-defaults' | 'anychat'): Promise<number> {
+async function pgliteOpen(parameters: 'postgres-defaults' | 'anychat'): Promise<{ openMs: number; cpuMs: number }> {
   const { stdout } = await runCommand(process.execPath, ['--import', 'tsx', join(repositoryRoot, 'bench', 'startup', 'open-pglite.ts'), join(dataDir, 'pglite'), parameters], {
     cwd: repositoryRoot,
   });
-  return (JSON.parse(stdout) as { openMs: number }).openMs;
+  return JSON.parse(stdout) as { openMs: number; cpuMs: number };
 }
 
 try {
   console.log('creating the data folder (not timed)…');
   await serveUntilHealthy(dataDir);
 
-  const samples = { bareNode: [] as number[], help: [] as number[], serveFolder: [] as number[], serveMemory: [] as number[], pgliteDefaults: [] as number[], pgliteAnychat: [] as number[] };
+  const samples = { bareNode: [] as number[], help: [] as number[], serveFolder: [] as number[], serveMemory: [] as number[], pgliteDefaults: [] as number[], pgliteAnychat: [] as number[], pgliteDefaultsCpu: [] as number[], pgliteAnychatCpu: [] as number[] };
   for (let round = 0; round < rounds; round++) {
     samples.bareNode.push(await elapsed(process.execPath, ['-e', '0']));
     samples.help.push(await elapsed(process.execPath, [anychatBin, '--help']));
     samples.serveFolder.push(await serveUntilHealthy(dataDir));
-    samples.pgliteDefaults.push(await pgliteOpen('postgres-defaults'));
-    samples.pgliteAnychat.push(await pgliteOpen('anychat'));
+    const postgresDefaults = await pgliteOpen('postgres-defaults');
+    const anychatParameters = await pgliteOpen('anychat');
+    samples.pgliteDefaults.push(postgresDefaults.openMs);
+    samples.pgliteDefaultsCpu.push(postgresDefaults.cpuMs);
+    samples.pgliteAnychat.push(anychatParameters.openMs);
+    samples.pgliteAnychatCpu.push(anychatParameters.cpuMs);
     if (round < memoryRounds) samples.serveMemory.push(await serveUntilHealthy('memory://'));
     console.log(
       `round ${round + 1}/${rounds}: node ${samples.bareNode.at(-1)?.toFixed(0)} ms, --help ${samples.help.at(-1)?.toFixed(0)} ms, ` +
-        `serve (folder) ${samples.serveFolder.at(-1)?.toFixed(0)} ms, PGlite open ${samples.pgliteDefaults.at(-1)?.toFixed(0)} → ${samples.pgliteAnychat.at(-1)?.toFixed(0)} ms` +
+        `serve (folder) ${samples.serveFolder.at(-1)?.toFixed(0)} ms, PGlite open ${samples.pgliteDefaults.at(-1)?.toFixed(0)} → ${samples.pgliteAnychat.at(-1)?.toFixed(0)} ms ` +
+        `(CPU ${samples.pgliteDefaultsCpu.at(-1)?.toFixed(0)} → ${samples.pgliteAnychatCpu.at(-1)?.toFixed(0)} ms)` +
         (round < memoryRounds ? `, serve (memory://) ${samples.serveMemory.at(-1)?.toFixed(0)} ms` : ''),
     );
   }
@@ -99,6 +104,8 @@ try {
     serveMemoryMs: summarize(samples.serveMemory),
     pgliteOpenPostgresDefaultsMs: summarize(samples.pgliteDefaults),
     pgliteOpenAnychatMs: summarize(samples.pgliteAnychat),
+    pgliteOpenPostgresDefaultsCpuMs: summarize(samples.pgliteDefaultsCpu),
+    pgliteOpenAnychatCpuMs: summarize(samples.pgliteAnychatCpu),
     samples: Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, rounded(values)])),
   };
   const path = await benchmark.write({ rounds, memoryRounds, helpLimitRatio: 10, serveLimitMs: 1500 }, results);

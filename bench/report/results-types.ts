@@ -89,5 +89,7 @@ export type StartupResults = ResultsEnvelope<
     serveMemoryMs: SampleSummary;
     pgliteOpenPostgresDefaultsMs: SampleSummary;
     pgliteOpenAnychatMs: SampleSummary;
+    pgliteOpenPostgresDefaultsCpuMs?: SampleSummary;
+    pgliteOpenAnychatCpuMs?: SampleSummary;
   }
 >;
