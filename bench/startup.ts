@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureCompiled } from '../scripts/ensure-build.ts';
@@ -36,8 +36,26 @@ async function elapsed(program: string, argumentList: string[]): Promise<number>
   return performance.now() - startedAt;
 }
 
-/** Spawn to the first 200 from /health: what a user (or a health check) waits for. */
-async function serveUntilHealthy(serveDataDir: string): Promise<number> {
+/**
+ * The CPU time a running process has used so far (user + system, all its threads), from Linux's
+ * /proc; null elsewhere. On a busy machine wall time mostly measures the wait for a core.
+ */
+async function processCpuMs(pid: number | undefined): Promise<number | null> {
+  if (pid === undefined || process.platform !== 'linux') return null;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // USER_HZ, which Linux fixes at 100 for what it shows user space (getconf CLK_TCK).
+    const clockTicksPerSecond = 100;
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
+  } catch {
+    return null;
+  }
+}
+
+/** Spawn to the first 200 from /health: what a user (or a health check) waits for; and the server's CPU time until then. */
+async function serveUntilHealthy(serveDataDir: string): Promise<{ wallMs: number; cpuMs: number | null }> {
   const startedAt = performance.now();
   const server = spawn(process.execPath, [anychatBin, 'serve', '--backend', 'echo', '--port', '0', '--data-dir', serveDataDir, '--log-level', 'warn'], {
     cwd: folder,
@@ -55,7 +73,8 @@ async function serveUntilHealthy(serveDataDir: string): Promise<number> {
     });
     const health = await fetch(`${url}/health`);
     if (health.status !== 200) throw new Error(`/health answered ${health.status}`);
-    return performance.now() - startedAt;
+    const wallMs = performance.now() - startedAt;
+    return { wallMs, cpuMs: await processCpuMs(server.pid) };
   } finally {
     // Stopped cleanly, so the next start finds the folder unlocked and shut down as users leave it.
     const exited = once(server, 'exit');
@@ -75,21 +94,23 @@ try {
   console.log('creating the data folder (not timed)…');
   await serveUntilHealthy(dataDir);
 
-  const samples = { bareNode: [] as number[], help: [] as number[], serveFolder: [] as number[], serveMemory: [] as number[], pgliteDefaults: [] as number[], pgliteAnychat: [] as number[], pgliteDefaultsCpu: [] as number[], pgliteAnychatCpu: [] as number[] };
+  const samples = { bareNode: [] as number[], help: [] as number[], serveFolder: [] as number[], serveFolderCpu: [] as number[], serveMemory: [] as number[], pgliteDefaults: [] as number[], pgliteAnychat: [] as number[], pgliteDefaultsCpu: [] as number[], pgliteAnychatCpu: [] as number[] };
   for (let round = 0; round < rounds; round++) {
     samples.bareNode.push(await elapsed(process.execPath, ['-e', '0']));
     samples.help.push(await elapsed(process.execPath, [anychatBin, '--help']));
-    samples.serveFolder.push(await serveUntilHealthy(dataDir));
+    const serveFolder = await serveUntilHealthy(dataDir);
+    samples.serveFolder.push(serveFolder.wallMs);
+    if (serveFolder.cpuMs !== null) samples.serveFolderCpu.push(serveFolder.cpuMs);
     const postgresDefaults = await pgliteOpen('postgres-defaults');
     const anychatParameters = await pgliteOpen('anychat');
     samples.pgliteDefaults.push(postgresDefaults.openMs);
     samples.pgliteDefaultsCpu.push(postgresDefaults.cpuMs);
     samples.pgliteAnychat.push(anychatParameters.openMs);
     samples.pgliteAnychatCpu.push(anychatParameters.cpuMs);
-    if (round < memoryRounds) samples.serveMemory.push(await serveUntilHealthy('memory://'));
+    if (round < memoryRounds) samples.serveMemory.push((await serveUntilHealthy('memory://')).wallMs);
     console.log(
       `round ${round + 1}/${rounds}: node ${samples.bareNode.at(-1)?.toFixed(0)} ms, --help ${samples.help.at(-1)?.toFixed(0)} ms, ` +
-        `serve (folder) ${samples.serveFolder.at(-1)?.toFixed(0)} ms, PGlite open ${samples.pgliteDefaults.at(-1)?.toFixed(0)} → ${samples.pgliteAnychat.at(-1)?.toFixed(0)} ms ` +
+        `serve (folder) ${samples.serveFolder.at(-1)?.toFixed(0)} ms (CPU ${samples.serveFolderCpu.at(-1)?.toFixed(0) ?? '?'} ms), PGlite open ${samples.pgliteDefaults.at(-1)?.toFixed(0)} → ${samples.pgliteAnychat.at(-1)?.toFixed(0)} ms ` +
         `(CPU ${samples.pgliteDefaultsCpu.at(-1)?.toFixed(0)} → ${samples.pgliteAnychatCpu.at(-1)?.toFixed(0)} ms)` +
         (round < memoryRounds ? `, serve (memory://) ${samples.serveMemory.at(-1)?.toFixed(0)} ms` : ''),
     );
@@ -101,6 +122,7 @@ try {
     helpMs: summarize(samples.help),
     helpOverBareNode: pairedRatio(samples.help, samples.bareNode),
     serveFolderMs: summarize(samples.serveFolder),
+    serveFolderCpuMs: samples.serveFolderCpu.length > 0 ? summarize(samples.serveFolderCpu) : null,
     serveMemoryMs: summarize(samples.serveMemory),
     pgliteOpenPostgresDefaultsMs: summarize(samples.pgliteDefaults),
     pgliteOpenAnychatMs: summarize(samples.pgliteAnychat),

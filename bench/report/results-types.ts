@@ -86,6 +86,8 @@ export type StartupResults = ResultsEnvelope<
     helpMs: SampleSummary;
     helpOverBareNode: SampleSummary;
     serveFolderMs: SampleSummary;
+    /** The server process's own CPU time until /health answered (Linux); null elsewhere. */
+    serveFolderCpuMs?: SampleSummary | null;
     serveMemoryMs: SampleSummary;
     pgliteOpenPostgresDefaultsMs: SampleSummary;
     pgliteOpenAnychatMs: SampleSummary;
