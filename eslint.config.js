@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'web/dist/', '.cache/', 'test-results/', 'web/**/*.svelte'] },
+  { ignores: ['node_modules/', 'dist/', 'web/dist/', '.cache/', 'test-results/', 'web/**/*.svelte'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

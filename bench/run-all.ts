@@ -27,6 +27,7 @@ const programs: BenchProgram[] = [
   { script: 'bench:load', file: 'bench/load.ts' },
   { script: 'bench:storage', file: 'bench/storage.ts' },
   { script: 'bench:ui', file: 'bench/ui.ts' },
+  { script: 'bench:startup', file: 'bench/startup.ts' },
   { script: 'bench:bandwidth', file: 'bench/bandwidth/memory-bandwidth.ts', budgetShare: 0.1 },
   { script: 'bench:native', file: 'bench/native/engine-vs-native.ts', budgetShare: 0.35, needsNativeBuild: true },
   { script: 'bench:server-native', file: 'bench/native/server-comparison/server-vs-llama-server.ts', budgetShare: 0.3 },

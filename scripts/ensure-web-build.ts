@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newestModification } from './newest-modification.ts';
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 const webRoot = join(repositoryRoot, 'web');
@@ -9,19 +10,10 @@ export const webDistIndex = join(webRoot, 'dist', 'index.html');
 /** What the build reads: the page's sources and its build config. */
 const buildInputs = ['src', 'public', 'index.html', 'vite.config.ts'].map((name) => join(webRoot, name));
 
-function newestModification(path: string): number {
-  if (!existsSync(path)) return 0;
-  const stats = statSync(path);
-  if (!stats.isDirectory()) return stats.mtimeMs;
-  let newest = stats.mtimeMs;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestModification(join(path, entry)));
-  return newest;
-}
-
 /** Whether web/dist is missing or older than any file it is built from. */
 export function isWebBuildStale(): boolean {
   if (!existsSync(webDistIndex)) return true;
-  const sourcesChanged = Math.max(...buildInputs.map(newestModification));
+  const sourcesChanged = Math.max(...buildInputs.map((input) => newestModification(input)));
   return sourcesChanged > statSync(webDistIndex).mtimeMs;
 }
 

@@ -77,3 +77,21 @@ export type ResultsByName = Map<string, unknown>;
 
 /** bench/results/load.json: `npm run bench:load`. */
 export type LoadResults = ResultsEnvelope<LoadSettings, LoadSummary>;
+
+/** bench/results/startup.json: `npm run bench:startup`. */
+export type StartupResults = ResultsEnvelope<
+  { rounds: number; memoryRounds: number; helpLimitRatio: number; serveLimitMs: number },
+  {
+    bareNodeMs: SampleSummary;
+    helpMs: SampleSummary;
+    helpOverBareNode: SampleSummary;
+    serveFolderMs: SampleSummary;
+    /** The server process's own CPU time until /health answered (Linux); null elsewhere. */
+    serveFolderCpuMs?: SampleSummary | null;
+    serveMemoryMs: SampleSummary;
+    pgliteOpenPostgresDefaultsMs: SampleSummary;
+    pgliteOpenAnychatMs: SampleSummary;
+    pgliteOpenPostgresDefaultsCpuMs?: SampleSummary;
+    pgliteOpenAnychatCpuMs?: SampleSummary;
+  }
+>;

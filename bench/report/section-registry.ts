@@ -5,7 +5,16 @@ import { renderEngineVsNative } from './render-engine-vs-native.ts';
 import { renderLoad } from './render-load.ts';
 import { renderPhysicalLimit } from './render-physical-limit.ts';
 import { renderServerVsLlamaServer } from './render-server-vs-llama-server.ts';
-import type { BatchScalingResults, EngineVsNativeResults, LoadResults, MemoryBandwidthResults, ResultsByName, ServerVsLlamaServerResults } from './results-types.ts';
+import { renderStartup } from './render-startup.ts';
+import type {
+  BatchScalingResults,
+  EngineVsNativeResults,
+  LoadResults,
+  MemoryBandwidthResults,
+  ResultsByName,
+  ServerVsLlamaServerResults,
+  StartupResults,
+} from './results-types.ts';
 
 export interface RenderedSection {
   /** The marker name: `<!-- bench:NAME:start -->`. */
@@ -33,6 +42,7 @@ export const renderedSections: RenderedSection[] = [
     render: (results) => renderGapAnalysis(results.get('decode-profile') as DecodeProfileResults | undefined, gapNotes(results)),
   },
   { name: 'load', render: (results) => withResults(results, 'load', (load: LoadResults) => renderLoad(load)) },
+  { name: 'startup', render: (results) => withResults(results, 'startup', (startup: StartupResults) => renderStartup(startup)) },
   {
     name: 'folded-in',
     render: (results) =>
@@ -47,7 +57,7 @@ export const renderedSections: RenderedSection[] = [
 ];
 
 /** The order of sections in BENCHMARKS.md: the issue's five parts, each bench's own section after the one it belongs to. */
-export const sectionOrder = ['overview', 'engine-vs-native', 'engine', 'physical-limit', 'server-vs-llama-server', 'batch-scaling', 'gap-analysis', 'folded-in', 'server', 'load', 'ui', 'storage'];
+export const sectionOrder = ['overview', 'engine-vs-native', 'engine', 'physical-limit', 'server-vs-llama-server', 'batch-scaling', 'gap-analysis', 'folded-in', 'server', 'load', 'ui', 'storage', 'startup'];
 
 function withResults<Results>(results: ResultsByName, name: string, render: (content: Results) => string): string | null {
   const content = results.get(name);

@@ -1,5 +1,4 @@
 import { createInterface } from 'node:readline';
-import type { Command } from 'commander';
 import type { Backend } from '../backends/backend.ts';
 import { createBackend } from '../backends/create-backend.ts';
 import type { ConversationSettings } from '../chat/conversation.ts';
@@ -7,22 +6,16 @@ import { generateAnswer } from '../chat/generate-answer.ts';
 import { parseGenerationParameters } from '../chat/generation-parameters.ts';
 import type { ChatMessage } from '../chat/message.ts';
 import { prepareGeneration } from '../chat/prepare-generation.ts';
-import { addBackendOptions, backendSettingsFromOptions, type BackendOptionValues } from './backend-options.ts';
-import { addGenerationOptions, conversationSettingsFromOptions, type GenerationOptionValues } from './generation-options.ts';
+import { backendSettingsFromOptions, type BackendOptionValues } from './backend-options.ts';
+import type { GenerationOptionValues } from './generation-options.ts';
+import { conversationSettingsFromOptions } from './generation-settings.ts';
 import { describeEnding, printAnswer } from './print-answer.ts';
-import { reportFailure, runAction } from './run-action.ts';
+import { reportFailure } from './report-failure.ts';
 
 const HELP = `Commands: /system TEXT (set the system message; empty clears it), /temperature X, /clear (forget the history), /exit.
 Ctrl+C stops the current answer; Ctrl+D or /exit quits.`;
 
-export function registerChatCommand(program: Command): void {
-  const command = program.command('chat').description('chat in the terminal; the history is sent each turn, so follow-up questions work');
-  addGenerationOptions(command);
-  addBackendOptions(command, { upstreamKeyFlag: '--api-key' });
-  command.action(runAction(async (options: BackendOptionValues & GenerationOptionValues) => chat(options)));
-}
-
-async function chat(options: BackendOptionValues & GenerationOptionValues): Promise<void> {
+export async function chat(options: BackendOptionValues & GenerationOptionValues): Promise<void> {
   const settings = conversationSettingsFromOptions(options);
   const backend = await createBackend(backendSettingsFromOptions(options));
   const info = await backend.info();

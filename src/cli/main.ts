@@ -1,10 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { config as loadDotEnv } from 'dotenv';
-import { registerAskCommand } from './ask.ts';
-import { registerChatCommand } from './chat.ts';
-import { registerRenderPromptCommand } from './render-prompt.ts';
-import { EXIT_USAGE, reportFailure } from './run-action.ts';
-import { registerServeCommand } from './serve.ts';
+import { registerAskCommand } from './ask-command.ts';
+import { registerChatCommand } from './chat-command.ts';
+import { registerRenderPromptCommand } from './render-prompt-command.ts';
+import { EXIT_USAGE } from './run-action.ts';
+import { registerServeCommand } from './serve-command.ts';
 
 // As in the lesson: settings such as HF_API_KEY may sit in a .env file in the working directory.
 loadDotEnv({ quiet: true });
@@ -28,6 +28,7 @@ try {
     // Help and version end with code 0; every other commander error is bad usage.
     process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
   } else {
+    const { reportFailure } = await import('./report-failure.ts');
     process.exitCode = reportFailure(error, process.argv.includes('--verbose'));
   }
 }

@@ -1,14 +1,11 @@
-import type { Command } from 'commander';
 import { z } from 'zod';
 import { createBackend } from '../backends/create-backend.ts';
 import { chatToolSchema } from '../chat/chat-tool.ts';
 import { messagesFromHistory } from '../chat/message.ts';
 import { prepareGeneration } from '../chat/prepare-generation.ts';
-import { addBackendOptions, backendSettingsFromOptions, type BackendOptionValues } from './backend-options.ts';
-import { runAction } from './run-action.ts';
+import { backendSettingsFromOptions } from './backend-options.ts';
+import type { RenderPromptOptions } from './render-prompt-command.ts';
 import { UsageError } from './usage-error.ts';
-import type { PromptTemplateName } from '../chat/conversation.ts';
-import { Option } from 'commander';
 
 const renderPromptInputSchema = z.object({
   system: z.string().optional(),
@@ -20,16 +17,7 @@ const renderPromptInputSchema = z.object({
 
 const expectedShape = '{"system": "...", "history": [["user", "assistant"]], "message": "...", "tools": [{"type": "function", "function": {"name": "...", "parameters": {...}}}]}';
 
-export function registerRenderPromptCommand(program: Command): void {
-  const command = program
-    .command('render-prompt')
-    .description('read {"system", "history": [["user", "assistant"], …], "message", "tools"} as JSON on stdin and print exactly the prompt that would be sent')
-    .addOption(new Option('--template <name>', "plain (the lesson's format) or model (the model's own chat template)").choices(['plain', 'model']));
-  addBackendOptions(command, { upstreamKeyFlag: '--api-key' });
-  command.action(runAction(async (options: BackendOptionValues & { template?: PromptTemplateName }) => renderPrompt(options)));
-}
-
-async function renderPrompt(options: BackendOptionValues & { template?: PromptTemplateName }): Promise<void> {
+export async function renderPrompt(options: RenderPromptOptions): Promise<void> {
   const input = parseInput(await readAll(process.stdin));
   // The plain template needs no model; only load one when its template is asked for.
   const backendName = options.template === 'plain' && !options.backend ? 'echo' : undefined;

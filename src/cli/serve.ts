@@ -1,60 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Option, type Command } from 'commander';
 import type { Backend } from '../backends/backend.ts';
 import { createBackend } from '../backends/create-backend.ts';
-import { buildApp } from '../server/build-app.ts';
 import type { DownloadProgress } from '../server/models/served-model.ts';
 import { createServerLogger } from '../server/observability/create-logger.ts';
 import { chooseStorage, describeStorage, openConversationStore } from '../storage/open-conversation-store.ts';
-import { addBackendOptions, backendSettingsFromOptions, type BackendOptionValues } from './backend-options.ts';
-import { runAction } from './run-action.ts';
+import { backendSettingsFromOptions } from './backend-options.ts';
+import type { ServeOptions } from './serve-command.ts';
 import { UsageError } from './usage-error.ts';
-
-interface ServeOptions extends BackendOptionValues {
-  host: string;
-  port: number;
-  apiKey?: string;
-  maxQueue: number;
-  timeout: number;
-  shutdownTimeout: number;
-  corsOrigin?: string;
-  insecureNoAuth?: boolean;
-  dataDir?: string;
-  logLevel: string;
-}
-
-/** Gradio's port, which the lesson's readers know. */
-const DEFAULT_PORT = 7860;
-
-const wholeNumber = (flag: string, minimum: number) => (value: string) => {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < minimum) throw new UsageError(`${flag} must be a whole number ≥ ${minimum}, got "${value}"`);
-  return number;
-};
-const positiveSeconds = (flag: string) => (value: string) => {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new UsageError(`${flag} must be a number of seconds > 0, got "${value}"`);
-  return number;
-};
-
-export function registerServeCommand(program: Command): void {
-  const command = program
-    .command('serve')
-    .description('serve the chat page and TGI- and OpenAI-compatible APIs over HTTP')
-    .addOption(new Option('--host <host>', 'interface to listen on; other than loopback needs --api-key').default('127.0.0.1').env('ANYCHAT_HOST'))
-    .addOption(new Option('--port <port>', 'port to listen on').argParser(wholeNumber('--port', 0)).default(DEFAULT_PORT).env('PORT'))
-    .addOption(new Option('--api-key <key>', 'key clients must send (Bearer) and the page asks for').env('ANYCHAT_API_KEY'))
-    .addOption(new Option('--max-queue <n>', 'requests that may wait for the model before others get 429').argParser(wholeNumber('--max-queue', 0)).default(64).env('ANYCHAT_MAX_QUEUE'))
-    .addOption(new Option('--timeout <seconds>', 'longest one request may take, queue included').argParser(positiveSeconds('--timeout')).default(600).env('ANYCHAT_TIMEOUT'))
-    .addOption(new Option('--shutdown-timeout <seconds>', 'on SIGINT/SIGTERM, how long running answers may finish').argParser(positiveSeconds('--shutdown-timeout')).default(10))
-    .addOption(new Option('--cors-origin <origins>', 'comma-separated origins allowed to call the API from browsers (CORS is off without it)').env('ANYCHAT_CORS_ORIGIN'))
-    .addOption(new Option('--insecure-no-auth', 'allow a non-loopback --host without --api-key'))
-    .addOption(new Option('--data-dir <dir>', 'where conversations are kept (PGlite), or memory:// ; DATABASE_URL selects PostgreSQL instead').env('ANYCHAT_DATA_DIR'))
-    .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').env('ANYCHAT_LOG_LEVEL'));
-  addBackendOptions(command, { upstreamKeyFlag: '--upstream-api-key' });
-  command.action(runAction(async (options: ServeOptions) => serve(options)));
-}
 
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
@@ -65,7 +18,7 @@ function defaultParallel(backend: string): number {
   return backend === 'llamacpp' ? 1 : 64;
 }
 
-async function serve(options: ServeOptions): Promise<void> {
+export async function serve(options: ServeOptions): Promise<void> {
   if (!isLoopbackHost(options.host) && !options.apiKey && !options.insecureNoAuth) {
     throw new UsageError(
       `refusing to listen on ${options.host} without --api-key: anyone who can reach it could use the model. ` +
@@ -82,14 +35,21 @@ async function serve(options: ServeOptions): Promise<void> {
     secrets: [options.apiKey, settings.apiKey].filter((secret): secret is string => Boolean(secret)),
   });
   const storage = chooseStorage({ dataDir: options.dataDir });
-  const store = await openConversationStore({ dataDir: options.dataDir });
-
-  // The model loads (or downloads) in the background: /health and the page answer meanwhile.
+  // The database opens while the model loads (or downloads) and while the server's modules load:
+  // PGlite compiles its WebAssembly on other threads, so none of the three waits for another.
+  const storeOpening = openConversationStore({ dataDir: options.dataDir });
+  // Marked handled: a failure to open surfaces at the await below, not as an unhandled rejection
+  // while the server's modules are still loading.
+  storeOpening.catch(() => {});
+  // /health and the page answer while the model loads; generation waits for it.
   const backendPromise: Promise<Backend> = createBackend(settings);
   backendPromise.then(
     () => logger.info({ backend: settings.backend }, 'model ready'),
     (error: unknown) => logger.error({ err: error }, 'model failed to load'),
   );
+  const { buildApp } = await import('../server/build-app.ts');
+  const store = await storeOpening;
+
   const app = buildApp({
     models: [
       {

@@ -1,7 +1,12 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const ANYCHAT_BIN = fileURLToPath(new URL('../../bin/anychat.js', import.meta.url));
+/**
+ * Node's arguments that run the `anychat` command from its TypeScript sources, through tsx: tests
+ * see src/ as it is now, with no build first. bin/anychat.js runs the compiled dist/ instead,
+ * which test/package/packed-package.test.ts checks from a packed and installed tarball.
+ */
+export const ANYCHAT_FROM_SOURCE = ['--import', 'tsx', fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))];
 
 export interface CommandResult {
   code: number | null;
@@ -20,7 +25,7 @@ export function startAnychat(args: string[], env: Record<string, string> = {}): 
   const cleanEnvironment = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('ANYCHAT_') && name !== 'HF_TOKEN' && name !== 'HF_API_KEY'),
   );
-  return spawn(process.execPath, [ANYCHAT_BIN, ...args], { env: { ...cleanEnvironment, ...env }, cwd: fileURLToPath(new URL('.', import.meta.url)) });
+  return spawn(process.execPath, [...ANYCHAT_FROM_SOURCE, ...args], { env: { ...cleanEnvironment, ...env }, cwd: fileURLToPath(new URL('.', import.meta.url)) });
 }
 
 export function finished(child: ChildProcessWithoutNullStreams): Promise<CommandResult> {

@@ -1,5 +1,5 @@
 /**
- * A real `anychat serve` child process (bin/anychat.js), its stdout (pino's JSON log lines) and
+ * A real `anychat serve` child process (run from src/ through tsx), its stdout (pino's JSON log lines) and
  * stderr captured whole, so a test can read every line the server wrote.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';

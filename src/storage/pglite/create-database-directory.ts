@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pgliteStartParameters } from './pglite-start-parameters.ts';
 
 /**
  * Creates PGlite's database directory on first start, whole or not at all.
@@ -21,7 +22,7 @@ export async function createDatabaseDirectoryOnce(databaseDirectory: string): Pr
   const creating = `${databaseDirectory}.creating`;
   // Left by a first start that was cut: never opened, so nothing in it can matter.
   await rm(creating, { recursive: true, force: true });
-  const database = await PGlite.create({ dataDir: creating });
+  const database = await PGlite.create({ dataDir: creating, startParams: pgliteStartParameters });
   await database.close();
   // Without PG_VERSION the old directory holds no database PGlite could open, only what a cut
   // first start of an older anychat wrote; PGlite itself would have written over it.

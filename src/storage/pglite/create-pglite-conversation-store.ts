@@ -12,6 +12,7 @@ import { sweepCutAnswers } from '../sql/sweep-cut-answers.ts';
 import { createDatabaseDirectoryOnce } from './create-database-directory.ts';
 import { lockDataDirectory } from './data-directory-lock.ts';
 import { createPgliteDialect } from './pglite-dialect.ts';
+import { pgliteStartParameters } from './pglite-start-parameters.ts';
 
 export const IN_MEMORY = 'memory://';
 
@@ -26,14 +27,14 @@ export interface PgliteStoreOptions {
 /** The default store: embedded PostgreSQL (WebAssembly), nothing to install. One process at a time. */
 export async function createPgliteConversationStore(options: PgliteStoreOptions = {}): Promise<ConversationStore> {
   const dataDir = options.dataDir ?? defaultDataDirectory();
-  if (dataDir === IN_MEMORY) return openStore(await PGlite.create(), 'memory://', async () => {});
+  if (dataDir === IN_MEMORY) return openStore(await PGlite.create({ startParams: pgliteStartParameters }), 'memory://', async () => {});
 
   const databaseDirectory = pgliteDirectory(dataDir);
   await mkdir(dataDir, { recursive: true });
   const unlock = await lockDataDirectory(dataDir);
   try {
     await createDatabaseDirectoryOnce(databaseDirectory);
-    return await openStore(await PGlite.create({ dataDir: databaseDirectory }), databaseDirectory, unlock);
+    return await openStore(await PGlite.create({ dataDir: databaseDirectory, startParams: pgliteStartParameters }), databaseDirectory, unlock);
   } catch (error) {
     await unlock();
     throw error;

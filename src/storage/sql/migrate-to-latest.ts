@@ -24,7 +24,11 @@ export class DatabaseNewerThanCodeError extends Error {
  * runs them in one transaction, so two servers starting together on one database migrate once.
  */
 export async function migrateToLatest(database: Kysely<unknown>, databaseDescription: string): Promise<void> {
-  await refuseNewerDatabase(database, databaseDescription);
+  const applied = await appliedMigrations(database, databaseDescription);
+  // Up to date, as at nearly every start: Kysely's migrator would still list every table and
+  // column of the catalog several times (its check that its two tables exist), which costs PGlite
+  // a measurable share of serve's start-up for nothing.
+  if (Object.keys(migrations).every((name) => applied.has(name))) return;
   const migrator = new Migrator({
     db: database,
     provider: { getMigrations: async () => migrations },
@@ -43,15 +47,20 @@ export async function migrateToLatest(database: Kysely<unknown>, databaseDescrip
   }
 }
 
-// Checked before the migrator runs: Kysely would only say "corrupted migrations".
-async function refuseNewerDatabase(database: Kysely<unknown>, databaseDescription: string): Promise<void> {
+/**
+ * The migrations the database has had. Refuses one a newer anychat migrated, checked before the
+ * migrator runs: Kysely would only say "corrupted migrations".
+ */
+async function appliedMigrations(database: Kysely<unknown>, databaseDescription: string): Promise<Set<string>> {
   const { rows } = await sql<{ name: string | null }>`select to_regclass(${MIGRATIONS_TABLE})::text as name`.execute(
     database,
   );
-  if (!rows[0]?.name) return;
+  if (!rows[0]?.name) return new Set();
   const applied = await sql<{ name: string }>`select name from ${sql.table(MIGRATIONS_TABLE)} order by name`.execute(
     database,
   );
-  const unknown = applied.rows.map((row) => row.name).filter((name) => !(name in migrations));
+  const names = applied.rows.map((row) => row.name);
+  const unknown = names.filter((name) => !(name in migrations));
   if (unknown.length > 0) throw new DatabaseNewerThanCodeError(databaseDescription, unknown);
+  return new Set(names);
 }

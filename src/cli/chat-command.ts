@@ -1,0 +1,11 @@
+import type { Command } from 'commander';
+import { addBackendOptions, type BackendOptionValues } from './backend-options.ts';
+import { addGenerationOptions, type GenerationOptionValues } from './generation-options.ts';
+import { runAction } from './run-action.ts';
+
+export function registerChatCommand(program: Command): void {
+  const command = program.command('chat').description('chat in the terminal; the history is sent each turn, so follow-up questions work');
+  addGenerationOptions(command);
+  addBackendOptions(command, { upstreamKeyFlag: '--api-key' });
+  command.action(runAction(async (options: BackendOptionValues & GenerationOptionValues) => (await import('./chat.ts')).chat(options)));
+}

@@ -1,0 +1,117 @@
+/**
+ * What `npm pack` ships, installed as a user installs it: the tarball into an empty folder, then
+ * `npx anychat`. This is the only test that runs the compiled dist/ and bin/anychat.js; every
+ * other test runs src/ through tsx.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+interface PackedFile {
+  path: string;
+}
+
+describe('the packed package', { timeout: 600_000 }, () => {
+  let folder: string;
+  let packedFiles: string[];
+  let installed: string;
+
+  before(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'anychat-packed-'));
+    // The real `npm pack`, prepack included: it builds dist/ and web/dist/ from nothing.
+    const { stdout } = await run(npm, ['pack', '--json', '--pack-destination', folder], { cwd: repositoryRoot, maxBuffer: 16 * 1024 * 1024 });
+    const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: PackedFile[] }[];
+    assert.ok(packed, `npm pack printed no result: ${stdout}`);
+    packedFiles = packed.files.map((file) => file.path);
+
+    const project = join(folder, 'project');
+    installed = join(project, 'node_modules', 'anychat');
+    await mkdir(project);
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'uses-anychat', private: true }));
+    // From npm's cache where it can. The llama.cpp binaries (optional, ~700 MB) are left out: the
+    // echo backend needs none, and install scripts are node-llama-cpp's, which this does not test.
+    await run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--omit=optional', join(folder, packed.filename)], {
+      cwd: project,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  });
+
+  after(async () => {
+    if (folder) await rm(folder, { recursive: true, force: true });
+  });
+
+  it('holds compiled JavaScript and the built page, and no TypeScript, tests or scripts', () => {
+    assert.ok(packedFiles.includes('bin/anychat.js'));
+    assert.ok(packedFiles.includes('dist/cli/main.js'));
+    assert.ok(packedFiles.includes('dist/server/build-app.js'));
+    assert.ok(packedFiles.includes('web/dist/index.html'));
+    const unwanted = packedFiles.filter(
+      (path) => /\.(ts|tsx|svelte|map)$/.test(path) || /(^|\/)(test|tests|__fixtures__|testing|scripts|src|bench)\//.test(path) || /\.test\.js$/.test(path),
+    );
+    assert.deepEqual(unwanted, []);
+  });
+
+  it('answers --help within 10× a bare node start', async () => {
+    // Interleaved, best of five each: the fastest run is the one least disturbed by other work.
+    const bareNode: number[] = [];
+    const help: number[] = [];
+    for (let round = 0; round < 5; round += 1) {
+      bareNode.push(await timeCommand(process.execPath, ['-e', '0'], installed));
+      help.push(await timeCommand(process.execPath, [join(installed, 'bin', 'anychat.js'), '--help'], installed));
+    }
+    const ratio = Math.min(...help) / Math.min(...bareNode);
+    assert.ok(ratio < 10, `--help took ${Math.min(...help).toFixed(0)} ms, ${ratio.toFixed(1)}× a bare node start (${Math.min(...bareNode).toFixed(0)} ms)`);
+    const { stdout } = await run('npx', ['--no-install', 'anychat', '--help'], { cwd: join(installed, '..', '..') });
+    assert.match(stdout, /Usage: anychat/);
+    assert.match(stdout, /serve \[options\]/);
+  });
+
+  it('serves the built page and /health with `npx anychat serve --backend echo`', async () => {
+    const project = join(installed, '..', '..');
+    const server = spawn('npx', ['--no-install', 'anychat', 'serve', '--backend', 'echo', '--port', '0', '--data-dir', join(folder, 'data')], {
+      cwd: project,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      const baseUrl = await listeningUrl(server);
+      const health = await fetch(`${baseUrl}/health`);
+      assert.equal(health.status, 200);
+      const page = await fetch(`${baseUrl}/`);
+      assert.equal(page.status, 200);
+      assert.equal(await page.text(), await readFile(join(installed, 'web', 'dist', 'index.html'), 'utf8'));
+    } finally {
+      const exited = once(server, 'exit');
+      server.kill('SIGTERM');
+      await exited;
+    }
+  });
+});
+
+async function timeCommand(command: string, args: string[], cwd: string): Promise<number> {
+  const started = performance.now();
+  await run(command, args, { cwd });
+  return performance.now() - started;
+}
+
+/** The URL the server prints on stderr once it listens; rejects with its output if it exits first. */
+function listeningUrl(server: ReturnType<typeof spawn>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    server.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
+      if (url) resolve(url);
+    });
+    server.once('exit', (code) => reject(new Error(`anychat serve exited with ${code} before listening:\n${stderr}`)));
+  });
+}
