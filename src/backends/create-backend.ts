@@ -1,5 +1,6 @@
 import type { Backend, BackendInfo, BackendName } from './backend.ts';
 import { createEchoBackend } from './echo/echo-backend.ts';
+import type { UpstreamLimits } from './http/upstream-limits.ts';
 
 /**
  * What the command line and the environment say about the backend, before each backend's own
@@ -16,6 +17,8 @@ export interface BackendSettings {
   parallel?: number | undefined;
   timeoutMs?: number | undefined;
   echoDelayMs?: number | undefined;
+  /** Caps on what a remote endpoint may send (upstream-limits.ts); unset ones keep their defaults. */
+  upstreamLimits?: Partial<UpstreamLimits> | undefined;
   /** A Jinja chat template that replaces the model's own. */
   chatTemplate?: string | undefined;
   /** Called with download progress while a default model is fetched. */
@@ -33,7 +36,7 @@ async function createBareBackend(settings: BackendSettings): Promise<Backend> {
       return createEchoBackend({ backend: 'echo', delayMs: settings.echoDelayMs ?? 0 });
     case 'tgi': {
       const { createTgiBackend } = await import('./tgi/tgi-backend.ts');
-      return createTgiBackend({ backend: 'tgi', endpoint: settings.endpoint ?? '', apiKey: settings.apiKey, timeoutMs: settings.timeoutMs });
+      return createTgiBackend({ backend: 'tgi', endpoint: settings.endpoint ?? '', apiKey: settings.apiKey, timeoutMs: settings.timeoutMs, limits: settings.upstreamLimits ?? {} });
     }
     case 'openai': {
       const { createOpenAiBackend } = await import('./openai/openai-backend.ts');
@@ -43,6 +46,7 @@ async function createBareBackend(settings: BackendSettings): Promise<Backend> {
         apiKey: settings.apiKey,
         model: settings.model,
         timeoutMs: settings.timeoutMs,
+        limits: settings.upstreamLimits ?? {},
       });
     }
     case 'llamacpp': {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { BackendName } from '../backends/backend.ts';
 import type { BackendSettings } from '../backends/create-backend.ts';
+import { defaultUpstreamLimits, upstreamLimitFlags } from '../backends/http/upstream-limits.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface BackendOptionValues {
@@ -16,6 +17,10 @@ export interface BackendOptionValues {
   upstreamTimeout?: number;
   echoDelay?: number;
   chatTemplate?: string;
+  upstreamMaxLineBytes?: number;
+  upstreamMaxEventBytes?: number;
+  upstreamMaxTokenBytes?: number;
+  upstreamMaxErrorBytes?: number;
 }
 
 const positiveInteger = (flag: string) => (value: string) => {
@@ -56,7 +61,16 @@ export function addBackendOptions(command: Command, { upstreamKeyFlag }: { upstr
     .addOption(new Option('--parallel <n>', 'conversations generated at once (llamacpp sequences)').argParser(positiveInteger('--parallel')).env('ANYCHAT_PARALLEL'))
     .addOption(new Option('--upstream-timeout <seconds>', 'timeout for requests to the endpoint').argParser(nonNegativeNumber('--upstream-timeout')).default(120).env('ANYCHAT_UPSTREAM_TIMEOUT'))
     .addOption(new Option('--echo-delay <ms>', 'delay between words for the echo backend').argParser(nonNegativeNumber('--echo-delay')).env('ANYCHAT_ECHO_DELAY'))
-    .addOption(new Option('--chat-template <file>', 'Jinja chat template to use instead of the model’s own').env('ANYCHAT_CHAT_TEMPLATE'));
+    .addOption(new Option('--chat-template <file>', 'Jinja chat template to use instead of the model’s own').env('ANYCHAT_CHAT_TEMPLATE'))
+    .addOption(upstreamLimitOption('maxLineBytes', 'longest SSE line accepted from the endpoint', 'ANYCHAT_UPSTREAM_MAX_LINE_BYTES'))
+    .addOption(upstreamLimitOption('maxEventBytes', 'largest SSE event (or non-streamed answer) accepted from the endpoint', 'ANYCHAT_UPSTREAM_MAX_EVENT_BYTES'))
+    .addOption(upstreamLimitOption('maxTokenBytes', 'largest single token accepted from the endpoint', 'ANYCHAT_UPSTREAM_MAX_TOKEN_BYTES'))
+    .addOption(upstreamLimitOption('maxErrorBytes', 'largest error body read from the endpoint', 'ANYCHAT_UPSTREAM_MAX_ERROR_BYTES'));
+}
+
+function upstreamLimitOption(name: keyof typeof upstreamLimitFlags, description: string, environmentVariable: string): Option {
+  const flag = upstreamLimitFlags[name];
+  return new Option(`${flag} <bytes>`, `${description} (default: ${defaultUpstreamLimits[name]})`).argParser(positiveInteger(flag)).env(environmentVariable);
 }
 
 /** Where the endpoint's path ends in /v1, it is an OpenAI-compatible server; otherwise TGI, as in the lesson. */
@@ -98,5 +112,11 @@ export function backendSettingsFromOptions(options: BackendOptionValues, environ
     timeoutMs: options.upstreamTimeout === undefined ? undefined : options.upstreamTimeout * 1000,
     echoDelayMs: options.echoDelay,
     chatTemplate,
+    upstreamLimits: {
+      ...(options.upstreamMaxLineBytes === undefined ? {} : { maxLineBytes: options.upstreamMaxLineBytes }),
+      ...(options.upstreamMaxEventBytes === undefined ? {} : { maxEventBytes: options.upstreamMaxEventBytes }),
+      ...(options.upstreamMaxTokenBytes === undefined ? {} : { maxTokenBytes: options.upstreamMaxTokenBytes }),
+      ...(options.upstreamMaxErrorBytes === undefined ? {} : { maxErrorBytes: options.upstreamMaxErrorBytes }),
+    },
   };
 }

@@ -5,6 +5,7 @@ import { driveRemoteGeneration, errorEvent } from '../http/drive-remote-generati
 import { endpointHost, endpointUrl } from '../http/endpoint-url.ts';
 import type { UpstreamGenerationPart } from '../http/upstream-generation-part.ts';
 import { errorFromResponse } from '../http/upstream-error-body.ts';
+import { upstreamLimitsSchema } from '../http/upstream-limits.ts';
 import { sendUpstreamRequest, type UpstreamExchange } from '../http/upstream-request.ts';
 import { buildOpenAiChatRequest } from './build-openai-chat-request.ts';
 import { fetchFirstServedModel, type ServedModel } from './fetch-openai-models.ts';
@@ -20,6 +21,8 @@ export const openAiBackendConfigSchema = z.object({
   model: z.string().min(1).optional(),
   /** Longest silence allowed from the server (before the first byte, then between chunks). */
   timeoutMs: z.number().int().positive().default(120_000),
+  /** Caps on the size of what the server sends (upstream-limits.ts). */
+  limits: upstreamLimitsSchema.prefault({}),
 });
 export type OpenAiBackendConfig = z.input<typeof openAiBackendConfigSchema>;
 
@@ -28,7 +31,7 @@ export type OpenAiBackendConfig = z.input<typeof openAiBackendConfigSchema>;
  * TGI's Messages API). It takes messages: the server applies the model's chat template.
  */
 export function createOpenAiBackend(config: OpenAiBackendConfig): Backend {
-  const { endpoint, apiKey, model, timeoutMs } = openAiBackendConfigSchema.parse(config);
+  const { endpoint, apiKey, model, timeoutMs, limits } = openAiBackendConfigSchema.parse(config);
   const baseUrl = openAiBaseUrl(endpoint);
   const serverLabel = `the OpenAI-compatible server at ${endpoint}`;
   let servedModel: ServedModel | null = null;
@@ -73,7 +76,7 @@ export function createOpenAiBackend(config: OpenAiBackendConfig): Backend {
         signal,
         serverLabel,
       });
-      if (!exchange.response.ok) throw await errorFromResponse(exchange, serverLabel);
+      if (!exchange.response.ok) throw await errorFromResponse(exchange, serverLabel, limits);
     } catch (error) {
       yield signal?.aborted ? meter.finish('aborted', estimatedPromptTokens) : errorEvent(error, serverLabel);
       return;
@@ -81,7 +84,7 @@ export function createOpenAiBackend(config: OpenAiBackendConfig): Backend {
     const opened = exchange;
     async function* parts(): AsyncGenerator<UpstreamGenerationPart> {
       try {
-        yield* parseOpenAiChatStream(opened.chunks(), serverLabel, request.parameters.stop);
+        yield* parseOpenAiChatStream(opened.chunks(), serverLabel, request.parameters.stop, limits);
       } finally {
         opened.close();
       }
@@ -95,6 +98,7 @@ export function createOpenAiBackend(config: OpenAiBackendConfig): Backend {
       countPromptTokens: async () => estimatedPromptTokens,
       estimatedPromptTokens,
       serverLabel,
+      limits,
     });
   }
 

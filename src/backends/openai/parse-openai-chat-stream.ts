@@ -1,5 +1,6 @@
 import { BackendError } from '../backend.ts';
 import { readServerSentEvents } from '../http/read-server-sent-events.ts';
+import type { UpstreamLimits } from '../http/upstream-limits.ts';
 import type { UpstreamGenerationPart } from '../http/upstream-generation-part.ts';
 import { errorFromOpenAiStreamError } from './map-openai-error.ts';
 import { mapOpenAiFinishReason } from './map-openai-finish-reason.ts';
@@ -16,6 +17,7 @@ export async function* parseOpenAiChatStream(
   chunks: AsyncIterable<Uint8Array>,
   serverLabel: string,
   stopSequences: readonly string[],
+  limits?: UpstreamLimits,
 ): AsyncGenerator<UpstreamGenerationPart> {
   let finishReason: string | null = null;
   let stopReason: string | number | null = null;
@@ -27,7 +29,7 @@ export async function* parseOpenAiChatStream(
     completionTokens: usage?.completionTokens ?? null,
   });
 
-  for await (const event of readServerSentEvents(chunks, serverLabel)) {
+  for await (const event of readServerSentEvents(chunks, serverLabel, limits)) {
     if (event.data.trim() === '[DONE]') {
       yield finish();
       return;

@@ -6,6 +6,7 @@ import { endpointUrl } from '../http/endpoint-url.ts';
 import type { UpstreamGenerationPart } from '../http/upstream-generation-part.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
 import { errorFromResponse } from '../http/upstream-error-body.ts';
+import { upstreamLimitsSchema } from '../http/upstream-limits.ts';
 import { sendUpstreamRequest, type UpstreamExchange } from '../http/upstream-request.ts';
 import { buildTgiParameters } from './build-tgi-parameters.ts';
 import { fallbackTgiInfo, fetchTgiInfo } from './fetch-tgi-info.ts';
@@ -21,6 +22,8 @@ export const tgiBackendConfigSchema = z.object({
   apiKey: z.string().min(1).optional(),
   /** Longest silence allowed from the server (before the first byte, then between chunks). */
   timeoutMs: z.number().int().positive().default(120_000),
+  /** Caps on the size of what the server sends (upstream-limits.ts). */
+  limits: upstreamLimitsSchema.prefault({}),
   /** `/generate_stream` (true) or `/generate` (false). */
   stream: z.boolean().default(true),
 });
@@ -28,7 +31,7 @@ export type TgiBackendConfig = z.input<typeof tgiBackendConfigSchema>;
 
 /** A text-generation-inference server over HTTP. It takes raw prompts: anychat renders the chat template. */
 export function createTgiBackend(config: TgiBackendConfig): Backend {
-  const { endpoint, apiKey, timeoutMs, stream } = tgiBackendConfigSchema.parse(config);
+  const { endpoint, apiKey, timeoutMs, stream, limits } = tgiBackendConfigSchema.parse(config);
   const connection: TgiConnection = { endpoint, apiKey, timeoutMs, serverLabel: `TGI at ${endpoint}` };
   const tokenCounter = new TgiTokenCounter(connection);
   let cachedInfo: BackendInfo | null = null;
@@ -68,7 +71,7 @@ export function createTgiBackend(config: TgiBackendConfig): Backend {
         signal,
         serverLabel: connection.serverLabel,
       });
-      if (!exchange.response.ok) throw await errorFromResponse(exchange, connection.serverLabel);
+      if (!exchange.response.ok) throw await errorFromResponse(exchange, connection.serverLabel, limits);
     } catch (error) {
       yield signal?.aborted ? meter.finish('aborted', estimatedPromptTokens) : errorEvent(error, connection.serverLabel);
       return;
@@ -77,9 +80,9 @@ export function createTgiBackend(config: TgiBackendConfig): Backend {
     async function* parts(): AsyncGenerator<UpstreamGenerationPart> {
       try {
         if (stream) {
-          yield* parseTgiStream(opened.chunks(), connection.serverLabel);
+          yield* parseTgiStream(opened.chunks(), connection.serverLabel, limits);
         } else {
-          yield* partsFromTgiGenerateResponse(await readJsonBody(opened, connection.serverLabel), connection.serverLabel);
+          yield* partsFromTgiGenerateResponse(await readJsonBody(opened, connection.serverLabel, limits), connection.serverLabel);
         }
       } finally {
         opened.close();
@@ -94,6 +97,7 @@ export function createTgiBackend(config: TgiBackendConfig): Backend {
       countPromptTokens: () => tokenCounter.countTokens(prompt),
       estimatedPromptTokens,
       serverLabel: connection.serverLabel,
+      limits,
     });
   }
 
