@@ -37,7 +37,10 @@ export type UpstreamFault =
   | { kind: 'http-error'; status: number; body: 'server-json' | 'plain-text' | 'empty'; message?: string; errorType?: string }
   /** Sends the server's error event inside a 200 stream after `afterTokens` tokens. */
   | { kind: 'error-event'; afterTokens: number; message: string; errorType?: string }
-  /** Ignores the token limit: after `afterTokens` tokens, streams tokens until the client goes away. */
+  /**
+   * Ignores the token limit: after `afterTokens` tokens, streams tokens until the client goes away
+   * (or 20,000 of them, then ends without a final event, so a client that never stops fails fast).
+   */
   | { kind: 'endless'; afterTokens: number }
   /** After `afterTokens` tokens, starts a `data:` line and sends `bytes` more with no newline. */
   | { kind: 'huge-line'; afterTokens: number; bytes: number }
@@ -221,7 +224,8 @@ export class SseWriter {
           return false;
         case 'endless':
           // As the misbehaving server in the review did: 938,023 events in 30 s for a request asking for 5.
-          for (let index = this.tokensWritten; !this.closed; index++) await this.writeEvent(this.options.tokenPayload(` more${index}`, index));
+          for (let index = this.tokensWritten; !this.closed && index < 20_000; index++) await this.writeEvent(this.options.tokenPayload(` more${index}`, index));
+          this.end();
           return false;
         case 'huge-line':
           await this.writeHugeLine(fault.bytes);
