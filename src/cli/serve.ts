@@ -19,6 +19,7 @@ interface ServeOptions extends BackendOptionValues {
   timeout: number;
   shutdownTimeout: number;
   corsOrigin?: string;
+  allowedHosts?: string;
   insecureNoAuth?: boolean;
   dataDir?: string;
   logLevel: string;
@@ -49,6 +50,7 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option('--timeout <seconds>', 'longest one request may take, queue included').argParser(positiveSeconds('--timeout')).default(600).env('ANYCHAT_TIMEOUT'))
     .addOption(new Option('--shutdown-timeout <seconds>', 'on SIGINT/SIGTERM, how long running answers may finish').argParser(positiveSeconds('--shutdown-timeout')).default(10))
     .addOption(new Option('--cors-origin <origins>', 'comma-separated origins allowed to call the API from browsers (CORS is off without it)').env('ANYCHAT_CORS_ORIGIN'))
+    .addOption(new Option('--allowed-hosts <names>', 'comma-separated names the server is reached by, beyond loopback and --host (a guard against DNS rebinding); * accepts any').env('ANYCHAT_ALLOWED_HOSTS'))
     .addOption(new Option('--insecure-no-auth', 'allow a non-loopback --host without --api-key'))
     .addOption(new Option('--data-dir <dir>', 'where conversations are kept (PGlite), or memory:// ; DATABASE_URL selects PostgreSQL instead').env('ANYCHAT_DATA_DIR'))
     .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').env('ANYCHAT_LOG_LEVEL'));
@@ -104,6 +106,8 @@ async function serve(options: ServeOptions): Promise<void> {
     apiKey: options.apiKey ?? null,
     secrets: settings.apiKey ? [settings.apiKey] : [],
     corsOrigin: options.corsOrigin ? options.corsOrigin.split(',').map((origin) => origin.trim()) : null,
+    listenHost: options.host,
+    allowedHosts: options.allowedHosts ? options.allowedHosts.split(',').map((name) => name.trim()).filter(Boolean) : [],
     logger,
     limits: { requestTimeoutMs: options.timeout * 1000, shutdownGraceMs: options.shutdownTimeout * 1000 },
     version: packageVersion(),

@@ -10,6 +10,8 @@ import { installApiKeyAuth } from './auth/api-key-auth.ts';
 import { answerClientError } from './client-error-handler.ts';
 import { frameworkErrorHandler, installErrorHandlers } from './error-handler.ts';
 import { ModelRegistry } from './models/model-registry.ts';
+import { corsOptions } from './origins/cors-options.ts';
+import { installHostAndOriginCheck } from './origins/host-and-origin-check.ts';
 import type { ModelSource } from './models/served-model.ts';
 import { REDACTED } from './observability/create-logger.ts';
 import { installRequestLogging } from './observability/request-logging.ts';
@@ -34,6 +36,12 @@ export interface AppDependencies {
   apiKey?: string | null;
   /** Origins allowed to call the API from a browser; CORS stays off without it. */
   corsOrigin?: string | string[] | null;
+  /** The address the server listens on; with `allowedHosts`, the names a Host header may carry. */
+  listenHost?: string | null;
+  /** More names the server is reached by (`--allowed-hosts`), beyond loopback and the listen address. */
+  allowedHosts?: string[];
+  /** Counts requests refused for their Host or Origin (tests' figures). */
+  onOriginRefused?: (reason: 'host' | 'origin') => void;
   /** A pino logger (see createServerLogger); no logging when absent. */
   logger?: FastifyBaseLogger;
   limits?: Partial<ServerLimits>;
@@ -88,7 +96,13 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
   installRequestLogging(app, metrics);
   const pageFallback = registerPageRoutes(app, dependencies.webRoot ?? defaultWebRoot);
   installErrorHandlers(app, limits, pageFallback);
-  if (dependencies.corsOrigin) void app.register(cors, { origin: dependencies.corsOrigin, credentials: true });
+  if (dependencies.corsOrigin) void app.register(cors, corsOptions(dependencies.corsOrigin));
+  installHostAndOriginCheck(app, {
+    listenHost: dependencies.listenHost ?? null,
+    allowedHosts: dependencies.allowedHosts ?? [],
+    corsOrigins: typeof dependencies.corsOrigin === 'string' ? [dependencies.corsOrigin] : (dependencies.corsOrigin ?? []),
+    ...(dependencies.onOriginRefused ? { onRefused: dependencies.onOriginRefused } : {}),
+  });
 
   void app.register(swagger, {
     openapi: {
