@@ -18,6 +18,8 @@ interface ServeOptions extends BackendOptionValues {
   maxQueue: number;
   timeout: number;
   shutdownTimeout: number;
+  receiveTimeout: number;
+  headersTimeout: number;
   corsOrigin?: string;
   allowedHosts?: string;
   insecureNoAuth?: boolean;
@@ -49,6 +51,8 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option('--max-queue <n>', 'requests that may wait for the model before others get 429').argParser(wholeNumber('--max-queue', 0)).default(64).env('ANYCHAT_MAX_QUEUE'))
     .addOption(new Option('--timeout <seconds>', 'longest one request may take, queue included').argParser(positiveSeconds('--timeout')).default(600).env('ANYCHAT_TIMEOUT'))
     .addOption(new Option('--shutdown-timeout <seconds>', 'on SIGINT/SIGTERM, how long running answers may finish').argParser(positiveSeconds('--shutdown-timeout')).default(10))
+    .addOption(new Option('--receive-timeout <seconds>', 'longest a client may take to send a whole request (headers and body); not applied to answers').argParser(positiveSeconds('--receive-timeout')).default(120).env('ANYCHAT_RECEIVE_TIMEOUT'))
+    .addOption(new Option('--headers-timeout <seconds>', 'longest a client may take to send the request headers').argParser(positiveSeconds('--headers-timeout')).default(30).env('ANYCHAT_HEADERS_TIMEOUT'))
     .addOption(new Option('--cors-origin <origins>', 'comma-separated origins allowed to call the API from browsers (CORS is off without it)').env('ANYCHAT_CORS_ORIGIN'))
     .addOption(new Option('--allowed-hosts <names>', 'comma-separated names the server is reached by, beyond loopback and --host (a guard against DNS rebinding); * accepts any').env('ANYCHAT_ALLOWED_HOSTS'))
     .addOption(new Option('--insecure-no-auth', 'allow a non-loopback --host without --api-key'))
@@ -109,7 +113,12 @@ async function serve(options: ServeOptions): Promise<void> {
     listenHost: options.host,
     allowedHosts: options.allowedHosts ? options.allowedHosts.split(',').map((name) => name.trim()).filter(Boolean) : [],
     logger,
-    limits: { requestTimeoutMs: options.timeout * 1000, shutdownGraceMs: options.shutdownTimeout * 1000 },
+    limits: {
+      requestTimeoutMs: options.timeout * 1000,
+      shutdownGraceMs: options.shutdownTimeout * 1000,
+      receiveTimeoutMs: options.receiveTimeout * 1000,
+      headersTimeoutMs: options.headersTimeout * 1000,
+    },
     version: packageVersion(),
   });
 

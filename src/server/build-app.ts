@@ -22,6 +22,7 @@ import { registerHealthRoutes } from './routes/health-routes.ts';
 import { registerMetricsRoutes } from './routes/metrics-routes.ts';
 import { registerOpenAiRoutes } from './routes/openai-routes.ts';
 import { registerPageRoutes } from './routes/page-routes.ts';
+import { receiveTimeoutOptions } from './receive-timeouts.ts';
 import { registerTgiRoutes } from './routes/tgi-routes.ts';
 import { LiveGenerations } from './scheduling/live-generations.ts';
 import { defaultServerLimits, type ServerContext, type ServerLimits } from './server-context.ts';
@@ -83,6 +84,7 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
   const app = Fastify({
     ...(dependencies.logger ? { loggerInstance: dependencies.logger } : { logger: false }),
     bodyLimit: limits.bodyLimitBytes,
+    ...receiveTimeoutOptions(limits),
     // Our own line per request (request-logging.ts) covers streamed responses and adds tokens.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,

@@ -29,6 +29,10 @@ export interface ServerLimits {
   reattachGraceMs: number;
   /** On shutdown, how long running answers may take to finish before they are stopped and saved. */
   shutdownGraceMs: number;
+  /** Longest a client may take to send a whole request (headers and body); then 408 and the socket closes. */
+  receiveTimeoutMs: number;
+  /** Longest a client may take to send the request headers. */
+  headersTimeoutMs: number;
 }
 
 export const defaultServerLimits: ServerLimits = {
@@ -40,6 +44,9 @@ export const defaultServerLimits: ServerLimits = {
   keepAliveMs: ANSWER_KEEP_ALIVE_MS,
   reattachGraceMs: 5000,
   shutdownGraceMs: 10_000,
+  // A 64 MiB import at 5 Mbit/s takes about 110 s.
+  receiveTimeoutMs: 120_000,
+  headersTimeoutMs: 30_000,
 };
 
 /** What every route group reads: built once in buildApp and passed down, never global. */
