@@ -22,6 +22,7 @@ interface ServeOptions extends BackendOptionValues {
   headersTimeout: number;
   corsOrigin?: string;
   allowedHosts?: string;
+  trustProxy?: boolean | string[];
   insecureNoAuth?: boolean;
   dataDir?: string;
   logLevel: string;
@@ -55,11 +56,21 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option('--headers-timeout <seconds>', 'longest a client may take to send the request headers').argParser(positiveSeconds('--headers-timeout')).default(30).env('ANYCHAT_HEADERS_TIMEOUT'))
     .addOption(new Option('--cors-origin <origins>', 'comma-separated origins allowed to call the API from browsers (CORS is off without it)').env('ANYCHAT_CORS_ORIGIN'))
     .addOption(new Option('--allowed-hosts <names>', 'comma-separated names the server is reached by, beyond loopback and --host (a guard against DNS rebinding); * accepts any').env('ANYCHAT_ALLOWED_HOSTS'))
+    .addOption(new Option('--trust-proxy <proxies>', 'behind a reverse proxy: trust its X-Forwarded-For/-Proto (true, or comma-separated proxy addresses/CIDRs, e.g. loopback)').argParser(parseTrustProxy).env('ANYCHAT_TRUST_PROXY'))
     .addOption(new Option('--insecure-no-auth', 'allow a non-loopback --host without --api-key'))
     .addOption(new Option('--data-dir <dir>', 'where conversations are kept (PGlite), or memory:// ; DATABASE_URL selects PostgreSQL instead').env('ANYCHAT_DATA_DIR'))
     .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').env('ANYCHAT_LOG_LEVEL'));
   addBackendOptions(command, { upstreamKeyFlag: '--upstream-api-key' });
   command.action(runAction(async (options: ServeOptions) => serve(options)));
+}
+
+/** `true`/`false`, or the addresses of the proxies to trust (proxy-addr's syntax: IPs, CIDRs, `loopback`). */
+function parseTrustProxy(value: string): boolean | string[] {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  const proxies = value.split(',').map((proxy) => proxy.trim()).filter(Boolean);
+  if (proxies.length === 0) throw new UsageError(`--trust-proxy must be true, false or proxy addresses such as 127.0.0.1,10.0.0.0/8, got "${value}"`);
+  return proxies;
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -111,6 +122,7 @@ async function serve(options: ServeOptions): Promise<void> {
     secrets: settings.apiKey ? [settings.apiKey] : [],
     corsOrigin: options.corsOrigin ? options.corsOrigin.split(',').map((origin) => origin.trim()) : null,
     listenHost: options.host,
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     allowedHosts: options.allowedHosts ? options.allowedHosts.split(',').map((name) => name.trim()).filter(Boolean) : [],
     logger,
     limits: {

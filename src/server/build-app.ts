@@ -50,6 +50,10 @@ export interface AppDependencies {
   answerHub?: AnswerHub;
   /** Upstream keys: kept out of every response (logs are scrubbed by createServerLogger). */
   secrets?: string[];
+  /** Trust X-Forwarded-* from a reverse proxy (Fastify's `trustProxy`): true (any), or the proxy addresses (IPs, CIDRs, `loopback`). */
+  trustProxy?: boolean | string[];
+  /** The clock for login rate limits and sessions; tests inject one. */
+  now?: () => number;
   /** The built page (web/dist). */
   webRoot?: string;
   version?: string;
@@ -88,6 +92,7 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
     // Our own line per request (request-logging.ts) covers streamed responses and adds tokens.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    ...(dependencies.trustProxy === undefined ? {} : { trustProxy: dependencies.trustProxy }),
     forceCloseConnections: 'idle',
     // Errors raised before any route runs get each API's error shape too, not Fastify's own.
     frameworkErrors: frameworkErrorHandler(limits),
@@ -118,7 +123,10 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
     },
     transform: jsonSchemaTransform,
   });
-  installApiKeyAuth(app, dependencies.apiKey ?? null);
+  installApiKeyAuth(app, dependencies.apiKey ?? null, {
+    failedLogins: { burst: limits.failedLoginBurst, refillMs: limits.failedLoginRefillMs },
+    ...(dependencies.now ? { now: dependencies.now } : {}),
+  });
   // Routes go in a plugin registered after swagger, so swagger sees every one of them.
   void app.register(async (instance) => {
     registerHealthRoutes(instance, context);
@@ -140,6 +148,7 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
 }
 
 function secretScrubber(secrets: string[]): (text: string) => string {
-  const scrubbed = secrets.filter((secret) => secret.length >= 6);
+  // Every key, however short: a short key is still a key (mangling a word now and then is the lesser harm).
+  const scrubbed = secrets.filter((secret) => secret.length > 0);
   return (text) => scrubbed.reduce((clean, secret) => clean.split(secret).join(REDACTED), text);
 }

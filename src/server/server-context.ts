@@ -33,6 +33,10 @@ export interface ServerLimits {
   receiveTimeoutMs: number;
   /** Longest a client may take to send the request headers. */
   headersTimeoutMs: number;
+  /** Wrong API keys one client address may send at once before 429… */
+  failedLoginBurst: number;
+  /** …then one more every this many milliseconds. */
+  failedLoginRefillMs: number;
 }
 
 export const defaultServerLimits: ServerLimits = {
@@ -47,6 +51,9 @@ export const defaultServerLimits: ServerLimits = {
   // A 64 MiB import at 5 Mbit/s takes about 110 s.
   receiveTimeoutMs: 120_000,
   headersTimeoutMs: 30_000,
+  // 10 at once, then 10 a minute: a person who mistypes is never slowed, a guesser is (~550/s before).
+  failedLoginBurst: 10,
+  failedLoginRefillMs: 6000,
 };
 
 /** What every route group reads: built once in buildApp and passed down, never global. */

@@ -1,10 +1,11 @@
 import cookie from '@fastify/cookie';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { loginBodySchema } from '../app-api/app-api-schemas.ts';
 import { sendProblem } from '../error-handler.ts';
 import { HttpProblem } from '../http-problem.ts';
-import { createSessionToken, isValidSessionToken, safeEqual, SESSION_COOKIE, SESSION_MAX_AGE_SECONDS } from './session-cookie.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { FailedLoginLimiter } from './failed-login-limiter.ts';
+import { createSessionToken, readSessionToken, RevokedSessions, safeEqual, SESSION_COOKIE, SESSION_MAX_AGE_SECONDS } from './session-cookie.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -35,17 +36,43 @@ export function presentedKey(request: FastifyRequest): string | null {
  * the session cookie that `POST /api/login` sets for the page. The page's own files stay public:
  * it shows the login form.
  */
-export function installApiKeyAuth(app: FastifyInstance, apiKey: string | null): void {
+export interface ApiKeyAuthOptions {
+  /** Wrong keys allowed per client address before 429 (a token bucket: `burst`, then one per `refillMs`). */
+  failedLogins: { burst: number; refillMs: number };
+  /** The clock for the rate limit and session expiry; tests inject one. */
+  now?: () => number;
+}
+
+export function installApiKeyAuth(app: FastifyInstance, apiKey: string | null, options: ApiKeyAuthOptions): void {
   void app.register(cookie);
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const publicAppRoute = { family: 'app' as const, public: true };
+  const now = options.now ?? Date.now;
+  const limiter = new FailedLoginLimiter(options.failedLogins, now);
+  const revoked = new RevokedSessions(now);
+
+  /** 429 with Retry-After while this address has used up its wrong keys; null when it may try. */
+  const tooManyFailures = (request: FastifyRequest, reply: FastifyReply): FastifyReply | null => {
+    const retryAfter = limiter.retryAfterSeconds(request.ip);
+    if (retryAfter === 0) return null;
+    reply.header('retry-after', String(retryAfter));
+    return sendProblem(request, reply, new HttpProblem(429, 'rate-limited', `too many wrong API keys from this address: try again in ${retryAfter} s`));
+  };
 
   if (apiKey) {
     app.addHook('onRequest', async (request, reply) => {
       const config = request.routeOptions.config;
       if (!config.family || config.public) return;
       const key = presentedKey(request);
-      if (key !== null ? safeEqual(key, apiKey) : isValidSessionToken(apiKey, request.cookies[SESSION_COOKIE])) return;
+      if (key === null) {
+        const session = readSessionToken(apiKey, request.cookies[SESSION_COOKIE], now());
+        if (session && !revoked.has(session)) return;
+      } else {
+        const limited = tooManyFailures(request, reply);
+        if (limited) return limited;
+        if (safeEqual(key, apiKey)) return;
+        limiter.recordFailure(request.ip);
+      }
       reply.header('www-authenticate', 'Bearer realm="anychat"');
       const message = key === null ? 'this server needs an API key: send "Authorization: Bearer KEY"' : 'the API key is not valid';
       return sendProblem(request, reply, new HttpProblem(401, 'unauthorized', message));
@@ -54,18 +81,27 @@ export function installApiKeyAuth(app: FastifyInstance, apiKey: string | null): 
 
   routes.post('/api/login', { config: publicAppRoute, schema: { tags: ['App API: session'], body: loginBodySchema } }, async (request, reply) => {
     if (!apiKey) return reply.code(204).send();
-    if (!safeEqual(request.body.apiKey, apiKey)) throw new HttpProblem(401, 'unauthorized', 'the API key is not valid', 'apiKey');
-    reply.setCookie(SESSION_COOKIE, createSessionToken(apiKey), {
+    const limited = tooManyFailures(request, reply);
+    if (limited) return limited;
+    if (!safeEqual(request.body.apiKey, apiKey)) {
+      limiter.recordFailure(request.ip);
+      throw new HttpProblem(401, 'unauthorized', 'the API key is not valid', 'apiKey');
+    }
+    reply.setCookie(SESSION_COOKIE, createSessionToken(apiKey, now()), {
       httpOnly: true,
       sameSite: 'strict',
       path: '/',
       maxAge: SESSION_MAX_AGE_SECONDS,
+      // Behind a TLS proxy this needs --trust-proxy, which makes X-Forwarded-Proto count.
       secure: request.protocol === 'https',
     });
     return reply.code(204).send();
   });
 
-  routes.post('/api/logout', { config: publicAppRoute, schema: { tags: ['App API: session'] } }, async (_request, reply) => {
+  routes.post('/api/logout', { config: publicAppRoute, schema: { tags: ['App API: session'] } }, async (request, reply) => {
+    // Revoked, not only forgotten by this browser: a copied cookie stops working too.
+    const session = apiKey ? readSessionToken(apiKey, request.cookies[SESSION_COOKIE], now()) : null;
+    if (session) revoked.revoke(session);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.code(204).send();
   });
