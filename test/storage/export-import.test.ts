@@ -131,6 +131,38 @@ describe('export and import', () => {
         await assertRefused(JSON.stringify(cycle), /parent links form a cycle/);
       });
 
+      it('refuses ids that differ only by case, which the database takes as one id', async () => {
+        const messages = await goodFile();
+        const [question, answer] = messages.conversations[0]!.messages;
+        answer!.id = question!.id.toUpperCase();
+        await assertRefused(JSON.stringify(messages), new RegExp(`messages\\[1\\]\\.id: message ${question!.id} appears twice`));
+
+        const conversations = await goodFile();
+        const second = conversations.conversations[1]!;
+        second.conversation.id = conversations.conversations[0]!.conversation.id.toUpperCase();
+        await assertRefused(JSON.stringify(conversations), /conversations\[1\]\.conversation\.id: conversation .* appears twice/);
+      });
+
+      it('applies the API’s field limits: a 5 MB title, an oversized system message', async () => {
+        const title = await goodFile();
+        title.conversations[0]!.conversation.title = 't'.repeat(5 * 1024 * 1024);
+        await assertRefused(JSON.stringify(title), /conversations\[0\]\.conversation\.title: a title may have at most 200 characters, as through the API; this one has 5242880/);
+        const system = await goodFile();
+        system.conversations[0]!.conversation.settings.systemMessage = 's'.repeat(100_001);
+        await assertRefused(JSON.stringify(system), /settings\.systemMessage: a system message may have at most 100000 characters/);
+      });
+
+      it('imports upper-case ids as the same ids, lower-cased, and a second import under fresh ids', async () => {
+        const file = await goodFile();
+        const original = file.conversations[0]!.conversation.id;
+        const shouting = JSON.stringify(file).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (uuid) => uuid.toUpperCase());
+        const first = await importConversationsFromJson(store(), shouting);
+        assert.equal(first[0]?.id, original);
+        const again = await importConversationsFromJson(store(), shouting);
+        assert.notEqual(again[0]?.id, original);
+        assert.equal((await store().listMessages(again[0]!.id)).length, file.conversations[0]!.messages.length);
+      });
+
       it('says what is wrong with files that are not exports at all', async () => {
         await assertRefused('{"conversations": [', /^Not imported, nothing changed\. \$: not JSON/);
         await assertRefused('{"format": "chatgpt"}', /\$\.format: expected "anychat-conversations": this is not an anychat export/);
