@@ -12,6 +12,10 @@ declare module 'fastify' {
     /** Reachable without the API key (health, status, login). */
     public?: boolean;
   }
+  interface FastifyRequest {
+    /** Whether the request carries the key (or a session), or the server has none: public routes show details only then. */
+    hasApiKey: boolean;
+  }
 }
 
 /**
@@ -59,18 +63,37 @@ export function installApiKeyAuth(app: FastifyInstance, apiKey: string | null, o
     return sendProblem(request, reply, new HttpProblem(429, 'rate-limited', `too many wrong API keys from this address: try again in ${retryAfter} s`));
   };
 
+  app.decorateRequest('hasApiKey', false);
+  if (!apiKey) {
+    app.addHook('onRequest', async (request) => {
+      request.hasApiKey = true;
+    });
+  }
   if (apiKey) {
     app.addHook('onRequest', async (request, reply) => {
       const config = request.routeOptions.config;
-      if (!config.family || config.public) return;
+      if (!config.family) return;
+      if (config.public) {
+        // Public routes answer anyway; a key (never counted against the rate limit here) unlocks details.
+        const key = presentedKey(request);
+        const session = key === null ? readSessionToken(apiKey, request.cookies[SESSION_COOKIE], now()) : null;
+        request.hasApiKey = key !== null ? safeEqual(key, apiKey) : session !== null && !revoked.has(session);
+        return;
+      }
       const key = presentedKey(request);
       if (key === null) {
         const session = readSessionToken(apiKey, request.cookies[SESSION_COOKIE], now());
-        if (session && !revoked.has(session)) return;
+        if (session && !revoked.has(session)) {
+          request.hasApiKey = true;
+          return;
+        }
       } else {
         const limited = tooManyFailures(request, reply);
         if (limited) return limited;
-        if (safeEqual(key, apiKey)) return;
+        if (safeEqual(key, apiKey)) {
+          request.hasApiKey = true;
+          return;
+        }
         limiter.recordFailure(request.ip);
       }
       reply.header('www-authenticate', 'Bearer realm="anychat"');
