@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Backend } from '../backends/backend.ts';
 import { createBackend } from '../backends/create-backend.ts';
+import { endpointPassword } from '../backends/http/endpoint-url.ts';
 import { buildApp } from '../server/build-app.ts';
 import type { DownloadProgress } from '../server/models/served-model.ts';
 import { createServerLogger } from '../server/observability/create-logger.ts';
@@ -94,9 +95,11 @@ async function serve(options: ServeOptions): Promise<void> {
   // whose key is --upstream-api-key (backendSettingsFromOptions reads apiKey first, as ask and chat mean it).
   const { apiKey: _ownClientsKey, ...backendOptions } = options;
   const settings = { ...backendSettingsFromOptions(backendOptions), onDownloadProgress: (progress: DownloadProgress) => (download = progress) };
+  // The endpoint's own password (http://user:pass@…) is a key too.
+  const upstreamSecrets = [settings.apiKey, endpointPassword(settings.endpoint)].filter((secret): secret is string => Boolean(secret));
   const logger = createServerLogger({
     level: options.logLevel,
-    secrets: [options.apiKey, settings.apiKey].filter((secret): secret is string => Boolean(secret)),
+    secrets: [...(options.apiKey ? [options.apiKey] : []), ...upstreamSecrets],
   });
   const storage = chooseStorage({ dataDir: options.dataDir });
   const store = await openConversationStore({ dataDir: options.dataDir });
@@ -119,7 +122,7 @@ async function serve(options: ServeOptions): Promise<void> {
     ],
     store,
     apiKey: options.apiKey ?? null,
-    secrets: settings.apiKey ? [settings.apiKey] : [],
+    secrets: upstreamSecrets,
     corsOrigin: options.corsOrigin ? options.corsOrigin.split(',').map((origin) => origin.trim()) : null,
     listenHost: options.host,
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),

@@ -18,6 +18,8 @@ export interface FaultSuiteSetup {
     apiKey?: string;
     serverApiKey?: string;
     limits?: Partial<UpstreamLimits>;
+    /** `user:password`, written into the endpoint URL as `http://user:password@host`. */
+    endpointUserinfo?: string;
   }): Promise<{
     backend: Backend;
     /** Resolves once the fake has no response in progress (anychat cut or finished every stream). */
@@ -42,7 +44,15 @@ export function describeUpstreamFaults(name: string, setup: FaultSuiteSetup): vo
   describe(`upstream faults: ${name}`, () => {
     async function run(
       fault: UpstreamFault | null,
-      extra: { timeoutMs?: number; endpoint?: string; apiKey?: string; serverApiKey?: string; limits?: Partial<UpstreamLimits>; maxNewTokens?: number } = {},
+      extra: {
+        timeoutMs?: number;
+        endpoint?: string;
+        apiKey?: string;
+        serverApiKey?: string;
+        limits?: Partial<UpstreamLimits>;
+        maxNewTokens?: number;
+        endpointUserinfo?: string;
+      } = {},
     ): Promise<GenerationEvent[]> {
       const { maxNewTokens = 10, ...startOptions } = extra;
       const { backend, whenNoResponseBusy, close } = await setup.start({ fault, ...startOptions });
@@ -178,6 +188,17 @@ export function describeUpstreamFaults(name: string, setup: FaultSuiteSetup): vo
         else assert.equal(error.message, text, 'the upstream text is passed through verbatim');
       });
     }
+
+    it('an endpoint with user:password@ works (sent as Basic), and no message shows the password', async () => {
+      const healthy = await run(null, { endpointUserinfo: 'alice:s3cret-pa55' });
+      assert.equal(textOf(healthy), message);
+      const failed = lastError(await run({ kind: 'http-error', status: 503, body: 'empty' }, { endpointUserinfo: 'alice:s3cret-pa55' }));
+      assert.match(failed.message, /answered HTTP 503/);
+      assert.doesNotMatch(failed.message, /s3cret|alice/);
+      const refused = lastError(await run(null, { endpoint: (await closedPortEndpoint()).replace('//', '//alice:s3cret-pa55@') }));
+      assert.equal(refused.code, 'unreachable');
+      assert.doesNotMatch(refused.message, /s3cret|alice/);
+    });
 
     it('a wrong API key: unauthorized from the real auth check', async () => {
       const error = lastError(await run(null, { apiKey: 'wrong', serverApiKey: 'right' }));

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { estimateTokenCount, type Backend, type BackendInfo, type GenerationEvent, type GenerationRequest } from '../backend.ts';
 import { GenerationMeter } from '../generation-meter.ts';
 import { driveRemoteGeneration, errorEvent } from '../http/drive-remote-generation.ts';
-import { endpointHost, endpointUrl } from '../http/endpoint-url.ts';
+import { endpointHost, endpointUrl, shownEndpoint } from '../http/endpoint-url.ts';
 import type { UpstreamGenerationPart } from '../http/upstream-generation-part.ts';
 import { errorFromResponse } from '../http/upstream-error-body.ts';
 import { upstreamLimitsSchema } from '../http/upstream-limits.ts';
@@ -33,7 +33,7 @@ export type OpenAiBackendConfig = z.input<typeof openAiBackendConfigSchema>;
 export function createOpenAiBackend(config: OpenAiBackendConfig): Backend {
   const { endpoint, apiKey, model, timeoutMs, limits } = openAiBackendConfigSchema.parse(config);
   const baseUrl = openAiBaseUrl(endpoint);
-  const serverLabel = `the OpenAI-compatible server at ${endpoint}`;
+  const serverLabel = `the OpenAI-compatible server at ${shownEndpoint(endpoint)}`;
   let servedModel: ServedModel | null = null;
 
   async function lookUpServedModel(): Promise<ServedModel | null> {

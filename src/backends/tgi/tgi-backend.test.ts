@@ -33,9 +33,9 @@ describeBackendConformance(
 
 describeUpstreamFaults('tgi', {
   errorEventCode: 'generation',
-  async start({ fault, timeoutMs, endpoint, apiKey, serverApiKey, limits }) {
+  async start({ fault, timeoutMs, endpoint, apiKey, serverApiKey, limits, endpointUserinfo }) {
     const server = await startFakeTgiServer({ fault, ...(serverApiKey ? { apiKey: serverApiKey } : {}) });
-    const backend = createTgiBackend({ backend: 'tgi', endpoint: endpoint ?? server.endpoint, timeoutMs, apiKey , limits });
+    const backend = createTgiBackend({ backend: 'tgi', endpoint: endpoint ?? (endpointUserinfo ? server.endpoint.replace('//', `//${endpointUserinfo}@`) : server.endpoint), timeoutMs, apiKey , limits });
     return { backend, whenNoResponseBusy: () => server.whenNoResponseBusy(), close: () => server.close() };
   },
 });

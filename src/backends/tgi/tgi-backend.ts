@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { estimateTokenCount, type Backend, type BackendInfo, type GenerationEvent, type GenerationRequest } from '../backend.ts';
 import { GenerationMeter } from '../generation-meter.ts';
 import { driveRemoteGeneration, errorEvent } from '../http/drive-remote-generation.ts';
-import { endpointUrl } from '../http/endpoint-url.ts';
+import { endpointUrl, shownEndpoint } from '../http/endpoint-url.ts';
 import type { UpstreamGenerationPart } from '../http/upstream-generation-part.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
 import { errorFromResponse } from '../http/upstream-error-body.ts';
@@ -32,7 +32,7 @@ export type TgiBackendConfig = z.input<typeof tgiBackendConfigSchema>;
 /** A text-generation-inference server over HTTP. It takes raw prompts: anychat renders the chat template. */
 export function createTgiBackend(config: TgiBackendConfig): Backend {
   const { endpoint, apiKey, timeoutMs, stream, limits } = tgiBackendConfigSchema.parse(config);
-  const connection: TgiConnection = { endpoint, apiKey, timeoutMs, serverLabel: `TGI at ${endpoint}` };
+  const connection: TgiConnection = { endpoint, apiKey, timeoutMs, serverLabel: `TGI at ${shownEndpoint(endpoint)}` };
   const tokenCounter = new TgiTokenCounter(connection);
   let cachedInfo: BackendInfo | null = null;
 
