@@ -79,8 +79,9 @@ describe('export and import', () => {
 
     const markdown = conversationAsMarkdown(file.conversations[0]!);
     assert.match(markdown, /^# Branches & stats\n/);
-    assert.match(markdown, /## System\n\nAnswer in one word\./);
-    assert.match(markdown, /## User\n\nCapital of France\?\n\n## Assistant\n\nParis\n\n> echo-1 \(echo\) · 17 prompt \+ 3 completion tokens · 41\.3 tokens\/s/);
+    // Messages are shown as text, in fenced blocks (issue 12: a crafted message could inject turns).
+    assert.match(markdown, /## System\n\n```text\nAnswer in one word\.\n```/);
+    assert.match(markdown, /## User\n\n```text\nCapital of France\?\n```\n\n## Assistant\n\n```text\nParis\n```\n\n> echo-1 \(echo\) · 17 prompt \+ 3 completion tokens · 41\.3 tokens\/s/);
     assert.match(markdown, /2 oldest turn\(s\) left out/);
     assert.match(markdown, /2 message\(s\) on other branches/);
     assert.doesNotMatch(markdown, /Par\n/, 'the stopped first attempt is on another branch');
