@@ -82,6 +82,7 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
     limits,
     authRequired: Boolean(dependencies.apiKey),
     version: dependencies.version ?? '0.0.0',
+    now: dependencies.now ?? Date.now,
     scrubSecrets: secretScrubber([...(dependencies.secrets ?? []), ...(dependencies.apiKey ? [dependencies.apiKey] : [])]),
   };
 

@@ -37,6 +37,13 @@ export interface ServerLimits {
   failedLoginBurst: number;
   /** …then one more every this many milliseconds. */
   failedLoginRefillMs: number;
+  /** CSP violations one address may report at once (the endpoint is public)… */
+  cspReportBurst: number;
+  /** …then one more every this many milliseconds; past it, 429 and nothing counted. */
+  cspReportRefillMs: number;
+  /** The same, over all addresses together. */
+  cspReportGlobalBurst: number;
+  cspReportGlobalRefillMs: number;
 }
 
 export const defaultServerLimits: ServerLimits = {
@@ -54,6 +61,11 @@ export const defaultServerLimits: ServerLimits = {
   // 10 at once, then 10 a minute: a person who mistypes is never slowed, a guesser is (~550/s before).
   failedLoginBurst: 10,
   failedLoginRefillMs: 6000,
+  // A page that really breaks its policy reports a handful; 608 in 2 s was a flood (issue 12).
+  cspReportBurst: 30,
+  cspReportRefillMs: 2000,
+  cspReportGlobalBurst: 300,
+  cspReportGlobalRefillMs: 200,
 };
 
 /** What every route group reads: built once in buildApp and passed down, never global. */
@@ -68,6 +80,8 @@ export interface ServerContext {
   version: string;
   /** Removes upstream keys from text bound for a client (an upstream error may quote its URL or key). */
   scrubSecrets: (text: string) => string;
+  /** The clock for rate limits; tests inject one. */
+  now: () => number;
 }
 
 declare module 'fastify' {

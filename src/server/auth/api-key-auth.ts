@@ -4,7 +4,7 @@ import { loginBodySchema } from '../app-api/app-api-schemas.ts';
 import { sendProblem } from '../error-handler.ts';
 import { HttpProblem } from '../http-problem.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { FailedLoginLimiter } from './failed-login-limiter.ts';
+import { AddressRateLimiter } from '../rate-limit/address-rate-limiter.ts';
 import { createSessionToken, readSessionToken, RevokedSessions, safeEqual, SESSION_COOKIE, SESSION_MAX_AGE_SECONDS } from './session-cookie.ts';
 
 declare module 'fastify' {
@@ -52,7 +52,7 @@ export function installApiKeyAuth(app: FastifyInstance, apiKey: string | null, o
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const publicAppRoute = { family: 'app' as const, public: true };
   const now = options.now ?? Date.now;
-  const limiter = new FailedLoginLimiter(options.failedLogins, now);
+  const limiter = new AddressRateLimiter(options.failedLogins, now);
   const revoked = new RevokedSessions(now);
 
   /** 429 with Retry-After while this address has used up its wrong keys; null when it may try. */
@@ -94,7 +94,7 @@ export function installApiKeyAuth(app: FastifyInstance, apiKey: string | null, o
           request.hasApiKey = true;
           return;
         }
-        limiter.recordFailure(request.ip);
+        limiter.spend(request.ip);
       }
       reply.header('www-authenticate', 'Bearer realm="anychat"');
       const message = key === null ? 'this server needs an API key: send "Authorization: Bearer KEY"' : 'the API key is not valid';
@@ -107,7 +107,7 @@ export function installApiKeyAuth(app: FastifyInstance, apiKey: string | null, o
     const limited = tooManyFailures(request, reply);
     if (limited) return limited;
     if (!safeEqual(request.body.apiKey, apiKey)) {
-      limiter.recordFailure(request.ip);
+      limiter.spend(request.ip);
       throw new HttpProblem(401, 'unauthorized', 'the API key is not valid', 'apiKey');
     }
     reply.setCookie(SESSION_COOKIE, createSessionToken(apiKey, now()), {

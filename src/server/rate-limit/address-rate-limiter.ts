@@ -1,9 +1,10 @@
 /**
- * Slows down key guessing: each client address may fail `burst` times, then one more attempt every
- * `refillMs` (a token bucket). The review measured about 550 wrong keys a second without it.
- * Memory is bounded: full buckets are dropped, and past `maxAddresses` the oldest address goes.
+ * A token bucket per key (a client address, or one shared key for a global limit): `burst` at
+ * once, then one more every `refillMs`. Used for wrong API keys (the review measured about 550 a
+ * second without it) and for the public CSP-report endpoint. Memory is bounded: full buckets are
+ * dropped, and past `maxAddresses` the oldest key goes.
  */
-export interface FailedLoginLimits {
+export interface RateLimits {
   burst: number;
   refillMs: number;
   maxAddresses?: number;
@@ -14,11 +15,11 @@ interface Bucket {
   updatedAt: number;
 }
 
-export class FailedLoginLimiter {
+export class AddressRateLimiter {
   private readonly buckets = new Map<string, Bucket>();
 
   constructor(
-    private readonly limits: FailedLoginLimits,
+    private readonly limits: RateLimits,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -29,7 +30,8 @@ export class FailedLoginLimiter {
     return Math.max(1, Math.ceil(((1 - bucket.tokens) * this.limits.refillMs) / 1000));
   }
 
-  recordFailure(address: string): void {
+  /** Uses one attempt of `address`'s allowance (a wrong key, a report). */
+  spend(address: string): void {
     const bucket = this.refilled(address) ?? { tokens: this.limits.burst, updatedAt: this.now() };
     bucket.tokens = Math.max(0, bucket.tokens - 1);
     this.buckets.delete(address);
