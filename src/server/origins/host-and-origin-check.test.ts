@@ -163,6 +163,22 @@ describe('Host and Origin checks', () => {
     });
   });
 
+  describe('behind a trusted proxy that rewrites Host', () => {
+    const { app } = createTestApp({ trustProxy: true, allowedHosts: ['chat.example.com'] });
+    let baseUrl: string;
+    before(async () => {
+      baseUrl = await listenOnFreePort(app);
+    });
+    after(() => app.close());
+
+    it('judges the name and origin the client used (X-Forwarded-Host and -Proto)', async () => {
+      const forwarded = { host: '127.0.0.1:7860', 'x-forwarded-host': 'chat.example.com', 'x-forwarded-proto': 'https' };
+      allowed(await send(baseUrl, { method: 'POST', path: '/api/conversations', headers: { ...forwarded, origin: 'https://chat.example.com' }, body: {} }), 201);
+      refusedOrigin(await send(baseUrl, { method: 'POST', path: '/api/conversations', headers: { ...forwarded, origin: 'http://chat.example.com' }, body: {} }));
+      refusedHost(await send(baseUrl, { path: '/api/conversations', headers: { ...forwarded, 'x-forwarded-host': 'evil.example' } }));
+    });
+  });
+
   describe("with --cors-origin '*'", () => {
     const { app } = createTestApp({ corsOrigin: ['*'] });
     let baseUrl: string;

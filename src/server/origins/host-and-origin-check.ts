@@ -35,7 +35,7 @@ export function installHostAndOriginCheck(app: FastifyInstance, options: HostAnd
   const corsOrigins = new Set((options.corsOrigins ?? []).map((origin) => origin.replace(/\/+$/, '').toLowerCase()));
 
   app.addHook('onRequest', async (request, reply) => {
-    const host = request.headers.host;
+    const host = hostOf(request);
     if (!anyHost && host !== undefined && !isAllowedHost(host, allowedHosts)) {
       options.onRefused?.('host');
       const name = hostNameOf(host);
@@ -63,6 +63,14 @@ export function installHostAndOriginCheck(app: FastifyInstance, options: HostAnd
       ),
     );
   });
+}
+
+/**
+ * The name the client used: the Host header, or behind a trusted proxy (`--trust-proxy`) its
+ * X-Forwarded-Host, which Fastify's `request.host` reads, so a proxy that rewrites Host still works.
+ */
+function hostOf(request: FastifyRequest): string | undefined {
+  return request.headers.host === undefined ? undefined : request.host || request.headers.host;
 }
 
 /** `Host: LOCALHOST:7860` → `localhost`; `[::1]:7860` → `[::1]`. */
@@ -94,9 +102,10 @@ function isAllowedOrigin(request: FastifyRequest, origin: string, corsOrigins: R
   if (corsOrigins.has(normalised)) return true;
   // With `--cors-origin '*'` any page may call with its own key, never riding on the user's cookie.
   if (corsOrigins.has('*') && request.headers.cookie === undefined) return true;
-  if (normalised === 'null' || request.headers.host === undefined) return false;
+  const host = hostOf(request);
+  if (normalised === 'null' || host === undefined) return false;
   try {
-    const ownOrigin = new URL(`${request.protocol}://${request.headers.host}`).origin;
+    const ownOrigin = new URL(`${request.protocol}://${host}`).origin;
     return new URL(origin).origin === ownOrigin;
   } catch {
     return false;
