@@ -1,6 +1,7 @@
 import type { ReasoningMode } from '../chat/reasoning/reasoning-mode.ts';
 import type { Backend, BackendInfo, BackendName } from './backend.ts';
 import { createEchoBackend } from './echo/echo-backend.ts';
+import type { UpstreamLimits } from './http/upstream-limits.ts';
 
 /**
  * What the command line and the environment say about the backend, before each backend's own
@@ -17,6 +18,8 @@ export interface BackendSettings {
   parallel?: number | undefined;
   timeoutMs?: number | undefined;
   echoDelayMs?: number | undefined;
+  /** Caps on what a remote endpoint may send (upstream-limits.ts); unset ones keep their defaults. */
+  upstreamLimits?: Partial<UpstreamLimits> | undefined;
   /** A Jinja chat template that replaces the model's own. */
   chatTemplate?: string | undefined;
   /** Where that template came from (its file), to name it in error messages. */
@@ -42,7 +45,7 @@ async function createBareBackend(settings: BackendSettings): Promise<Backend> {
       return createEchoBackend({ backend: 'echo', delayMs: settings.echoDelayMs ?? 0 });
     case 'tgi': {
       const { createTgiBackend } = await import('./tgi/tgi-backend.ts');
-      return createTgiBackend({ backend: 'tgi', endpoint: settings.endpoint ?? '', apiKey: settings.apiKey, timeoutMs: settings.timeoutMs });
+      return createTgiBackend({ backend: 'tgi', endpoint: settings.endpoint ?? '', apiKey: settings.apiKey, timeoutMs: settings.timeoutMs, limits: settings.upstreamLimits ?? {} });
     }
     case 'openai': {
       const { createOpenAiBackend } = await import('./openai/openai-backend.ts');
@@ -52,6 +55,7 @@ async function createBareBackend(settings: BackendSettings): Promise<Backend> {
         apiKey: settings.apiKey,
         model: settings.model,
         timeoutMs: settings.timeoutMs,
+        limits: settings.upstreamLimits ?? {},
       });
     }
     case 'llamacpp': {

@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import type { BackendName } from '../backends/backend.ts';
 import type { BackendSettings } from '../backends/create-backend.ts';
 import type { ReasoningMode } from '../chat/reasoning/reasoning-mode.ts';
+import { defaultUpstreamLimits, upstreamLimitFlags } from '../backends/http/upstream-limits.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface BackendOptionValues {
@@ -18,6 +19,10 @@ export interface BackendOptionValues {
   echoDelay?: number;
   chatTemplate?: string;
   reasoning?: ReasoningMode;
+  upstreamMaxLineBytes?: number;
+  upstreamMaxEventBytes?: number;
+  upstreamMaxTokenBytes?: number;
+  upstreamMaxErrorBytes?: number;
 }
 
 const positiveInteger = (flag: string) => (value: string) => {
@@ -63,7 +68,16 @@ export function addBackendOptions(command: Command, { upstreamKeyFlag }: { upstr
       new Option('--reasoning <mode>', 'thinking models: auto splits thoughts from the answer, off asks the template not to think, raw leaves the text as written')
         .choices(['auto', 'off', 'raw'])
         .env('ANYCHAT_REASONING'),
-    );
+    )
+    .addOption(upstreamLimitOption('maxLineBytes', 'longest SSE line accepted from the endpoint', 'ANYCHAT_UPSTREAM_MAX_LINE_BYTES'))
+    .addOption(upstreamLimitOption('maxEventBytes', 'largest SSE event (or non-streamed answer) accepted from the endpoint', 'ANYCHAT_UPSTREAM_MAX_EVENT_BYTES'))
+    .addOption(upstreamLimitOption('maxTokenBytes', 'largest single token accepted from the endpoint', 'ANYCHAT_UPSTREAM_MAX_TOKEN_BYTES'))
+    .addOption(upstreamLimitOption('maxErrorBytes', 'largest error body read from the endpoint', 'ANYCHAT_UPSTREAM_MAX_ERROR_BYTES'));
+}
+
+function upstreamLimitOption(name: keyof typeof upstreamLimitFlags, description: string, environmentVariable: string): Option {
+  const flag = upstreamLimitFlags[name];
+  return new Option(`${flag} <bytes>`, `${description} (default: ${defaultUpstreamLimits[name]})`).argParser(positiveInteger(flag)).env(environmentVariable);
 }
 
 /** Where the endpoint's path ends in /v1, it is an OpenAI-compatible server; otherwise TGI, as in the lesson. */
@@ -107,5 +121,11 @@ export function backendSettingsFromOptions(options: BackendOptionValues, environ
     chatTemplate,
     chatTemplateName: options.chatTemplate ? `chat template ${options.chatTemplate}` : undefined,
     reasoning: options.reasoning,
+    upstreamLimits: {
+      ...(options.upstreamMaxLineBytes === undefined ? {} : { maxLineBytes: options.upstreamMaxLineBytes }),
+      ...(options.upstreamMaxEventBytes === undefined ? {} : { maxEventBytes: options.upstreamMaxEventBytes }),
+      ...(options.upstreamMaxTokenBytes === undefined ? {} : { maxTokenBytes: options.upstreamMaxTokenBytes }),
+      ...(options.upstreamMaxErrorBytes === undefined ? {} : { maxErrorBytes: options.upstreamMaxErrorBytes }),
+    },
   };
 }

@@ -10,7 +10,11 @@ export interface ServeOptions extends BackendOptionValues {
   maxQueue: number;
   timeout: number;
   shutdownTimeout: number;
+  receiveTimeout: number;
+  headersTimeout: number;
   corsOrigin?: string;
+  allowedHosts?: string;
+  trustProxy?: boolean | string[];
   insecureNoAuth?: boolean;
   dataDir?: string;
   logLevel: string;
@@ -40,7 +44,11 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option('--max-queue <n>', 'requests that may wait for the model before others get 429').argParser(wholeNumber('--max-queue', 0)).default(64).env('ANYCHAT_MAX_QUEUE'))
     .addOption(new Option('--timeout <seconds>', 'longest one request may take, queue included').argParser(positiveSeconds('--timeout')).default(600).env('ANYCHAT_TIMEOUT'))
     .addOption(new Option('--shutdown-timeout <seconds>', 'on SIGINT/SIGTERM, how long running answers may finish').argParser(positiveSeconds('--shutdown-timeout')).default(10))
+    .addOption(new Option('--receive-timeout <seconds>', 'longest a client may take to send a whole request (headers and body); not applied to answers').argParser(positiveSeconds('--receive-timeout')).default(120).env('ANYCHAT_RECEIVE_TIMEOUT'))
+    .addOption(new Option('--headers-timeout <seconds>', 'longest a client may take to send the request headers').argParser(positiveSeconds('--headers-timeout')).default(30).env('ANYCHAT_HEADERS_TIMEOUT'))
     .addOption(new Option('--cors-origin <origins>', 'comma-separated origins allowed to call the API from browsers (CORS is off without it)').env('ANYCHAT_CORS_ORIGIN'))
+    .addOption(new Option('--allowed-hosts <names>', 'comma-separated names the server is reached by, beyond loopback and --host (a guard against DNS rebinding); * accepts any').env('ANYCHAT_ALLOWED_HOSTS'))
+    .addOption(new Option('--trust-proxy <proxies>', 'behind a reverse proxy: trust its X-Forwarded-For/-Proto (true, or comma-separated proxy addresses/CIDRs, e.g. loopback)').argParser(parseTrustProxy).env('ANYCHAT_TRUST_PROXY'))
     .addOption(new Option('--insecure-no-auth', 'allow a non-loopback --host without --api-key'))
     .addOption(new Option('--data-dir <dir>', 'where conversations are kept (PGlite), or memory:// ; DATABASE_URL selects PostgreSQL instead').env('ANYCHAT_DATA_DIR'))
     .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').env('ANYCHAT_LOG_LEVEL'));
@@ -48,3 +56,12 @@ export function registerServeCommand(program: Command): void {
   command.action(runAction(async (options: ServeOptions) => (await import('./serve.ts')).serve(options)));
 }
 
+
+/** `true`/`false`, or the addresses of the proxies to trust (proxy-addr's syntax: IPs, CIDRs, `loopback`). */
+function parseTrustProxy(value: string): boolean | string[] {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  const proxies = value.split(',').map((proxy) => proxy.trim()).filter(Boolean);
+  if (proxies.length === 0) throw new UsageError(`--trust-proxy must be true, false or proxy addresses such as 127.0.0.1,10.0.0.0/8, got "${value}"`);
+  return proxies;
+}

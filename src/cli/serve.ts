@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../backends/backend.ts';
 import { createBackend } from '../backends/create-backend.ts';
+import { endpointPassword } from '../backends/http/endpoint-url.ts';
 import type { DownloadProgress } from '../server/models/served-model.ts';
 import { createServerLogger } from '../server/observability/create-logger.ts';
 import { chooseStorage, describeStorage, openConversationStore } from '../storage/open-conversation-store.ts';
@@ -30,9 +31,11 @@ export async function serve(options: ServeOptions): Promise<void> {
   // whose key is --upstream-api-key (backendSettingsFromOptions reads apiKey first, as ask and chat mean it).
   const { apiKey: _ownClientsKey, ...backendOptions } = options;
   const settings = { ...backendSettingsFromOptions(backendOptions), onDownloadProgress: (progress: DownloadProgress) => (download = progress) };
+  // The endpoint's own password (http://user:pass@…) is a key too.
+  const upstreamSecrets = [settings.apiKey, endpointPassword(settings.endpoint)].filter((secret): secret is string => Boolean(secret));
   const logger = createServerLogger({
     level: options.logLevel,
-    secrets: [options.apiKey, settings.apiKey].filter((secret): secret is string => Boolean(secret)),
+    secrets: [...(options.apiKey ? [options.apiKey] : []), ...upstreamSecrets],
   });
   const storage = chooseStorage({ dataDir: options.dataDir });
   // The database opens while the model loads (or downloads) and while the server's modules load:
@@ -62,10 +65,18 @@ export async function serve(options: ServeOptions): Promise<void> {
     ],
     store,
     apiKey: options.apiKey ?? null,
-    secrets: settings.apiKey ? [settings.apiKey] : [],
+    secrets: upstreamSecrets,
     corsOrigin: options.corsOrigin ? options.corsOrigin.split(',').map((origin) => origin.trim()) : null,
+    listenHost: options.host,
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+    allowedHosts: options.allowedHosts ? options.allowedHosts.split(',').map((name) => name.trim()).filter(Boolean) : [],
     logger,
-    limits: { requestTimeoutMs: options.timeout * 1000, shutdownGraceMs: options.shutdownTimeout * 1000 },
+    limits: {
+      requestTimeoutMs: options.timeout * 1000,
+      shutdownGraceMs: options.shutdownTimeout * 1000,
+      receiveTimeoutMs: options.receiveTimeout * 1000,
+      headersTimeoutMs: options.headersTimeout * 1000,
+    },
     version: packageVersion(),
   });
 

@@ -8,7 +8,10 @@ import type { ConversationStore } from '../storage/conversation-store.ts';
 import type { AnswerHub } from './app-api/answer-hub.ts';
 import { createSharedAnswerHub } from './app-api/shared-answer-hub.ts';
 import { APP_API_PREFIX, OPENAI_API_PREFIX } from './api-prefixes.ts';
+import { ApiKeyAuth } from './auth/api-key-auth.ts';
 import { ModelRegistry } from './models/model-registry.ts';
+import { corsOptions } from './origins/cors-options.ts';
+import { installHostAndOriginCheck } from './origins/host-and-origin-check.ts';
 import type { ModelSource } from './models/served-model.ts';
 import { REDACTED } from './observability/create-logger.ts';
 import { installRequestLogging } from './observability/request-logging.ts';
@@ -19,6 +22,7 @@ import { openAiRoutes } from './routes/openai-routes.ts';
 import { operationsRoutes } from './routes/operations-routes.ts';
 import { addSecurityHeaders, pageRoutes } from './routes/page-routes.ts';
 import { tgiRoutes } from './routes/tgi-routes.ts';
+import { receiveTimeoutOptions } from './receive-timeouts.ts';
 import { LiveGenerations } from './scheduling/live-generations.ts';
 import { defaultServerLimits, type ApiPluginOptions, type ServerContext, type ServerLimits } from './server-context.ts';
 import { zodValidatorCompiler } from './zod-validator-compiler.ts';
@@ -32,6 +36,12 @@ export interface AppDependencies {
   apiKey?: string | null;
   /** Origins allowed to call the API from a browser; CORS stays off without it. */
   corsOrigin?: string | string[] | null;
+  /** The address the server listens on; with `allowedHosts`, the names a Host header may carry. */
+  listenHost?: string | null;
+  /** More names the server is reached by (`--allowed-hosts`), beyond loopback and the listen address. */
+  allowedHosts?: string[];
+  /** Counts requests refused for their Host or Origin (tests' figures). */
+  onOriginRefused?: (reason: 'host' | 'origin') => void;
   /** A pino logger (see createServerLogger); no logging when absent. */
   logger?: FastifyBaseLogger;
   limits?: Partial<ServerLimits>;
@@ -39,6 +49,10 @@ export interface AppDependencies {
   answerHub?: AnswerHub;
   /** Upstream keys: kept out of every response (logs are scrubbed by createServerLogger). */
   secrets?: string[];
+  /** Trust X-Forwarded-* from a reverse proxy (Fastify's `trustProxy`): true (any), or the proxy addresses (IPs, CIDRs, `loopback`). */
+  trustProxy?: boolean | string[];
+  /** The clock for login rate limits and sessions; tests inject one. */
+  now?: () => number;
   /** The built page (web/dist). */
   webRoot?: string;
   version?: string;
@@ -67,15 +81,18 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
     limits,
     authRequired: Boolean(dependencies.apiKey),
     version: dependencies.version ?? '0.0.0',
+    now: dependencies.now ?? Date.now,
     scrubSecrets: secretScrubber([...(dependencies.secrets ?? []), ...(dependencies.apiKey ? [dependencies.apiKey] : [])]),
   };
 
   const app = Fastify({
     ...(dependencies.logger ? { loggerInstance: dependencies.logger } : { logger: false }),
     bodyLimit: limits.bodyLimitBytes,
+    ...receiveTimeoutOptions(limits),
     // Our own line per request (request-logging.ts) covers streamed responses and adds tokens.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    ...(dependencies.trustProxy === undefined ? {} : { trustProxy: dependencies.trustProxy }),
     forceCloseConnections: 'idle',
     // Errors raised before any route runs get each API's error shape too, not Fastify's own.
     frameworkErrors: frameworkErrorHandler(limits),
@@ -87,8 +104,16 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
   app.setSerializerCompiler(serializerCompiler);
   installRequestLogging(app, metrics);
   app.addHook('onSend', addSecurityHeaders);
-  if (dependencies.corsOrigin) void app.register(cors, { origin: dependencies.corsOrigin, credentials: true });
+  if (dependencies.corsOrigin) void app.register(cors, corsOptions(dependencies.corsOrigin));
   void app.register(cookie);
+  installHostAndOriginCheck(app, {
+    listenHost: dependencies.listenHost ?? null,
+    allowedHosts: dependencies.allowedHosts ?? [],
+    corsOrigins: typeof dependencies.corsOrigin === 'string' ? [dependencies.corsOrigin] : (dependencies.corsOrigin ?? []),
+    ...(dependencies.onOriginRefused ? { onRefused: dependencies.onOriginRefused } : {}),
+  });
+  // Set on every request by the key check of the API plugins; public routes read it for details.
+  app.decorateRequest('hasApiKey', false);
 
   void app.register(swagger, {
     openapi: {
@@ -104,7 +129,11 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
   });
   // One plugin per API, each with its own error handler (and, under a prefix, its own not-found
   // handler) and its own API key check; registered after swagger, so swagger sees every route.
-  const api: ApiPluginOptions = { context, apiKey: dependencies.apiKey || null };
+  const auth = new ApiKeyAuth(dependencies.apiKey || null, {
+    failedLogins: { burst: limits.failedLoginBurst, refillMs: limits.failedLoginRefillMs },
+    now: context.now,
+  });
+  const api: ApiPluginOptions = { context, auth };
   void app.register(tgiRoutes, api);
   void app.register(openAiRoutes, { ...api, prefix: OPENAI_API_PREFIX });
   void app.register(appApiRoutes, { ...api, prefix: APP_API_PREFIX });
@@ -120,6 +149,7 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
 }
 
 function secretScrubber(secrets: string[]): (text: string) => string {
-  const scrubbed = secrets.filter((secret) => secret.length >= 6);
+  // Every key, however short: a short key is still a key (mangling a word now and then is the lesser harm).
+  const scrubbed = secrets.filter((secret) => secret.length > 0);
   return (text) => scrubbed.reduce((clean, secret) => clean.split(secret).join(REDACTED), text);
 }

@@ -8,6 +8,8 @@ export type ProblemCode =
   | 'malformed-json' // the body is not JSON at all (400 everywhere, as axum answers for TGI)
   | 'context-overflow' // prompt + max new tokens do not fit the window (422)
   | 'unauthorized'
+  | 'forbidden' // a Host or Origin this server does not answer (403)
+  | 'rate-limited' // too many attempts from one address (429 with Retry-After)
   | 'not-found'
   | 'conflict'
   | 'payload-too-large'

@@ -1,3 +1,4 @@
+import type { ApiKeyAuth } from './auth/api-key-auth.ts';
 import type { ConversationStore } from '../storage/conversation-store.ts';
 import { ANSWER_KEEP_ALIVE_MS } from '../storage/cut-answers.ts';
 import type { AnswerHub } from './app-api/answer-hub.ts';
@@ -29,6 +30,21 @@ export interface ServerLimits {
   reattachGraceMs: number;
   /** On shutdown, how long running answers may take to finish before they are stopped and saved. */
   shutdownGraceMs: number;
+  /** Longest a client may take to send a whole request (headers and body); then 408 and the socket closes. */
+  receiveTimeoutMs: number;
+  /** Longest a client may take to send the request headers. */
+  headersTimeoutMs: number;
+  /** Wrong API keys one client address may send at once before 429… */
+  failedLoginBurst: number;
+  /** …then one more every this many milliseconds. */
+  failedLoginRefillMs: number;
+  /** CSP violations one address may report at once (the endpoint is public)… */
+  cspReportBurst: number;
+  /** …then one more every this many milliseconds; past it, 429 and nothing counted. */
+  cspReportRefillMs: number;
+  /** The same, over all addresses together. */
+  cspReportGlobalBurst: number;
+  cspReportGlobalRefillMs: number;
 }
 
 export const defaultServerLimits: ServerLimits = {
@@ -40,13 +56,24 @@ export const defaultServerLimits: ServerLimits = {
   keepAliveMs: ANSWER_KEEP_ALIVE_MS,
   reattachGraceMs: 5000,
   shutdownGraceMs: 10_000,
+  // A 64 MiB import at 5 Mbit/s takes about 110 s.
+  receiveTimeoutMs: 120_000,
+  headersTimeoutMs: 30_000,
+  // 10 at once, then 10 a minute: a person who mistypes is never slowed, a guesser is (~550/s before).
+  failedLoginBurst: 10,
+  failedLoginRefillMs: 6000,
+  // A page that really breaks its policy reports a handful; 608 in 2 s was a flood (issue 12).
+  cspReportBurst: 30,
+  cspReportRefillMs: 2000,
+  cspReportGlobalBurst: 300,
+  cspReportGlobalRefillMs: 200,
 };
 
 /** What each API's plugin is registered with. */
 export interface ApiPluginOptions {
   context: ServerContext;
-  /** When set, the plugin's routes need it, except those marked `public`. */
-  apiKey: string | null;
+  /** The API key check each API plugin adds (ApiKeyAuth.check), and the session routes. */
+  auth: ApiKeyAuth;
 }
 
 /** What every route group reads: built once in buildApp and passed down, never global. */
@@ -61,6 +88,8 @@ export interface ServerContext {
   version: string;
   /** Removes upstream keys from text bound for a client (an upstream error may quote its URL or key). */
   scrubSecrets: (text: string) => string;
+  /** The clock for rate limits; tests inject one. */
+  now: () => number;
 }
 
 declare module 'fastify' {

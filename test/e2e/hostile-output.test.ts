@@ -47,6 +47,11 @@ const findings = {
   executedMarkers: new Set<string>(),
   unattributedExecutions: [] as string[],
   cspReportsFromPayloads: 0,
+  /**
+   * The suite's own witness: violations its page itself saw (`securitypolicyviolation`), which no
+   * report posted to the server from elsewhere can inflate; the server's counter is checked too.
+   */
+  cspViolationsSeenByPage: 0,
   activeElements: [] as string[],
   missingMarkers: new Set<string>(),
   offOriginRequests: [] as string[],
@@ -55,6 +60,7 @@ const findings = {
 function collect(audit: AnswerAudit, traps: ExecutionTraps, opened: OpenedPage): void {
   findings.activeElements.push(...audit.activeElements);
   for (const marker of audit.missingMarkers) findings.missingMarkers.add(marker);
+  findings.cspViolationsSeenByPage += traps.records.filter((record) => record.what === 'csp-violation').length;
   for (const record of traps.records.filter((record) => record.what !== 'csp-violation')) {
     const marker = /hostile\d{3}/.exec(record.detail)?.[0];
     if (marker) findings.executedMarkers.add(marker);
@@ -174,7 +180,8 @@ describe('hostile model output is shown inert', () => {
     const { page } = opened;
     // A violation is posted as soon as it happens; a second is ample for the last one to land.
     await page.waitForTimeout(1000);
-    findings.cspReportsFromPayloads = (await cspViolationsReported(server)) - reportsAtStart;
+    findings.cspReportsFromPayloads = Math.max((await cspViolationsReported(server)) - reportsAtStart, findings.cspViolationsSeenByPage);
+    assert.equal(findings.cspViolationsSeenByPage, 0, 'the page itself saw no violation');
     assert.equal(findings.cspReportsFromPayloads, 0);
 
     // Positive control: what a payload that got through would do, done by the test itself.

@@ -116,14 +116,15 @@ async function serveChat(
     });
   }
 
-  const writer = new SseWriter(response, { dataPrefix: 'data: ', chunkBytes: options.chunkBytes, fault });
+  const chunk = (choice: object) => JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [choice], usage: null });
+  const tokenPayload = (text: string) => chunk({ index: 0, delta: { content: text }, logprobs: null, finish_reason: null });
+  const writer = new SseWriter(response, { dataPrefix: 'data: ', chunkBytes: options.chunkBytes, fault, tokenPayload });
   const errorEvent = (message: string, errorType: string | undefined) => JSON.stringify(openAiErrorBody(message, errorType, 500));
   writer.open();
   if (options.replay) {
     for (const payload of options.replay) if (!(await writer.writeToken(payload, errorEvent))) return;
     return writer.end();
   }
-  const chunk = (choice: object) => JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [choice], usage: null });
   await writer.writeEvent(chunk({ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }));
   for (const token of script.tokens) {
     if (!token) continue;

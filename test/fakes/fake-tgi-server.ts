@@ -164,7 +164,9 @@ async function serveGenerateStream(
   options: FakeTgiServerOptions,
   fault: UpstreamFault | null,
 ): Promise<void> {
-  const writer = new SseWriter(response, { dataPrefix: 'data:', chunkBytes: options.chunkBytes, fault });
+  const tokenPayload = (text: string, index: number) =>
+    JSON.stringify({ index: index + 1, token: { id: 1000 + index, text, logprob: -0.1, special: false }, generated_text: null, details: null });
+  const writer = new SseWriter(response, { dataPrefix: 'data:', chunkBytes: options.chunkBytes, fault, tokenPayload });
   const errorEvent = (message: string, errorType: string | undefined) => JSON.stringify(tgiErrorBody(message, errorType));
   writer.open();
   if (options.replay) {

@@ -36,7 +36,16 @@ export type UpstreamFault =
    */
   | { kind: 'http-error'; status: number; body: 'server-json' | 'plain-text' | 'empty'; message?: string; errorType?: string }
   /** Sends the server's error event inside a 200 stream after `afterTokens` tokens. */
-  | { kind: 'error-event'; afterTokens: number; message: string; errorType?: string };
+  | { kind: 'error-event'; afterTokens: number; message: string; errorType?: string }
+  /**
+   * Ignores the token limit: after `afterTokens` tokens, streams tokens until the client goes away
+   * (or 20,000 of them, then ends without a final event, so a client that never stops fails fast).
+   */
+  | { kind: 'endless'; afterTokens: number }
+  /** After `afterTokens` tokens, starts a `data:` line and sends `bytes` more with no newline. */
+  | { kind: 'huge-line'; afterTokens: number; bytes: number }
+  /** After `afterTokens` tokens, sends one token whose text is `bytes` long, then goes on. */
+  | { kind: 'huge-token'; afterTokens: number; bytes: number };
 
 export interface RecordedRequest {
   method: string;
@@ -50,6 +59,8 @@ export interface FakeHttpServer {
   /** e.g. `http://127.0.0.1:41234` (no trailing slash). */
   endpoint: string;
   requests: RecordedRequest[];
+  /** Resolves once no response is in progress: a client that cut a stream shows here. */
+  whenNoResponseBusy(): Promise<void>;
   /**
    * Client connections still open: `busy` ones have a response not yet finished, so a client
    * that gave up on a request without closing its socket shows here; `open` adds idle keep-alive ones.
@@ -68,10 +79,17 @@ export async function startFakeHttpServer(handle: FakeRouteHandler): Promise<Fak
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const busySockets = new Set<Socket>();
+  let idleWaiters: Array<() => void> = [];
+  const releaseSocket = (socket: Socket) => {
+    busySockets.delete(socket);
+    if (busySockets.size > 0) return;
+    for (const resolve of idleWaiters) resolve();
+    idleWaiters = [];
+  };
   const server: Server = createServer((incoming, response) => {
     const socket = incoming.socket;
     busySockets.add(socket);
-    response.once('close', () => busySockets.delete(socket));
+    response.once('close', () => releaseSocket(socket));
     const pieces: Buffer[] = [];
     incoming.on('data', (piece: Buffer) => pieces.push(piece));
     incoming.on('end', () => {
@@ -95,7 +113,7 @@ export async function startFakeHttpServer(handle: FakeRouteHandler): Promise<Fak
     sockets.add(socket);
     socket.once('close', () => {
       sockets.delete(socket);
-      busySockets.delete(socket);
+      releaseSocket(socket);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -109,6 +127,7 @@ export async function startFakeHttpServer(handle: FakeRouteHandler): Promise<Fak
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
+    whenNoResponseBusy: () => (busySockets.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     connections: () => ({ open: sockets.size, busy: busySockets.size }),
     stopListening,
     resumeListening: async () => {
@@ -151,7 +170,13 @@ export class SseWriter {
 
   constructor(
     private readonly response: ServerResponse,
-    private readonly options: { dataPrefix: string; chunkBytes?: number | undefined; fault: UpstreamFault | null },
+    private readonly options: {
+      dataPrefix: string;
+      chunkBytes?: number | undefined;
+      fault: UpstreamFault | null;
+      /** The server's event for one token of `text`: the size faults send their own tokens. */
+      tokenPayload: (text: string, index: number) => string;
+    },
   ) {
     response.on('close', () => {
       this.clientGone = true;
@@ -197,6 +222,18 @@ export class SseWriter {
           await this.writeEvent(errorEventPayload(fault.message, fault.errorType));
           this.response.end();
           return false;
+        case 'endless':
+          // As the misbehaving server in the review did: 938,023 events in 30 s for a request asking for 5.
+          for (let index = this.tokensWritten; !this.closed && index < 20_000; index++) await this.writeEvent(this.options.tokenPayload(` more${index}`, index));
+          this.end();
+          return false;
+        case 'huge-line':
+          await this.writeHugeLine(fault.bytes);
+          return false;
+        case 'huge-token':
+          await this.writeEvent(this.options.tokenPayload('B'.repeat(fault.bytes), this.tokensWritten));
+          this.tokensWritten++;
+          break;
       }
     }
     await this.writeEvent(payload);
@@ -210,6 +247,14 @@ export class SseWriter {
 
   end(): void {
     if (!this.closed) this.response.end();
+  }
+
+  /** `data:` then `bytes` of `x` in 64 KiB writes with no newline, awaiting each, until sent or the client leaves. */
+  private async writeHugeLine(bytes: number): Promise<void> {
+    const piece = Buffer.alloc(64 * 1024, 'x');
+    await this.write(Buffer.from(this.options.dataPrefix));
+    for (let sent = 0; sent < bytes && !this.closed; sent += piece.length) await this.write(piece.subarray(0, Math.min(piece.length, bytes - sent)));
+    this.end();
   }
 
   /** Resolves once the bytes are handed to the socket (or the client is gone). */

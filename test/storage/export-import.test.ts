@@ -79,8 +79,9 @@ describe('export and import', () => {
 
     const markdown = conversationAsMarkdown(file.conversations[0]!);
     assert.match(markdown, /^# Branches & stats\n/);
-    assert.match(markdown, /## System\n\nAnswer in one word\./);
-    assert.match(markdown, /## User\n\nCapital of France\?\n\n## Assistant\n\nParis\n\n> echo-1 \(echo\) · 17 prompt \+ 3 completion tokens · 41\.3 tokens\/s/);
+    // Messages are shown as text, in fenced blocks (issue 12: a crafted message could inject turns).
+    assert.match(markdown, /## System\n\n```text\nAnswer in one word\.\n```/);
+    assert.match(markdown, /## User\n\n```text\nCapital of France\?\n```\n\n## Assistant\n\n```text\nParis\n```\n\n> echo-1 \(echo\) · 17 prompt \+ 3 completion tokens · 41\.3 tokens\/s/);
     assert.match(markdown, /2 oldest turn\(s\) left out/);
     assert.match(markdown, /2 message\(s\) on other branches/);
     assert.doesNotMatch(markdown, /Par\n/, 'the stopped first attempt is on another branch');
@@ -129,6 +130,38 @@ describe('export and import', () => {
         const [question, answer] = cycle.conversations[0]!.messages;
         question!.parentId = answer!.id;
         await assertRefused(JSON.stringify(cycle), /parent links form a cycle/);
+      });
+
+      it('refuses ids that differ only by case, which the database takes as one id', async () => {
+        const messages = await goodFile();
+        const [question, answer] = messages.conversations[0]!.messages;
+        answer!.id = question!.id.toUpperCase();
+        await assertRefused(JSON.stringify(messages), new RegExp(`messages\\[1\\]\\.id: message ${question!.id} appears twice`));
+
+        const conversations = await goodFile();
+        const second = conversations.conversations[1]!;
+        second.conversation.id = conversations.conversations[0]!.conversation.id.toUpperCase();
+        await assertRefused(JSON.stringify(conversations), /conversations\[1\]\.conversation\.id: conversation .* appears twice/);
+      });
+
+      it('applies the API’s field limits: a 5 MB title, an oversized system message', async () => {
+        const title = await goodFile();
+        title.conversations[0]!.conversation.title = 't'.repeat(5 * 1024 * 1024);
+        await assertRefused(JSON.stringify(title), /conversations\[0\]\.conversation\.title: a title may have at most 200 characters, as through the API; this one has 5242880/);
+        const system = await goodFile();
+        system.conversations[0]!.conversation.settings.systemMessage = 's'.repeat(100_001);
+        await assertRefused(JSON.stringify(system), /settings\.systemMessage: a system message may have at most 100000 characters/);
+      });
+
+      it('imports upper-case ids as the same ids, lower-cased, and a second import under fresh ids', async () => {
+        const file = await goodFile();
+        const original = file.conversations[0]!.conversation.id;
+        const shouting = JSON.stringify(file).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (uuid) => uuid.toUpperCase());
+        const first = await importConversationsFromJson(store(), shouting);
+        assert.equal(first[0]?.id, original);
+        const again = await importConversationsFromJson(store(), shouting);
+        assert.notEqual(again[0]?.id, original);
+        assert.equal((await store().listMessages(again[0]!.id)).length, file.conversations[0]!.messages.length);
       });
 
       it('says what is wrong with files that are not exports at all', async () => {

@@ -3,7 +3,9 @@ import type { ReasoningSyntax } from '../../chat/reasoning/split-reasoning.ts';
 import { StopSequenceMatcher } from '../../chat/stop-sequence-matcher.ts';
 import { BackendError, type FinishReason, type GenerationEvent } from '../backend.ts';
 import { GenerationMeter } from '../generation-meter.ts';
+import { shortenUpstreamMessage } from './upstream-error-body.ts';
 import type { UpstreamGenerationPart } from './upstream-generation-part.ts';
+import { defaultUpstreamLimits, describeUpstreamLimit, type UpstreamLimits } from './upstream-limits.ts';
 
 export interface RemoteGenerationOptions {
   /** Parsed upstream output. Returning early from it must cancel the HTTP request. */
@@ -19,13 +21,17 @@ export interface RemoteGenerationOptions {
   serverLabel: string;
   /** Thinking left inline in the text (`<think>…</think>`) to split off; null: leave the text as it is. */
   reasoning?: ReasoningSyntax | null | undefined;
+  /** `maxTokenBytes` is checked here; the SSE reader checks the line and event caps. */
+  limits?: UpstreamLimits;
 }
 
 /**
  * Turns upstream parts into the contract's events: our own StopSequenceMatcher runs on every
  * delta (TGI returns the stop sequence inside the text; OpenAI-compatible servers strip it; this
  * works for both), the caller's signal ends with `aborted`, and any fault becomes one `error`
- * event after the text already produced.
+ * event after the text already produced. anychat counts tokens itself and ends with `length` at
+ * `maxNewTokens`, cutting the upstream: a server that ignores the limit once streamed 938,023
+ * events in 30 s to a request asking for 5.
  */
 export async function* driveRemoteGeneration(options: RemoteGenerationOptions): AsyncGenerator<GenerationEvent> {
   const { meter, signal } = options;
@@ -34,10 +40,25 @@ export async function* driveRemoteGeneration(options: RemoteGenerationOptions): 
   const answer = new AnswerStreamSplitter({ reasoning: options.reasoning ?? null, tools: [], callRequired: false });
   const toolCalls: GenerationEvent[] = [];
   const aborted = () => meter.finish('aborted', options.estimatedPromptTokens);
+  const limits = options.limits ?? defaultUpstreamLimits;
   try {
     for await (const part of options.parts) {
       if (signal?.aborted) {
         yield aborted();
+        return;
+      }
+      const partBytes = part.type !== 'tool-call' && part.text ? Buffer.byteLength(part.text) : 0;
+      if (partBytes > limits.maxTokenBytes) {
+        throw new BackendError('protocol', `${options.serverLabel} sent one token of ${partBytes} bytes, larger than ${describeUpstreamLimit(limits, 'maxTokenBytes')}`);
+      }
+      // A server honouring the limit ends with its finish part by now (TGI sends the last token
+      // inside it); more generated text, thinking included, means it ignores the limit. Leaving
+      // the loop cancels the request.
+      if ((part.type === 'text' || part.type === 'reasoning') && part.tokenCount > 0 && meter.completionTokens >= options.maxNewTokens) {
+        const rest = matcher.flush();
+        if (rest) yield* answer.push(rest);
+        yield* answer.finish().events;
+        yield meter.finish('length', await options.countPromptTokens());
         return;
       }
       if (part.type === 'reasoning') {
@@ -103,10 +124,12 @@ function decideReason(reason: FinishReason | null, completionTokens: number, max
 
 export function errorEvent(error: unknown, serverLabel: string): GenerationEvent {
   if (error instanceof BackendError) {
+    // An error event inside the stream may be as large as the event cap: keep what a person reads.
+    const message = shortenUpstreamMessage(error.message);
     return error.status === undefined
-      ? { type: 'error', code: error.code, message: error.message }
-      : { type: 'error', code: error.code, message: error.message, status: error.status };
+      ? { type: 'error', code: error.code, message }
+      : { type: 'error', code: error.code, message, status: error.status };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { type: 'error', code: 'upstream', message: `${serverLabel}: ${message}` };
+  return { type: 'error', code: 'upstream', message: shortenUpstreamMessage(`${serverLabel}: ${message}`) };
 }

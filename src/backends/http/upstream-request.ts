@@ -1,4 +1,5 @@
 import { BackendError } from '../backend.ts';
+import { separateCredentials } from './endpoint-url.ts';
 
 export interface UpstreamRequest {
   url: URL;
@@ -62,14 +63,16 @@ export async function sendUpstreamRequest(request: UpstreamRequest): Promise<Ups
     return new BackendError('stream-cut', `${request.serverLabel} closed the connection mid-response (${detail})`);
   };
 
+  const { url, basicAuthorization } = separateCredentials(request.url);
   const headers: Record<string, string> = { accept: 'application/json, text/event-stream' };
   if (request.json !== undefined) headers['content-type'] = 'application/json';
   if (request.apiKey) headers.authorization = `Bearer ${request.apiKey}`;
+  else if (basicAuthorization) headers.authorization = basicAuthorization;
 
   restartDeadline();
   let response: Response;
   try {
-    response = await fetch(request.url, {
+    response = await fetch(url, {
       method: request.method ?? (request.json === undefined ? 'GET' : 'POST'),
       headers,
       body: request.json === undefined ? undefined : JSON.stringify(request.json),

@@ -30,10 +30,10 @@ describeBackendConformance(
 describeUpstreamFaults('openai', {
   // llama-server's in-stream error carries `code: 500`, which maps like HTTP 500.
   errorEventCode: 'upstream',
-  async start({ fault, timeoutMs, endpoint, apiKey, serverApiKey }) {
+  async start({ fault, timeoutMs, endpoint, apiKey, serverApiKey, limits, endpointUserinfo }) {
     const server = await startFakeOpenAiServer({ fault, ...(serverApiKey ? { apiKey: serverApiKey } : {}) });
-    const backend = createOpenAiBackend({ backend: 'openai', endpoint: endpoint ?? server.endpoint, timeoutMs, apiKey });
-    return { backend, close: () => server.close() };
+    const backend = createOpenAiBackend({ backend: 'openai', endpoint: endpoint ?? (endpointUserinfo ? server.endpoint.replace('//', `//${endpointUserinfo}@`) : server.endpoint), timeoutMs, apiKey , limits });
+    return { backend, whenNoResponseBusy: () => server.whenNoResponseBusy(), close: () => server.close() };
   },
 });
 

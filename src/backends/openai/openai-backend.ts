@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { estimateTokenCount, type Backend, type BackendInfo, type GenerationEvent, type GenerationRequest } from '../backend.ts';
 import { GenerationMeter } from '../generation-meter.ts';
 import { driveRemoteGeneration, errorEvent } from '../http/drive-remote-generation.ts';
-import { endpointHost, endpointUrl } from '../http/endpoint-url.ts';
+import { endpointHost, endpointUrl, shownEndpoint } from '../http/endpoint-url.ts';
 import type { UpstreamGenerationPart } from '../http/upstream-generation-part.ts';
 import { errorFromResponse } from '../http/upstream-error-body.ts';
+import { upstreamLimitsSchema } from '../http/upstream-limits.ts';
 import { sendUpstreamRequest, type UpstreamExchange } from '../http/upstream-request.ts';
 import { buildOpenAiChatRequest } from './build-openai-chat-request.ts';
 import { fetchFirstUpstreamModel, type UpstreamModel } from './fetch-openai-models.ts';
@@ -20,6 +21,8 @@ export const openAiBackendConfigSchema = z.object({
   model: z.string().min(1).optional(),
   /** Longest silence allowed from the server (before the first byte, then between chunks). */
   timeoutMs: z.number().int().positive().default(120_000),
+  /** Caps on the size of what the server sends (upstream-limits.ts). */
+  limits: upstreamLimitsSchema.prefault({}),
 });
 export type OpenAiBackendConfig = z.input<typeof openAiBackendConfigSchema>;
 
@@ -28,9 +31,9 @@ export type OpenAiBackendConfig = z.input<typeof openAiBackendConfigSchema>;
  * TGI's Messages API). It takes messages: the server applies the model's chat template.
  */
 export function createOpenAiBackend(config: OpenAiBackendConfig): Backend {
-  const { endpoint, apiKey, model, timeoutMs } = openAiBackendConfigSchema.parse(config);
+  const { endpoint, apiKey, model, timeoutMs, limits } = openAiBackendConfigSchema.parse(config);
   const baseUrl = openAiBaseUrl(endpoint);
-  const serverLabel = `the OpenAI-compatible server at ${endpoint}`;
+  const serverLabel = `the OpenAI-compatible server at ${shownEndpoint(endpoint)}`;
   let upstreamModel: UpstreamModel | null = null;
 
   async function lookUpUpstreamModel(): Promise<UpstreamModel | null> {
@@ -75,7 +78,7 @@ export function createOpenAiBackend(config: OpenAiBackendConfig): Backend {
         signal,
         serverLabel,
       });
-      if (!exchange.response.ok) throw await errorFromResponse(exchange, serverLabel);
+      if (!exchange.response.ok) throw await errorFromResponse(exchange, serverLabel, limits);
     } catch (error) {
       yield signal?.aborted ? meter.finish('aborted', estimatedPromptTokens) : errorEvent(error, serverLabel);
       return;
@@ -83,7 +86,7 @@ export function createOpenAiBackend(config: OpenAiBackendConfig): Backend {
     const opened = exchange;
     async function* parts(): AsyncGenerator<UpstreamGenerationPart> {
       try {
-        yield* parseOpenAiChatStream(opened.chunks(), serverLabel, request.parameters.stop);
+        yield* parseOpenAiChatStream(opened.chunks(), serverLabel, request.parameters.stop, limits);
       } finally {
         opened.close();
       }
@@ -98,6 +101,7 @@ export function createOpenAiBackend(config: OpenAiBackendConfig): Backend {
       estimatedPromptTokens,
       serverLabel,
       reasoning: request.reasoning,
+      limits,
     });
   }
 

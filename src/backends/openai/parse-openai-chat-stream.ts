@@ -2,6 +2,7 @@ import { newToolCallId } from '../../chat/tools/parse-tool-calls.ts';
 import type { ToolCall } from '../../chat/tools/tool-definition.ts';
 import { BackendError, type TokenLogprob } from '../backend.ts';
 import { readServerSentEvents } from '../http/read-server-sent-events.ts';
+import type { UpstreamLimits } from '../http/upstream-limits.ts';
 import type { UpstreamGenerationPart } from '../http/upstream-generation-part.ts';
 import { errorFromOpenAiStreamError } from './map-openai-error.ts';
 import { mapOpenAiFinishReason } from './map-openai-finish-reason.ts';
@@ -18,6 +19,7 @@ export async function* parseOpenAiChatStream(
   chunks: AsyncIterable<Uint8Array>,
   serverLabel: string,
   stopSequences: readonly string[],
+  limits?: UpstreamLimits,
 ): AsyncGenerator<UpstreamGenerationPart> {
   let finishReason: string | null = null;
   let stopReason: string | number | null = null;
@@ -35,7 +37,7 @@ export async function* parseOpenAiChatStream(
     completionTokens: usage?.completionTokens ?? null,
   });
 
-  for await (const event of readServerSentEvents(chunks, serverLabel)) {
+  for await (const event of readServerSentEvents(chunks, serverLabel, limits)) {
     if (event.data.trim() === '[DONE]') {
       yield* finishParts();
       return;

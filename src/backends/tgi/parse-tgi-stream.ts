@@ -1,6 +1,7 @@
 import { BackendError } from '../backend.ts';
 import type { UpstreamGenerationPart } from '../http/upstream-generation-part.ts';
 import { readServerSentEvents } from '../http/read-server-sent-events.ts';
+import type { UpstreamLimits } from '../http/upstream-limits.ts';
 import { mapTgiErrorType } from './map-tgi-error-type.ts';
 import { mapTgiFinishReason } from './map-tgi-finish-reason.ts';
 import { tgiErrorResponseSchema, tgiStreamResponseSchema } from './tgi-api.ts';
@@ -45,8 +46,9 @@ export function parseTgiStreamEvent(data: string, serverLabel: string): Upstream
 export async function* parseTgiStream(
   chunks: AsyncIterable<Uint8Array>,
   serverLabel: string,
+  limits?: UpstreamLimits,
 ): AsyncGenerator<UpstreamGenerationPart> {
-  for await (const event of readServerSentEvents(chunks, serverLabel)) {
+  for await (const event of readServerSentEvents(chunks, serverLabel, limits)) {
     const part = parseTgiStreamEvent(event.data, serverLabel);
     yield part;
     if (part.type === 'finish') return;

@@ -33,10 +33,10 @@ describeBackendConformance(
 
 describeUpstreamFaults('tgi', {
   errorEventCode: 'generation',
-  async start({ fault, timeoutMs, endpoint, apiKey, serverApiKey }) {
+  async start({ fault, timeoutMs, endpoint, apiKey, serverApiKey, limits, endpointUserinfo }) {
     const server = await startFakeTgiServer({ fault, ...(serverApiKey ? { apiKey: serverApiKey } : {}) });
-    const backend = createTgiBackend({ backend: 'tgi', endpoint: endpoint ?? server.endpoint, timeoutMs, apiKey });
-    return { backend, close: () => server.close() };
+    const backend = createTgiBackend({ backend: 'tgi', endpoint: endpoint ?? (endpointUserinfo ? server.endpoint.replace('//', `//${endpointUserinfo}@`) : server.endpoint), timeoutMs, apiKey , limits });
+    return { backend, whenNoResponseBusy: () => server.whenNoResponseBusy(), close: () => server.close() };
   },
 });
 

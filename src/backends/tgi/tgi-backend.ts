@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { estimateTokenCount, type Backend, type BackendInfo, type GenerationEvent, type GenerationRequest } from '../backend.ts';
 import { GenerationMeter } from '../generation-meter.ts';
 import { driveRemoteGeneration, errorEvent } from '../http/drive-remote-generation.ts';
-import { endpointUrl } from '../http/endpoint-url.ts';
+import { endpointUrl, shownEndpoint } from '../http/endpoint-url.ts';
 import type { UpstreamGenerationPart } from '../http/upstream-generation-part.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
 import { errorFromResponse } from '../http/upstream-error-body.ts';
+import { upstreamLimitsSchema } from '../http/upstream-limits.ts';
 import { sendUpstreamRequest, type UpstreamExchange } from '../http/upstream-request.ts';
 import { buildTgiParameters } from './build-tgi-parameters.ts';
 import { fallbackTgiInfo, fetchTgiInfo } from './fetch-tgi-info.ts';
@@ -21,6 +22,8 @@ export const tgiBackendConfigSchema = z.object({
   apiKey: z.string().min(1).optional(),
   /** Longest silence allowed from the server (before the first byte, then between chunks). */
   timeoutMs: z.number().int().positive().default(120_000),
+  /** Caps on the size of what the server sends (upstream-limits.ts). */
+  limits: upstreamLimitsSchema.prefault({}),
   /** `/generate_stream` (true) or `/generate` (false). */
   stream: z.boolean().default(true),
 });
@@ -30,8 +33,8 @@ export type TgiBackendConfig = z.input<typeof tgiBackendConfigSchema>;
 const TGI_DEFAULT_MAX_TOP_N_TOKENS = 5;
 
 export function createTgiBackend(config: TgiBackendConfig): Backend {
-  const { endpoint, apiKey, timeoutMs, stream } = tgiBackendConfigSchema.parse(config);
-  const connection: TgiConnection = { endpoint, apiKey, timeoutMs, serverLabel: `TGI at ${endpoint}` };
+  const { endpoint, apiKey, timeoutMs, stream, limits } = tgiBackendConfigSchema.parse(config);
+  const connection: TgiConnection = { endpoint, apiKey, timeoutMs, serverLabel: `TGI at ${shownEndpoint(endpoint)}` };
   const tokenCounter = new TgiTokenCounter(connection);
   let cachedInfo: BackendInfo | null = null;
 
@@ -78,7 +81,7 @@ export function createTgiBackend(config: TgiBackendConfig): Backend {
         signal,
         serverLabel: connection.serverLabel,
       });
-      if (!exchange.response.ok) throw await errorFromResponse(exchange, connection.serverLabel);
+      if (!exchange.response.ok) throw await errorFromResponse(exchange, connection.serverLabel, limits);
     } catch (error) {
       yield signal?.aborted ? meter.finish('aborted', estimatedPromptTokens) : errorEvent(error, connection.serverLabel);
       return;
@@ -87,9 +90,9 @@ export function createTgiBackend(config: TgiBackendConfig): Backend {
     async function* parts(): AsyncGenerator<UpstreamGenerationPart> {
       try {
         if (stream) {
-          yield* parseTgiStream(opened.chunks(), connection.serverLabel);
+          yield* parseTgiStream(opened.chunks(), connection.serverLabel, limits);
         } else {
-          yield* partsFromTgiGenerateResponse(await readJsonBody(opened, connection.serverLabel), connection.serverLabel);
+          yield* partsFromTgiGenerateResponse(await readJsonBody(opened, connection.serverLabel, limits), connection.serverLabel);
         }
       } finally {
         opened.close();
@@ -105,6 +108,7 @@ export function createTgiBackend(config: TgiBackendConfig): Backend {
       estimatedPromptTokens,
       serverLabel: connection.serverLabel,
       reasoning: request.reasoning,
+      limits,
     });
   }
 

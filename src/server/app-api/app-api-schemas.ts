@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { MAX_SYSTEM_MESSAGE_CHARACTERS, MAX_TITLE_CHARACTERS } from '../../chat/conversation-field-limits.ts';
 import { generationParametersSchema } from '../../chat/generation-parameters.ts';
 
 /** Zod schemas for the bodies, params and queries of app-api-events.ts; the page sends these. */
 export const conversationSettingsSchema = z
   .object({
-    systemMessage: z.string().max(100_000).optional(),
+    systemMessage: z.string().max(MAX_SYSTEM_MESSAGE_CHARACTERS).optional(),
     template: z.enum(['plain', 'model']).optional(),
     parameters: generationParametersSchema.strict().optional(),
     modelId: z.string().min(1).optional(),
@@ -30,12 +31,12 @@ export const regenerateBodySchema = z.object({ settings: conversationSettingsSch
 export const editBodySchema = z.object({ content: contentSchema, settings: conversationSettingsSchema.optional() }).strict();
 
 export const newConversationBodySchema = z
-  .object({ title: z.string().max(200).optional(), settings: conversationSettingsSchema.optional() })
+  .object({ title: z.string().max(MAX_TITLE_CHARACTERS).optional(), settings: conversationSettingsSchema.optional() })
   .strict();
 
 export const conversationPatchBodySchema = z
   .object({
-    title: z.string().min(1).max(200).optional(),
+    title: z.string().min(1).max(MAX_TITLE_CHARACTERS).optional(),
     settings: conversationSettingsSchema.optional(),
     activeLeafId: z.string().min(1).nullable().optional(),
   })

@@ -1,13 +1,18 @@
-import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { loginBodySchema } from '../app-api/app-api-schemas.ts';
 import { HttpProblem } from '../http-problem.ts';
-import { createSessionToken, isValidSessionToken, safeEqual, SESSION_COOKIE, SESSION_MAX_AGE_SECONDS } from './session-cookie.ts';
+import { AddressRateLimiter } from '../rate-limit/address-rate-limiter.ts';
+import { createSessionToken, readSessionToken, RevokedSessions, safeEqual, SESSION_COOKIE, SESSION_MAX_AGE_SECONDS } from './session-cookie.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without the API key (health, status, login). */
     public?: boolean;
+  }
+  interface FastifyRequest {
+    /** Whether the request carries the key (or a session), or the server has none: public routes show details only then. */
+    hasApiKey: boolean;
   }
 }
 
@@ -28,43 +33,109 @@ export function presentedKey(request: FastifyRequest): string | null {
   return colon !== -1 && Buffer.from(decoded, 'utf8').toString('base64') === value ? decoded.slice(colon + 1) : value;
 }
 
+export interface ApiKeyAuthOptions {
+  /** Wrong keys allowed per client address before 429 (a token bucket: `burst`, then one per `refillMs`). */
+  failedLogins: { burst: number; refillMs: number };
+  /** The clock for the rate limit and session expiry; tests inject one. */
+  now?: () => number;
+}
+
 /**
- * With an API key, every API route (TGI, OpenAI, app API, metrics) needs it, as a header or as the
- * session cookie that `POST /api/login` sets for the page. Each API's plugin adds this hook, so the
- * page's own files, in a plugin without it, stay public: the page shows the login form. Routes
- * marked `public` (health, status, login, CSP reports) and unknown URLs (a 404 either way) skip it.
- * The 401 is thrown, so each plugin's error handler writes it in that API's shape.
+ * The server's one API key. With a key, every API route (TGI, OpenAI, app API, metrics) needs it,
+ * as a header or as the session cookie that `POST /api/login` sets for the page. Each API's plugin
+ * adds `check` as its onRequest hook, so the page's own files, in a plugin without it, stay
+ * public: the page shows the login form. Routes marked `public` (health, status, login, CSP
+ * reports) answer anyway, and a key only unlocks their details. Refusals are thrown, so each
+ * plugin's error handler writes them in that API's shape. Wrong keys are rate-limited per address,
+ * and logout revokes the session on this server (revocations live in this process's memory).
  */
-export function requireApiKey(apiKey: string): onRequestAsyncHookHandler {
-  return async (request, reply) => {
-    if (request.is404 || request.routeOptions.config.public) return;
+export class ApiKeyAuth {
+  private readonly now: () => number;
+  private readonly limiter: AddressRateLimiter;
+  private readonly revoked: RevokedSessions;
+
+  constructor(
+    readonly apiKey: string | null,
+    options: ApiKeyAuthOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.limiter = new AddressRateLimiter(options.failedLogins, this.now);
+    this.revoked = new RevokedSessions(this.now);
+  }
+
+  readonly check: onRequestAsyncHookHandler = async (request, reply) => {
+    const apiKey = this.apiKey;
+    if (!apiKey) {
+      request.hasApiKey = true;
+      return;
+    }
+    if (request.is404) return;
     const key = presentedKey(request);
-    if (key !== null ? safeEqual(key, apiKey) : isValidSessionToken(apiKey, request.cookies[SESSION_COOKIE])) return;
+    if (request.routeOptions.config.public) {
+      // Never counted against the rate limit here: a public route answers either way.
+      request.hasApiKey = key !== null ? safeEqual(key, apiKey) : this.hasLiveSession(request, apiKey);
+      return;
+    }
+    if (key === null) {
+      if (this.hasLiveSession(request, apiKey)) {
+        request.hasApiKey = true;
+        return;
+      }
+    } else {
+      this.refuseWhileLimited(request, reply);
+      if (safeEqual(key, apiKey)) {
+        request.hasApiKey = true;
+        return;
+      }
+      this.limiter.spend(request.ip);
+    }
     reply.header('www-authenticate', 'Bearer realm="anychat"');
     throw new HttpProblem(401, 'unauthorized', key === null ? 'this server needs an API key: send "Authorization: Bearer KEY"' : 'the API key is not valid');
   };
-}
 
-/** `POST /login` and `POST /logout` (under the app API's prefix): the page's session cookie. */
-export function registerSessionRoutes(app: FastifyInstance, apiKey: string | null): void {
-  const routes = app.withTypeProvider<ZodTypeProvider>();
-  const config = { public: true };
+  /** `POST /login` and `POST /logout` (under the app API's prefix): the page's session cookie. */
+  registerSessionRoutes(app: FastifyInstance): void {
+    const routes = app.withTypeProvider<ZodTypeProvider>();
+    const config = { public: true };
 
-  routes.post('/login', { config, schema: { tags: ['App API: session'], body: loginBodySchema } }, async (request, reply) => {
-    if (!apiKey) return reply.code(204).send();
-    if (!safeEqual(request.body.apiKey, apiKey)) throw new HttpProblem(401, 'unauthorized', 'the API key is not valid', 'apiKey');
-    reply.setCookie(SESSION_COOKIE, createSessionToken(apiKey), {
-      httpOnly: true,
-      sameSite: 'strict',
-      path: '/',
-      maxAge: SESSION_MAX_AGE_SECONDS,
-      secure: request.protocol === 'https',
+    routes.post('/login', { config, schema: { tags: ['App API: session'], body: loginBodySchema } }, async (request, reply) => {
+      const apiKey = this.apiKey;
+      if (!apiKey) return reply.code(204).send();
+      this.refuseWhileLimited(request, reply);
+      if (!safeEqual(request.body.apiKey, apiKey)) {
+        this.limiter.spend(request.ip);
+        throw new HttpProblem(401, 'unauthorized', 'the API key is not valid', 'apiKey');
+      }
+      reply.setCookie(SESSION_COOKIE, createSessionToken(apiKey, this.now()), {
+        httpOnly: true,
+        sameSite: 'strict',
+        path: '/',
+        maxAge: SESSION_MAX_AGE_SECONDS,
+        // Behind a TLS proxy this needs --trust-proxy, which makes X-Forwarded-Proto count.
+        secure: request.protocol === 'https',
+      });
+      return reply.code(204).send();
     });
-    return reply.code(204).send();
-  });
 
-  routes.post('/logout', { config, schema: { tags: ['App API: session'] } }, async (_request, reply) => {
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return reply.code(204).send();
-  });
+    routes.post('/logout', { config, schema: { tags: ['App API: session'] } }, async (request, reply) => {
+      // Revoked, not only forgotten by this browser: a copied cookie stops working too.
+      const session = this.apiKey ? readSessionToken(this.apiKey, request.cookies[SESSION_COOKIE], this.now()) : null;
+      if (session) this.revoked.revoke(session);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send();
+    });
+  }
+
+  private hasLiveSession(request: FastifyRequest, apiKey: string): boolean {
+    const session = readSessionToken(apiKey, request.cookies[SESSION_COOKIE], this.now());
+    return session !== null && !this.revoked.has(session);
+  }
+
+  /** 429 with Retry-After while this address has used up its wrong keys. */
+  private refuseWhileLimited(request: FastifyRequest, reply: FastifyReply): void {
+    const retryAfter = this.limiter.retryAfterSeconds(request.ip);
+    if (retryAfter === 0) return;
+    reply.header('retry-after', String(retryAfter));
+    throw new HttpProblem(429, 'rate-limited', `too many wrong API keys from this address: try again in ${retryAfter} s`);
+  }
 }

@@ -18,8 +18,8 @@ const redactPaths = [
 
 /** Wraps a destination so that no line it receives contains any of `secrets`. */
 export function redactingDestination(secrets: readonly string[], target: DestinationStream): DestinationStream {
-  // Very short "secrets" would mangle ordinary words; real keys are long.
-  const scrubbed = secrets.filter((secret) => secret.length >= 6);
+  // Every key, however short: a short key is still a key (mangling a word now and then is the lesser harm).
+  const scrubbed = secrets.filter((secret) => secret.length > 0);
   if (scrubbed.length === 0) return target;
   return {
     write(line: string) {

@@ -11,6 +11,8 @@ const openAiErrorTypes: Record<ProblemCode, [type: string, code: string | null]>
   'malformed-json': ['invalid_request_error', null],
   'context-overflow': ['invalid_request_error', 'context_length_exceeded'],
   unauthorized: ['invalid_request_error', 'invalid_api_key'],
+  forbidden: ['invalid_request_error', 'forbidden'],
+  'rate-limited': ['rate_limit_error', 'rate_limit_exceeded'],
   'not-found': ['invalid_request_error', 'not_found'],
   conflict: ['invalid_request_error', null],
   'payload-too-large': ['invalid_request_error', 'payload_too_large'],

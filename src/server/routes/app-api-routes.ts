@@ -3,7 +3,6 @@ import { registerAnswerRoutes } from '../app-api/answer-routes.ts';
 import { appErrorShape } from '../app-api/app-api-errors.ts';
 import type { ModelDescription, ServerStatus } from '../app-api/app-api-events.ts';
 import { registerConversationRoutes } from '../app-api/conversation-routes.ts';
-import { registerSessionRoutes, requireApiKey } from '../auth/api-key-auth.ts';
 import { apiErrorHandler, apiNotFoundHandler } from '../error-handler.ts';
 import type { ApiPluginOptions } from '../server-context.ts';
 import { registerCspReportRoutes } from './csp-report-routes.ts';
@@ -12,10 +11,10 @@ import { registerCspReportRoutes } from './csp-report-routes.ts';
  * The page's API (app-api-events.ts), registered under `/api`: models and status here,
  * conversations and answers in app-api/, login in auth/, and the page's CSP reports.
  */
-export const appApiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { context, apiKey }) => {
+export const appApiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { context, auth }) => {
   app.setErrorHandler(apiErrorHandler(appErrorShape, context.limits));
   app.setNotFoundHandler(apiNotFoundHandler(appErrorShape));
-  if (apiKey) app.addHook('onRequest', requireApiKey(apiKey));
+  app.addHook('onRequest', auth.check);
   const tags = ['App API: server'];
 
   app.get('/models', { schema: { tags } }, async () => ({
@@ -40,7 +39,7 @@ export const appApiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { 
     return { status, reason, authRequired: context.authRequired, version: context.version };
   });
 
-  registerSessionRoutes(app, apiKey);
+  auth.registerSessionRoutes(app);
   registerConversationRoutes(app, context);
   registerAnswerRoutes(app, context);
   registerCspReportRoutes(app, context);

@@ -30,9 +30,17 @@ const reportingApiBatch = [
   { type: 'deprecation', age: 20, url: 'http://127.0.0.1:7860/', body: { id: 'SomeFeature', message: 'going away' } },
 ];
 
-function sendReport(app: ReturnType<typeof createTestApp>['app'], contentType: string, body: string) {
-  // No API key: the browser sends reports without it (see csp-report-routes.ts).
-  return app.inject({ method: 'POST', url: CSP_REPORT_PATH, headers: { 'content-type': contentType }, payload: body });
+function sendReport(app: ReturnType<typeof createTestApp>['app'], contentType: string, body: string, remoteAddress = '127.0.0.1') {
+  // No API key: the browser sends reports without it (see csp-report-routes.ts). The Host is the
+  // page's, whose documents the reports are about.
+  return app.inject({ method: 'POST', url: CSP_REPORT_PATH, headers: { 'content-type': contentType, host: '127.0.0.1:7860' }, payload: body, remoteAddress });
+}
+
+async function ignoredCounts(app: ReturnType<typeof createTestApp>['app']): Promise<Record<string, number>> {
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics', headers: bearer })).body;
+  const counts: Record<string, number> = {};
+  for (const [, reason, value] of metrics.matchAll(/^anychat_csp_reports_ignored_total\{reason="([^"]+)"\} (\d+)$/gm)) counts[reason!] = Number(value);
+  return counts;
 }
 
 async function violationCounts(app: ReturnType<typeof createTestApp>['app']): Promise<Record<string, number>> {
@@ -103,7 +111,8 @@ describe('CSP violation reports', () => {
   });
 
   it('count every violation but log at most the per-minute budget, with long fields cut short', async () => {
-    const { app, logs } = createTestApp({ apiKey });
+    // More reports than the rate limit lets through: this test is about the log budget.
+    const { app, logs } = createTestApp({ apiKey, limits: { cspReportBurst: 1000, cspReportGlobalBurst: 1000 } });
     const longSample = JSON.stringify({ 'csp-report': { ...inlineScriptReport['csp-report'], 'script-sample': 'y'.repeat(5000) } });
     const reports = CSP_REPORT_LOG_LINES_PER_MINUTE + 10;
     for (let index = 0; index < reports; index++) assert.equal((await sendReport(app, 'application/csp-report', longSample)).statusCode, 204);
@@ -111,6 +120,36 @@ describe('CSP violation reports', () => {
     const lines = violationLines(logs);
     assert.equal(lines.length, CSP_REPORT_LOG_LINES_PER_MINUTE);
     assert.ok(lines.every((line) => String((line.cspViolation as { sample: string }).sample).length <= 301));
+    await app.close();
+  });
+
+  it('count only reports about this server’s own documents', async () => {
+    const { app } = createTestApp({ apiKey });
+    const elsewhere = { 'csp-report': { ...inlineScriptReport['csp-report'], 'document-uri': 'https://evil.example/page' } };
+    const noDocument = { 'csp-report': { 'effective-directive': 'script-src-elem', 'blocked-uri': 'inline' } };
+    for (const report of [elsewhere, noDocument]) assert.equal((await sendReport(app, 'application/csp-report', JSON.stringify(report))).statusCode, 204);
+    assert.deepEqual(await violationCounts(app), {});
+    assert.deepEqual(await ignoredCounts(app), { 'other-document': 2 });
+    await app.close();
+  });
+
+  it('rate-limit a flood per address and over all addresses, with 429 and Retry-After (injected clock)', async () => {
+    let clock = 0;
+    const { app } = createTestApp({ apiKey, now: () => clock, limits: { cspReportBurst: 5, cspReportRefillMs: 2000, cspReportGlobalBurst: 8, cspReportGlobalRefillMs: 1000 } });
+    const report = JSON.stringify(inlineScriptReport);
+    const statuses: number[] = [];
+    for (let index = 0; index < 608; index++) statuses.push((await sendReport(app, 'application/csp-report', report, '203.0.113.5')).statusCode);
+    assert.equal(statuses.filter((status) => status === 204).length, 5);
+    const limited = await sendReport(app, 'application/csp-report', report, '203.0.113.5');
+    assert.equal(limited.statusCode, 429);
+    assert.equal(limited.headers['retry-after'], '2');
+    // Another address gets the rest of the global allowance, then the global limit holds.
+    for (let index = 0; index < 10; index++) await sendReport(app, 'application/csp-report', report, '198.51.100.8');
+    assert.deepEqual(await violationCounts(app), { 'script-src-elem': 8 });
+    assert.equal((await ignoredCounts(app))['rate-limited'], 608 - 5 + 1 + 10 - 3);
+    clock += 2000;
+    assert.equal((await sendReport(app, 'application/csp-report', report, '203.0.113.5')).statusCode, 204);
+    assert.deepEqual(await violationCounts(app), { 'script-src-elem': 9 });
     await app.close();
   });
 });

@@ -4,7 +4,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FinishReason, GenerationEvent, TokenLogprob, TokenUsage } from '../../backends/backend.ts';
 import { generateAnswer } from '../../chat/generate-answer.ts';
 import { prepareGeneration, type PreparedGeneration } from '../../chat/prepare-generation.ts';
-import { requireApiKey } from '../auth/api-key-auth.ts';
 import { apiErrorHandler, apiNotFoundHandler } from '../error-handler.ts';
 import { HttpProblem } from '../http-problem.ts';
 import type { ServedModel } from '../models/served-model.ts';
@@ -32,10 +31,10 @@ import { onClientDisconnect, SseStream } from '../sse-stream.ts';
 const tags = ['OpenAI-compatible'];
 
 /** The OpenAI API subset chat clients use, so the official `openai` client works against `/v1` (the prefix it is registered under). */
-export const openAiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { context, apiKey }) => {
+export const openAiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { context, auth }) => {
   app.setErrorHandler(apiErrorHandler(openAiErrorShape, context.limits));
   app.setNotFoundHandler(apiNotFoundHandler(openAiErrorShape));
-  if (apiKey) app.addHook('onRequest', requireApiKey(apiKey));
+  app.addHook('onRequest', auth.check);
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
   routes.get('/models', { schema: { tags, summary: 'The served models' } }, async () => ({

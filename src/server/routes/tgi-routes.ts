@@ -2,7 +2,6 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { MAX_STOP_SEQUENCES } from '../../chat/generation-parameters.ts';
 import { generateAnswer } from '../../chat/generate-answer.ts';
-import { requireApiKey } from '../auth/api-key-auth.ts';
 import { apiErrorHandler } from '../error-handler.ts';
 import { HttpProblem } from '../http-problem.ts';
 import { prepareRawPrompt } from '../models/prepare-raw-prompt.ts';
@@ -24,9 +23,9 @@ const tags = ['TGI-compatible'];
  * Registered at the root, as TGI clients expect, so it has no not-found handler of its own: the
  * root's (page-routes.ts) answers unknown root URLs in TGI's shape.
  */
-export const tgiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { context, apiKey }) => {
+export const tgiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { context, auth }) => {
   app.setErrorHandler(apiErrorHandler(tgiErrorShape, context.limits));
-  if (apiKey) app.addHook('onRequest', requireApiKey(apiKey));
+  app.addHook('onRequest', auth.check);
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
   routes.post('/generate', { schema: { tags, summary: 'Generate text', body: tgiGenerateRequestSchema } }, (request, reply) =>

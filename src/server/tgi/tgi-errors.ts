@@ -12,6 +12,8 @@ const tgiErrorTypes: Record<ProblemCode, string> = {
   'malformed-json': 'validation',
   'context-overflow': 'validation',
   unauthorized: 'authentication',
+  forbidden: 'authentication',
+  'rate-limited': 'overloaded',
   'not-found': 'not_found',
   conflict: 'validation',
   'payload-too-large': 'validation',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Conversation, GenerationRecord, SentPrompt, StoredMessage } from '../../chat/conversation.ts';
+import { MAX_SYSTEM_MESSAGE_CHARACTERS, MAX_TITLE_CHARACTERS } from '../../chat/conversation-field-limits.ts';
 import { generationParametersSchema } from '../../chat/generation-parameters.ts';
 import { chatMessageSchema, chatRoleSchema } from '../../chat/message.ts';
 
@@ -12,11 +13,16 @@ export const EXPORT_FORMAT = 'anychat-conversations';
 export const EXPORT_VERSION = 1;
 
 const isoTime = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time like 2025-01-31T12:00:00.000Z' });
-const id = z.uuid({ error: 'expected a UUID' });
+/**
+ * Lower-cased: UUID columns ignore case, so ids that differ only by case are one id to the
+ * database; compared as typed they passed the duplicate checks and failed the insert with a 500.
+ */
+const id = z.uuid({ error: 'expected a UUID' }).transform((value) => value.toLowerCase());
 const count = z.number().int().min(0);
 
+// The app API's limits (conversation-field-limits.ts): an import is no back door around them.
 const conversationSettingsSchema = z.strictObject({
-  systemMessage: z.string().optional(),
+  systemMessage: z.string().max(MAX_SYSTEM_MESSAGE_CHARACTERS, { error: `a system message may have at most ${MAX_SYSTEM_MESSAGE_CHARACTERS} characters, as through the API` }).optional(),
   template: z.enum(['plain', 'model']).optional(),
   parameters: generationParametersSchema.strict().optional(),
   modelId: z.string().optional(),
@@ -73,7 +79,7 @@ const generationRecordSchema = z.strictObject({
 
 const conversationSchema = z.strictObject({
   id,
-  title: z.string(),
+  title: z.string().max(MAX_TITLE_CHARACTERS, { error: (issue) => `a title may have at most ${MAX_TITLE_CHARACTERS} characters, as through the API; this one has ${String((issue.input as string).length)}` }),
   settings: conversationSettingsSchema,
   activeLeafId: id.nullable(),
   createdAt: isoTime,
