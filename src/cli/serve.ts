@@ -24,6 +24,9 @@ interface ServeOptions extends BackendOptionValues {
   logLevel: string;
 }
 
+/** What closing the server, storage and engine may add to --shutdown-timeout before the process gives up on them. */
+const SHUTDOWN_CLOSE_MARGIN_MS = 3_000;
+
 /** Gradio's port, which the lesson's readers know. */
 const DEFAULT_PORT = 7860;
 
@@ -125,14 +128,26 @@ async function serve(options: ServeOptions): Promise<void> {
       }
       stopping = true;
       logger.info({ signal }, 'shutting down: finishing running answers');
+      // The last resort, should a close below hang (an unreachable database): the timeout is a promise.
+      const overrun = setTimeout(() => {
+        logger.warn({ timeoutSeconds: options.shutdownTimeout }, 'shutdown overran --shutdown-timeout; exiting without waiting further');
+        process.exit(1);
+      }, options.shutdownTimeout * 1000 + SHUTDOWN_CLOSE_MARGIN_MS);
+      overrun.unref();
       void (async () => {
-        try {
-          await app.close();
-          await store.close();
-          await (await backendPromise.catch(() => null))?.close();
-        } catch (error) {
-          logger.error({ err: error }, 'error while shutting down');
-        }
+        const step = async (what: string, close: () => Promise<unknown>) => {
+          try {
+            await close();
+          } catch (error) {
+            logger.warn({ err: error }, `${what} did not close cleanly`);
+          }
+        };
+        // Drained before close(): see src/server/graceful-shutdown.ts for why not inside it.
+        await step('running answers', () => app.drainGenerations());
+        await step('the HTTP server', () => app.close());
+        await step('storage', () => store.close());
+        await step('the model', async () => (await backendPromise.catch(() => null))?.close());
+        clearTimeout(overrun);
         logger.info('stopped');
         resolve();
       })();

@@ -4,8 +4,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
 import type { ConversationStore } from '../storage/conversation-store.ts';
-import type { AnswerHub } from './app-api/answer-hub.ts';
-import { createSharedAnswerHub } from './app-api/shared-answer-hub.ts';
+import { AnswerHub } from './app-api/answer-hub.ts';
 import { installApiKeyAuth } from './auth/api-key-auth.ts';
 import { answerClientError } from './client-error-handler.ts';
 import { frameworkErrorHandler, installErrorHandlers } from './error-handler.ts';
@@ -21,7 +20,8 @@ import { registerMetricsRoutes } from './routes/metrics-routes.ts';
 import { registerOpenAiRoutes } from './routes/openai-routes.ts';
 import { registerPageRoutes } from './routes/page-routes.ts';
 import { registerTgiRoutes } from './routes/tgi-routes.ts';
-import { LiveGenerations } from './scheduling/live-generations.ts';
+import { RunningGenerations } from './scheduling/running-generations.ts';
+import { installGracefulShutdown } from './graceful-shutdown.ts';
 import { defaultServerLimits, type ServerContext, type ServerLimits } from './server-context.ts';
 import { zodValidatorCompiler } from './validation/zod-validator-compiler.ts';
 
@@ -37,8 +37,6 @@ export interface AppDependencies {
   /** A pino logger (see createServerLogger); no logging when absent. */
   logger?: FastifyBaseLogger;
   limits?: Partial<ServerLimits>;
-  /** Defaults to the shared hub over the store's answer notifications, which reaches every server on its database. */
-  answerHub?: AnswerHub;
   /** Upstream keys: kept out of every response (logs are scrubbed by createServerLogger). */
   secrets?: string[];
   /** The built page (web/dist). */
@@ -56,16 +54,19 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
   const limits: ServerLimits = { ...defaultServerLimits, ...dependencies.limits };
   const models = new ModelRegistry(dependencies.models, dependencies.defaultModelId);
   const metrics = new ServerMetrics(models);
+  const running = new RunningGenerations();
   const context: ServerContext = {
     models,
     store: dependencies.store,
     metrics,
-    live: new LiveGenerations(),
-    hub:
-      dependencies.answerHub ??
-      createSharedAnswerHub(dependencies.store, {
-        onPublishError: (error) => app.log.warn({ err: error }, 'an answer notification could not be sent; other servers may not see this answer live'),
-      }),
+    running,
+    // The store's answer notifications carry answers to every server on its database.
+    hub: new AnswerHub({
+      store: dependencies.store,
+      running,
+      transport: dependencies.store.answerNotifications,
+      onTransportError: (error) => app.log.warn({ err: error }, 'an answer notification could not be sent; other servers may not see this answer live'),
+    }),
     limits,
     authRequired: Boolean(dependencies.apiKey),
     version: dependencies.version ?? '0.0.0',
@@ -115,11 +116,7 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
     instance.get('/openapi.json', { config: { family: 'tgi' }, schema: { hide: true } }, async () => instance.swagger());
   });
 
-  // Graceful shutdown: new requests already get 503; running answers finish, then stragglers are stopped and saved.
-  app.addHook('preClose', async () => {
-    const { finished, aborted } = await context.live.drain(limits.shutdownGraceMs);
-    if (finished + aborted > 0) app.log.info({ finished, aborted }, 'generations drained for shutdown');
-  });
+  installGracefulShutdown(app, running, limits);
   return app;
 }
 

@@ -3,7 +3,7 @@ import { ANSWER_KEEP_ALIVE_MS } from '../storage/cut-answers.ts';
 import type { AnswerHub } from './app-api/answer-hub.ts';
 import type { ModelRegistry } from './models/model-registry.ts';
 import type { ServerMetrics } from './observability/server-metrics.ts';
-import type { LiveGenerations } from './scheduling/live-generations.ts';
+import type { RunningGenerations } from './scheduling/running-generations.ts';
 import type { GenerationStats } from './scheduling/run-generation.ts';
 
 export interface ServerLimits {
@@ -27,8 +27,17 @@ export interface ServerLimits {
    * re-attach; then it stops, marked `disconnected`. 0 stops it at once.
    */
   reattachGraceMs: number;
-  /** On shutdown, how long running answers may take to finish before they are stopped and saved. */
+  /**
+   * On shutdown, the longest it may take (`--shutdown-timeout`): running answers finish meanwhile;
+   * near its end the stragglers are stopped and saved, then storage and the engine close.
+   */
   shutdownGraceMs: number;
+  /**
+   * An app-API reader this many bytes behind the answer (its socket not taking them) is dropped,
+   * so one stalled follower neither stalls the others nor fills memory; it may re-attach with
+   * Last-Event-ID.
+   */
+  followerBufferBytes: number;
 }
 
 export const defaultServerLimits: ServerLimits = {
@@ -40,6 +49,7 @@ export const defaultServerLimits: ServerLimits = {
   keepAliveMs: ANSWER_KEEP_ALIVE_MS,
   reattachGraceMs: 5000,
   shutdownGraceMs: 10_000,
+  followerBufferBytes: 1024 * 1024,
 };
 
 /** What every route group reads: built once in buildApp and passed down, never global. */
@@ -47,7 +57,8 @@ export interface ServerContext {
   models: ModelRegistry;
   store: ConversationStore;
   metrics: ServerMetrics;
-  live: LiveGenerations;
+  /** Every generation running here: stop, delete and the shutdown drain reach them through it. */
+  running: RunningGenerations;
   hub: AnswerHub;
   limits: ServerLimits;
   authRequired: boolean;
@@ -57,6 +68,14 @@ export interface ServerContext {
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * The first half of a graceful shutdown, before `close()` (graceful-shutdown.ts): refuses new
+     * requests with 503, lets running answers finish, stops and saves the rest, all within
+     * `limits.shutdownGraceMs`.
+     */
+    drainGenerations(): Promise<{ finished: number; aborted: number; unsaved: number }>;
+  }
   interface FastifyRequest {
     /** Set by generation routes so the request's log line can report tokens and speed. */
     generationStats: GenerationStats | null;

@@ -94,7 +94,8 @@ export type AnswerStreamEvent =
       usage: TokenUsage;
       timings: GenerationTimings;
     }
-  | { type: 'answer-error'; message: StoredMessage | null; code: BackendErrorCode | 'internal'; error: string };
+  /** `deleted`: the answer (or a message above it) was deleted while it streamed; `message` is null then. */
+  | { type: 'answer-error'; message: StoredMessage | null; code: BackendErrorCode | 'internal' | 'deleted'; error: string };
 
 export type AnswerStreamEventType = AnswerStreamEvent['type'];
 

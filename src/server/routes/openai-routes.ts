@@ -125,6 +125,8 @@ async function streamOpenAi(reply: FastifyReply, run: GenerationRun, chunks: Chu
     for await (const event of run.events as AsyncIterable<GenerationEvent>) {
       if (event.type === 'text-delta') {
         stream.sendJson(chunks.delta(event.text));
+        // A reader that does not read pauses the generation here rather than filling memory.
+        await stream.drained();
       } else if (event.type === 'finish') {
         if (event.reason === 'aborted') return;
         stream.sendJson(chunks.finish(event.reason));
