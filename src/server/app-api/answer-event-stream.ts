@@ -3,7 +3,7 @@ import { SseStream } from '../sse/sse-stream.ts';
 import type { AnswerStreamEvent } from './app-api-events.ts';
 
 /** How long a dropped reader has to take its last bytes before its connection is cut. */
-const DROP_FLUSH_MS = 5_000;
+const DROP_FLUSH_MS = 2_000;
 
 /**
  * One client's SSE stream of an answer (send, regenerate, edit, continue, re-attach).
