@@ -12,6 +12,11 @@ export interface AnswerPublisher {
   publish(event: AnswerStreamEvent): void;
   /** The answer has ended (its last event published, its final state saved); followers are detached. */
   close(): void;
+  /**
+   * Settles once other servers can reach the answer (its transport subscription is listening), so
+   * a Stop pressed on another server after the first token is never lost.
+   */
+  readonly reachable: Promise<void>;
 }
 
 export interface AnswerHubOptions {
@@ -63,6 +68,7 @@ export class AnswerHub {
     entry.onFollowerCount = relay ? relay.onLocalFollowerCount : onFollowerCount;
 
     return {
+      reachable: relay ? relay.listening : Promise.resolve(),
       publish: (event) => {
         if (event.type === 'text-delta') {
           relay?.onDelta(entry.text.length, event.text);
@@ -157,6 +163,7 @@ export class AnswerHub {
       });
 
     return {
+      listening: subscription.then(() => {}),
       onLocalFollowerCount: (count: number) => {
         localFollowers = count;
         reportFollowers();

@@ -81,6 +81,8 @@ export class AnswerSession {
     let last: GenerationEvent | null = null;
     let deltas = 0;
     try {
+      // Generating starts once another server's Stop can reach it (one LISTEN on PostgreSQL).
+      await this.publisher.reachable;
       for await (const event of this.run.events) {
         last = event;
         if (event.type === 'text-delta') {
