@@ -10,11 +10,14 @@ import { GenerationMeter } from '../../src/backends/generation-meter.ts';
 export interface EndlessBackend extends Backend {
   /** Characters yielded so far, over every generation. */
   readonly producedCharacters: number;
+  /** Awaited before each chunk when set: lets a test pace generation by its own reader's progress. */
+  pace: (() => Promise<void>) | null;
 }
 
 export function createEndlessBackend(chunk = `${'endless '.repeat(128)}`): EndlessBackend {
   let producedCharacters = 0;
-  return {
+  const backend: EndlessBackend = {
+    pace: null,
     name: 'echo',
     get producedCharacters() {
       return producedCharacters;
@@ -35,6 +38,8 @@ export function createEndlessBackend(chunk = `${'endless '.repeat(128)}`): Endle
       while (!signal?.aborted) {
         // One turn of the event loop per chunk, so sockets and timers run meanwhile.
         await nextTurn();
+        await backend.pace?.();
+        if (signal?.aborted) break;
         meter.recordTokens(1);
         producedCharacters += chunk.length;
         yield { type: 'text-delta', text: chunk };
@@ -43,4 +48,5 @@ export function createEndlessBackend(chunk = `${'endless '.repeat(128)}`): Endle
     },
     close: async () => {},
   };
+  return backend;
 }

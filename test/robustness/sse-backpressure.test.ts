@@ -104,9 +104,23 @@ describe('SSE backpressure with readers that never read', () => {
   });
 
   it('drops a stalled follower of an app answer while another reader and the saving go on', async () => {
+    // Generation in step with the live reader (a real model is far slower than any reader), so
+    // only the follower that never reads falls behind.
+    let permits = 2;
+    let wakeProducer: (() => void) | null = null;
+    backend.pace = async () => {
+      while (permits === 0) await new Promise<void>((resolve) => (wakeProducer = resolve));
+      permits--;
+    };
+    const readerProgressed = () => {
+      permits++;
+      wakeProducer?.();
+      wakeProducer = null;
+    };
     const conversation = await json<{ id: string }>(await postJson(`${baseUrl}/api/conversations`, {}));
     const events = answerEvents(await postJson(`${baseUrl}/api/conversations/${conversation.id}/messages`, { content: 'go', settings: { parameters: { maxNewTokens: many } } }));
     const answer = await readAnswer(events, emptyAnswer(), 1);
+    readerProgressed();
     const stalled = stalledRequest(port, 'GET', `/api/messages/${answer.messageId}/stream`, undefined);
     clients.push(stalled);
     // A paused client reads nothing, not even the end: watch the server's end of its connection.
@@ -118,6 +132,7 @@ describe('SSE backpressure with readers that never read', () => {
     // The live reader goes on reading while the server cuts the follower that never read.
     while (!stalledClosed) {
       await readAnswer(events, answer, answer.deltas + 1);
+      readerProgressed();
       assert.equal(answer.end, null, 'the answer went on');
     }
     figures.followersDropped++;
@@ -125,7 +140,11 @@ describe('SSE backpressure with readers that never read', () => {
     figures.largestServerBufferBytes = Math.max(figures.largestServerBufferBytes, largest);
     assert.ok(largest <= FOLLOWER_BUFFER_BYTES + 64 * 1024, `a server socket holds ${largest} bytes`);
     assert.equal((await postJson(`${baseUrl}/api/messages/${answer.messageId}/stop`, {})).status, 204);
-    await readAnswer(events, answer);
+    while (!answer.end) {
+      await readAnswer(events, answer, answer.deltas + 1);
+      readerProgressed();
+    }
+    backend.pace = null;
     assert.equal(answer.end?.type, 'answer-finish');
     const stored = await json<StoredMessage>(await fetch(`${baseUrl}/api/messages/${answer.messageId}`));
     assert.equal(stored.content.length, answer.text.length, 'the answer was saved whole');

@@ -17,7 +17,8 @@ const DROP_FLUSH_MS = 2_000;
  * live: no gap, no duplicate.
  *
  * Memory: the answer is shared by every follower and cannot wait for one, so a follower whose
- * socket falls `maxBufferedBytes` behind is dropped (its stream ends; it may re-attach).
+ * socket still holds more than `maxBufferedBytes` when the next event comes is dropped (its
+ * stream ends; it may re-attach): its buffer stays within the bound plus one event.
  */
 export class AnswerEventStream {
   private readonly stream: SseStream;
@@ -90,14 +91,21 @@ export class AnswerEventStream {
     this.write({ type: 'text-delta', messageId, text: fresh }, end);
   }
 
+  /**
+   * Checked before writing, not after: one event may be large by itself (`answer-start` or the
+   * final event carry the whole text), which is no sign of a reader falling behind; a buffer
+   * still over the bound when the next event comes is.
+   */
   private write(event: AnswerStreamEvent, id: number | undefined): void {
-    this.stream.sendJson(event, event.type, id === undefined ? undefined : String(id));
+    if (this.stream.closed) return;
     if (this.stream.bufferedBytes > this.options.maxBufferedBytes) {
       this.stream.drop(
         `dropped: this reader fell more than ${this.options.maxBufferedBytes} bytes behind the answer; re-attach with GET /api/messages/:id/stream and Last-Event-ID`,
         DROP_FLUSH_MS,
       );
       this.options.onDropped();
+      return;
     }
+    this.stream.sendJson(event, event.type, id === undefined ? undefined : String(id));
   }
 }
