@@ -13,7 +13,7 @@ interface StoredRecord extends RobustnessRecord {
 }
 
 /** Report order: how a user meets the failure, from what they type to what the machine suffers. */
-const suiteOrder = ['input-fuzzing', 'upstream-faults', 'upstream-caps', 'hostile-output', 'origins', 'crash-safety', 'auth', 'load'];
+const suiteOrder = ['input-fuzzing', 'upstream-faults', 'upstream-caps', 'hostile-output', 'origins', 'races', 'backpressure', 'crash-safety', 'shutdown', 'auth', 'load'];
 
 function orderOf(suite: string): number {
   const index = suiteOrder.findIndex((prefix) => suite === prefix || suite.startsWith(`${prefix}-`));

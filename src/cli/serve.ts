@@ -10,6 +10,9 @@ import { backendSettingsFromOptions } from './backend-options.ts';
 import type { ServeOptions } from './serve-command.ts';
 import { UsageError } from './usage-error.ts';
 
+/** What closing the server, storage and engine may add to --shutdown-timeout before the process gives up on them. */
+const SHUTDOWN_CLOSE_MARGIN_MS = 3_000;
+
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
@@ -96,14 +99,26 @@ export async function serve(options: ServeOptions): Promise<void> {
       }
       stopping = true;
       logger.info({ signal }, 'shutting down: finishing running answers');
+      // The last resort, should a close below hang (an unreachable database): the timeout is a promise.
+      const overrun = setTimeout(() => {
+        logger.warn({ timeoutSeconds: options.shutdownTimeout }, 'shutdown overran --shutdown-timeout; exiting without waiting further');
+        process.exit(1);
+      }, options.shutdownTimeout * 1000 + SHUTDOWN_CLOSE_MARGIN_MS);
+      overrun.unref();
       void (async () => {
-        try {
-          await app.close();
-          await store.close();
-          await (await backendPromise.catch(() => null))?.close();
-        } catch (error) {
-          logger.error({ err: error }, 'error while shutting down');
-        }
+        const step = async (what: string, close: () => Promise<unknown>) => {
+          try {
+            await close();
+          } catch (error) {
+            logger.warn({ err: error }, `${what} did not close cleanly`);
+          }
+        };
+        // Drained before close(): see src/server/graceful-shutdown.ts for why not inside it.
+        await step('running answers', () => app.drainGenerations());
+        await step('the HTTP server', () => app.close());
+        await step('storage', () => store.close());
+        await step('the model', async () => (await backendPromise.catch(() => null))?.close());
+        clearTimeout(overrun);
         logger.info('stopped');
         resolve();
       })();

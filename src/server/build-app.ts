@@ -5,8 +5,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
 import type { ConversationStore } from '../storage/conversation-store.ts';
-import type { AnswerHub } from './app-api/answer-hub.ts';
-import { createSharedAnswerHub } from './app-api/shared-answer-hub.ts';
+import { AnswerHub } from './app-api/answer-hub.ts';
 import { APP_API_PREFIX, OPENAI_API_PREFIX } from './api-prefixes.ts';
 import { ApiKeyAuth } from './auth/api-key-auth.ts';
 import { ModelRegistry } from './models/model-registry.ts';
@@ -23,7 +22,8 @@ import { operationsRoutes } from './routes/operations-routes.ts';
 import { addSecurityHeaders, pageRoutes } from './routes/page-routes.ts';
 import { tgiRoutes } from './routes/tgi-routes.ts';
 import { receiveTimeoutOptions } from './receive-timeouts.ts';
-import { LiveGenerations } from './scheduling/live-generations.ts';
+import { RunningGenerations } from './scheduling/running-generations.ts';
+import { installGracefulShutdown } from './graceful-shutdown.ts';
 import { defaultServerLimits, type ApiPluginOptions, type ServerContext, type ServerLimits } from './server-context.ts';
 import { zodValidatorCompiler } from './zod-validator-compiler.ts';
 
@@ -45,8 +45,6 @@ export interface AppDependencies {
   /** A pino logger (see createServerLogger); no logging when absent. */
   logger?: FastifyBaseLogger;
   limits?: Partial<ServerLimits>;
-  /** Defaults to the shared hub over the store's answer notifications, which reaches every server on its database. */
-  answerHub?: AnswerHub;
   /** Upstream keys: kept out of every response (logs are scrubbed by createServerLogger). */
   secrets?: string[];
   /** Trust X-Forwarded-* from a reverse proxy (Fastify's `trustProxy`): true (any), or the proxy addresses (IPs, CIDRs, `loopback`). */
@@ -68,16 +66,19 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
   const limits: ServerLimits = { ...defaultServerLimits, ...dependencies.limits };
   const models = new ModelRegistry(dependencies.models, dependencies.defaultModelId);
   const metrics = new ServerMetrics(models);
+  const running = new RunningGenerations();
   const context: ServerContext = {
     models,
     store: dependencies.store,
     metrics,
-    live: new LiveGenerations(),
-    hub:
-      dependencies.answerHub ??
-      createSharedAnswerHub(dependencies.store, {
-        onPublishError: (error) => app.log.warn({ err: error }, 'an answer notification could not be sent; other servers may not see this answer live'),
-      }),
+    running,
+    // The store's answer notifications carry answers to every server on its database.
+    hub: new AnswerHub({
+      store: dependencies.store,
+      running,
+      transport: dependencies.store.answerNotifications,
+      onTransportError: (error) => app.log.warn({ err: error }, 'an answer notification could not be sent; other servers may not see this answer live'),
+    }),
     limits,
     authRequired: Boolean(dependencies.apiKey),
     version: dependencies.version ?? '0.0.0',
@@ -140,11 +141,7 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
   void app.register(operationsRoutes, api);
   void app.register(pageRoutes, { webRoot: dependencies.webRoot ?? defaultWebRoot, limits });
 
-  // Graceful shutdown: new requests already get 503; running answers finish, then stragglers are stopped and saved.
-  app.addHook('preClose', async () => {
-    const { finished, aborted } = await context.live.drain(limits.shutdownGraceMs);
-    if (finished + aborted > 0) app.log.info({ finished, aborted }, 'generations drained for shutdown');
-  });
+  installGracefulShutdown(app, running, limits);
   return app;
 }
 

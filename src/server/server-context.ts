@@ -4,7 +4,7 @@ import { ANSWER_KEEP_ALIVE_MS } from '../storage/cut-answers.ts';
 import type { AnswerHub } from './app-api/answer-hub.ts';
 import type { ModelRegistry } from './models/model-registry.ts';
 import type { ServerMetrics } from './observability/server-metrics.ts';
-import type { LiveGenerations } from './scheduling/live-generations.ts';
+import type { RunningGenerations } from './scheduling/running-generations.ts';
 import type { GenerationStats } from './scheduling/run-generation.ts';
 
 export interface ServerLimits {
@@ -28,7 +28,10 @@ export interface ServerLimits {
    * re-attach; then it stops, marked `disconnected`. 0 stops it at once.
    */
   reattachGraceMs: number;
-  /** On shutdown, how long running answers may take to finish before they are stopped and saved. */
+  /**
+   * On shutdown, the longest it may take (`--shutdown-timeout`): running answers finish meanwhile;
+   * near its end the stragglers are stopped and saved, then storage and the engine close.
+   */
   shutdownGraceMs: number;
   /** Longest a client may take to send a whole request (headers and body); then 408 and the socket closes. */
   receiveTimeoutMs: number;
@@ -45,6 +48,12 @@ export interface ServerLimits {
   /** The same, over all addresses together. */
   cspReportGlobalBurst: number;
   cspReportGlobalRefillMs: number;
+  /**
+   * An app-API reader this many bytes behind the answer (its socket not taking them) is dropped,
+   * so one stalled follower neither stalls the others nor fills memory; it may re-attach with
+   * Last-Event-ID.
+   */
+  followerBufferBytes: number;
 }
 
 export const defaultServerLimits: ServerLimits = {
@@ -67,6 +76,7 @@ export const defaultServerLimits: ServerLimits = {
   cspReportRefillMs: 2000,
   cspReportGlobalBurst: 300,
   cspReportGlobalRefillMs: 200,
+  followerBufferBytes: 1024 * 1024,
 };
 
 /** What each API's plugin is registered with. */
@@ -81,7 +91,8 @@ export interface ServerContext {
   models: ModelRegistry;
   store: ConversationStore;
   metrics: ServerMetrics;
-  live: LiveGenerations;
+  /** Every generation running here: stop, delete and the shutdown drain reach them through it. */
+  running: RunningGenerations;
   hub: AnswerHub;
   limits: ServerLimits;
   authRequired: boolean;
@@ -93,6 +104,14 @@ export interface ServerContext {
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * The first half of a graceful shutdown, before `close()` (graceful-shutdown.ts): refuses new
+     * requests with 503, lets running answers finish, stops and saves the rest, all within
+     * `limits.shutdownGraceMs`.
+     */
+    drainGenerations(): Promise<{ finished: number; aborted: number; unsaved: number }>;
+  }
   interface FastifyRequest {
     /** Set by generation routes so the request's log line can report tokens and speed. */
     generationStats: GenerationStats | null;

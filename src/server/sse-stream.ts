@@ -6,6 +6,12 @@ const KEEP_ALIVE_MS = 15_000;
 /**
  * A server-sent events response written straight to the socket. Fastify's reply is hijacked
  * because a stream outlives the handler; headers already set on the reply (CORS) are carried over.
+ *
+ * Backpressure: `send` says whether the socket took the event without queuing past its
+ * high-water mark. A single producer awaits `drained()` after each event, as Hono's streamSSE
+ * does, so a reader that does not read pauses its generation instead of filling memory; a
+ * shared producer (an app answer with several followers) cannot pause for one of them, and
+ * watches `bufferedBytes` instead to drop that follower (answer-event-stream.ts).
  */
 export class SseStream {
   private readonly keepAlive: NodeJS.Timeout;
@@ -33,13 +39,51 @@ export class SseStream {
     return this.ended || this.reply.raw.destroyed;
   }
 
-  /** Writes one `data:` event (and an `event:` line when named). */
-  send(data: string, event?: string): void {
-    this.write(event ? `event: ${event}\ndata: ${data}\n\n` : `data:${data}\n\n`);
+  /** Bytes written but not yet taken by the socket. */
+  get bufferedBytes(): number {
+    return this.reply.raw.writableLength;
   }
 
-  sendJson(value: unknown, event?: string): void {
-    this.send(JSON.stringify(value), event);
+  /**
+   * Writes one `data:` event (with `event:` and `id:` lines when given). False when the socket's
+   * buffer is past its high-water mark: await `drained()` before producing more.
+   */
+  send(data: string, event?: string, id?: string): boolean {
+    const idLine = id === undefined ? '' : `id: ${id}\n`;
+    return this.write(event ? `${idLine}event: ${event}\ndata: ${data}\n\n` : `${idLine}data:${data}\n\n`);
+  }
+
+  sendJson(value: unknown, event?: string, id?: string): boolean {
+    return this.send(JSON.stringify(value), event, id);
+  }
+
+  /** Resolves once the socket has taken what was written (at once if it has), or the client has gone. */
+  drained(): Promise<void> {
+    const raw = this.reply.raw;
+    if (this.closed || !raw.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        raw.off('drain', done);
+        raw.off('close', done);
+        resolve();
+      };
+      raw.once('drain', done);
+      raw.once('close', done);
+    });
+  }
+
+  /**
+   * Ends the stream of a reader that fell too far behind: a last comment says why (a reader that
+   * catches up sees it before the end), and the connection is cut if it has not flushed within
+   * `flushMs`, so its buffer is freed either way.
+   */
+  drop(reason: string, flushMs: number): void {
+    if (this.ended) return;
+    this.write(`: ${reason.replace(/\n/g, ' ')}\n\n`);
+    this.end();
+    const cut = setTimeout(() => this.reply.raw.destroy(), flushMs);
+    cut.unref();
+    this.reply.raw.once('close', () => clearTimeout(cut));
   }
 
   /** Runs `listener` once the connection closes (at once if it already has). */
@@ -54,9 +98,9 @@ export class SseStream {
     this.reply.raw.end();
   }
 
-  private write(chunk: string): void {
-    if (this.closed) return;
-    this.reply.raw.write(chunk);
+  private write(chunk: string): boolean {
+    if (this.closed) return true;
+    return this.reply.raw.write(chunk);
   }
 
   private stop(): void {

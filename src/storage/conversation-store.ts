@@ -27,6 +27,34 @@ export interface NewMessage {
   generation?: GenerationRecord | null;
 }
 
+/**
+ * An answer about to be generated, stored by `startAnswer` in one transaction: the conversation's
+ * new settings (and title), the user message when there is one, and the answer's first row (or,
+ * to continue, the existing answer marked streaming again).
+ */
+export interface NewAnswer {
+  conversationId: string;
+  conversationPatch: { title?: string; settings?: ConversationSettings };
+  /** Send and edit: the question, stored first; the answer replies to it. */
+  userMessage: { parentId: string | null; content: string } | null;
+  /**
+   * Send without a parentId: the question goes under the conversation's active leaf as the caller
+   * read it. Refused when the leaf has moved since (another send got there first).
+   */
+  expectActiveLeaf?: boolean;
+  /** Regenerate: the user message the new answer replies to (ignored with `userMessage`). */
+  answerParentId: string | null;
+  /** Continue: the answer to extend instead of a new one. */
+  continueAnswerId: string | null;
+  /** The record the answer starts with (status `streaming`, its exact prompt). */
+  generation: GenerationRecord;
+}
+
+export interface StartedAnswer {
+  userMessage: StoredMessage | null;
+  answer: StoredMessage;
+}
+
 export interface AnswerPatch {
   content?: string;
   generation?: GenerationRecord;
@@ -64,13 +92,14 @@ export interface ImportedConversation {
 }
 
 /**
- * A request the data contradicts: a conversation that does not exist, or a message linked into a
- * conversation it does not belong to. Routes answer these with 4xx; anything else is a 500.
+ * A request the data contradicts: a conversation or message that does not exist, a message linked
+ * into a conversation it does not belong to, or an answer that another request is generating
+ * (`answer-in-progress`). Routes answer these with 4xx; anything else is a 500.
  */
 export class ConversationStoreError extends Error {
   override readonly name = 'ConversationStoreError';
   constructor(
-    readonly code: 'conversation-not-found' | 'message-not-in-conversation',
+    readonly code: 'conversation-not-found' | 'message-not-in-conversation' | 'message-not-found' | 'answer-in-progress',
     message: string,
   ) {
     super(message);
@@ -97,6 +126,14 @@ export interface ConversationStore {
    * ConversationStoreError when the conversation is missing or the parent is not one of its messages.
    */
   appendMessage(input: NewMessage): Promise<StoredMessage>;
+  /**
+   * Stores the start of an answer in one transaction (NewAnswer), so a question is never left
+   * without its answer's row. Check and write are atomic in the database, one winner among
+   * racers: throws ConversationStoreError `answer-in-progress` when the question's parent is an
+   * answer still streaming (the model would see it empty), when `expectActiveLeaf` finds the leaf
+   * moved, or when the answer to continue is streaming; `message-not-found` when it is gone.
+   */
+  startAnswer(input: NewAnswer): Promise<StartedAnswer>;
   /** One message, its answer's prompt included. */
   getMessage(id: string): Promise<StoredMessage | null>;
   /**

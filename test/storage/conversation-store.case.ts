@@ -407,6 +407,98 @@ export function describeConversationStore(name: string, options: ConversationSto
       });
     });
 
+    describe('starting an answer', () => {
+      const streaming = () => sampleGeneration({ status: 'streaming', finishReason: null, usage: null, timings: null });
+      const isCode = (code: ConversationStoreError['code']) => (error: unknown) => error instanceof ConversationStoreError && error.code === code;
+
+      it('stores the question, the answer\'s first row and the conversation\'s settings in one go', async () => {
+        const conversation = await store.createConversation();
+        const { userMessage, answer } = await store.startAnswer({
+          conversationId: conversation.id,
+          conversationPatch: { title: 'Two plus two', settings: { systemMessage: 'Be brief' } },
+          userMessage: { parentId: null, content: 'What is 2 + 2?' },
+          expectActiveLeaf: true,
+          answerParentId: null,
+          continueAnswerId: null,
+          generation: streaming(),
+        });
+        assert.equal(userMessage?.content, 'What is 2 + 2?');
+        assert.equal(answer.parentId, userMessage?.id);
+        assert.equal(answer.generation?.status, 'streaming');
+        assert.deepEqual(answer.generation?.prompt, streaming().prompt);
+        const stored = await other.getConversation(conversation.id);
+        assert.equal(stored?.title, 'Two plus two');
+        assert.deepEqual(stored?.settings, { systemMessage: 'Be brief' });
+        assert.equal(stored?.activeLeafId, answer.id);
+        assert.deepEqual((await other.listMessages(conversation.id)).map((message) => message.id), [userMessage?.id, answer.id]);
+      });
+
+      it('writes nothing, settings included, when any part is refused', async () => {
+        const first = await threeTurns('Untouched');
+        const second = await threeTurns();
+        await assert.rejects(
+          store.startAnswer({
+            conversationId: first.conversation.id,
+            conversationPatch: { title: 'Changed' },
+            userMessage: null,
+            answerParentId: second.question.id,
+            continueAnswerId: null,
+            generation: streaming(),
+          }),
+          isCode('message-not-in-conversation'),
+        );
+        assert.equal((await store.getConversation(first.conversation.id))?.title, 'Untouched');
+        assert.equal((await store.listMessages(first.conversation.id)).length, 3);
+      });
+
+      it('refuses a question under an answer still streaming, or under a leaf that has moved', async () => {
+        const conversation = await store.createConversation();
+        const start = (parentId: string | null, expectActiveLeaf: boolean) =>
+          store.startAnswer({
+            conversationId: conversation.id,
+            conversationPatch: {},
+            userMessage: { parentId, content: 'next' },
+            expectActiveLeaf,
+            answerParentId: null,
+            continueAnswerId: null,
+            generation: streaming(),
+          });
+        const { answer } = await start(null, true);
+        await assert.rejects(start(answer.id, true), isCode('answer-in-progress'));
+        await assert.rejects(start(answer.id, false), isCode('answer-in-progress'));
+        await assert.rejects(start(null, true), isCode('answer-in-progress'), 'the leaf is the answer now, not null');
+        await store.updateAnswer(answer.id, { content: '4', generation: sampleGeneration() });
+        const next = await start(answer.id, true);
+        assert.equal(next.userMessage?.parentId, answer.id);
+        assert.equal((await store.listMessages(conversation.id)).length, 4);
+      });
+
+      it(`lets exactly one of many racers continue an answer (${options.openAnother ? 'two stores on one database' : 'one store'})`, async () => {
+        const { conversation, answer } = await threeTurns();
+        const writers = [store, other];
+        const results = await Promise.allSettled(
+          Array.from({ length: 6 }, (_, index) =>
+            writers[index % writers.length]!.startAnswer({
+              conversationId: conversation.id,
+              conversationPatch: {},
+              userMessage: null,
+              answerParentId: null,
+              continueAnswerId: answer.id,
+              generation: streaming(),
+            }),
+          ),
+        );
+        const winners = results.filter((result) => result.status === 'fulfilled');
+        assert.equal(winners.length, 1);
+        for (const result of results) if (result.status === 'rejected') assert.ok(isCode('answer-in-progress')(result.reason), String(result.reason));
+        assert.equal((await store.getConversation(conversation.id))?.activeLeafId, answer.id);
+        await assert.rejects(
+          store.startAnswer({ conversationId: conversation.id, conversationPatch: {}, userMessage: null, answerParentId: null, continueAnswerId: randomUUID(), generation: streaming() }),
+          isCode('message-not-found'),
+        );
+      });
+    });
+
     describe('answer notifications', () => {
       it(`delivers deltas in order to subscribers of that answer only (${options.openAnother ? 'across two stores' : 'in process'})`, async () => {
         const messageId = randomUUID();

@@ -9,8 +9,10 @@ import {
   type ImportedConversation,
   type ListConversationsOptions,
   type ListMessagesOptions,
+  type NewAnswer,
   type NewConversation,
   type NewMessage,
+  type StartedAnswer,
 } from '../../src/storage/conversation-store.ts';
 import { createInProcessAnswerNotifications } from '../../src/storage/in-process-answer-notifications.ts';
 import { createMonotonicClock } from '../../src/storage/monotonic-clock.ts';
@@ -108,6 +110,56 @@ export function createMemoryConversationStore(): ConversationStore {
       conversation.activeLeafId = message.id;
       conversation.updatedAt = time;
       return copy(message);
+    },
+    async startAnswer(input: NewAnswer): Promise<StartedAnswer> {
+      // No await between the checks and the writes: one turn of the event loop, so one winner.
+      const conversation = conversations.get(input.conversationId);
+      if (!conversation) {
+        throw new ConversationStoreError('conversation-not-found', `conversation ${input.conversationId} does not exist`);
+      }
+      const time = now();
+      const inserted: StoredMessage[] = [];
+      const insert = (fields: Pick<StoredMessage, 'parentId' | 'role' | 'content' | 'generation'>) => {
+        const message: StoredMessage = { id: randomUUID(), conversationId: conversation.id, ...fields, createdAt: time, updatedAt: time };
+        inserted.push(message);
+        return message;
+      };
+      let userMessage: StoredMessage | null = null;
+      let answer: StoredMessage;
+      if (input.continueAnswerId) {
+        const existing = messages.get(input.continueAnswerId);
+        if (!existing || existing.conversationId !== conversation.id || existing.role !== 'assistant') {
+          throw new ConversationStoreError('message-not-found', `no message with id ${input.continueAnswerId}`);
+        }
+        if (existing.generation?.status === 'streaming') {
+          throw new ConversationStoreError('answer-in-progress', 'this answer is still being generated; stop it or wait for it to end');
+        }
+        answer = existing;
+      } else {
+        let answerParentId = input.answerParentId;
+        if (input.userMessage) {
+          const { parentId } = input.userMessage;
+          if (input.expectActiveLeaf && conversation.activeLeafId !== parentId) {
+            throw new ConversationStoreError('answer-in-progress', 'another message was just sent in this conversation; reload it, or pass parentId');
+          }
+          if (parentId) {
+            assertMessageInConversation(parentId, conversation.id);
+            if (messages.get(parentId)?.generation?.status === 'streaming') {
+              throw new ConversationStoreError('answer-in-progress', 'the answer this message follows is still being generated; stop it or wait for it to end');
+            }
+          }
+          userMessage = insert({ parentId, role: 'user', content: input.userMessage.content, generation: null });
+          answerParentId = userMessage.id;
+        } else if (answerParentId) {
+          assertMessageInConversation(answerParentId, conversation.id);
+        }
+        answer = insert({ parentId: answerParentId, role: 'assistant', content: '', generation: input.generation });
+      }
+      // Checked everything: now write it all.
+      for (const message of inserted) messages.set(message.id, message);
+      if (input.continueAnswerId) Object.assign(answer, { generation: input.generation, updatedAt: time });
+      Object.assign(conversation, definedFields(input.conversationPatch), { activeLeafId: answer.id, updatedAt: time });
+      return { userMessage: userMessage ? copy(userMessage) : null, answer: copy(answer) };
     },
     async getMessage(id: string) {
       const message = messages.get(id);

@@ -1,92 +1,182 @@
 import type { StoredMessage } from '../../chat/conversation.ts';
+import type { AnswerNotification, AnswerNotifications } from '../../storage/answer-notifications.ts';
+import type { ConversationStore } from '../../storage/conversation-store.ts';
+import type { AbortCause, RunningGenerations } from '../scheduling/running-generations.ts';
 import type { AnswerStreamEvent } from './app-api-events.ts';
+import { followRemoteAnswer, type RemoteFollowTiming } from './remote-answer-follower.ts';
 
 export type AnswerListener = (event: AnswerStreamEvent) => void;
 
 /** The handle of an answer being generated in this process. */
 export interface AnswerPublisher {
   publish(event: AnswerStreamEvent): void;
-  /** The answer has ended (its last event published); followers are detached. */
+  /** The answer has ended (its last event published, its final state saved); followers are detached. */
   close(): void;
-}
-
-export interface AnswerFollowOptions {
-  /** Told how many follow the answer whenever that changes, so the generator can stop once nobody does. */
-  onFollowerCount?: (count: number) => void;
-}
-
-/**
- * Who is generating which answer, so that `stop` and re-attaching (`GET /api/messages/:id/stream`)
- * reach it. The in-process hub below covers one server; shared-answer-hub.ts wraps it with the
- * store's answer notifications (LISTEN/NOTIFY on PostgreSQL) so another server can stop or follow
- * an answer too. That one is what buildApp uses.
- */
-export interface AnswerHub {
-  /** Announces an answer this process is generating. `stop` is called when someone asks it to stop. */
-  open(answer: StoredMessage, stop: () => void, options?: AnswerFollowOptions): AnswerPublisher;
   /**
-   * Follows a live answer: the listener first gets `answer-start` whose message holds the text so
-   * far, then every later event, so "replace on answer-start, append on text-delta" rebuilds the
-   * answer whenever one attaches. Resolves to an unsubscribe function, or null when no live answer
-   * has this id.
+   * Settles once other servers can reach the answer (its transport subscription is listening), so
+   * a Stop pressed on another server after the first token is never lost.
    */
-  follow(messageId: string, listener: AnswerListener): Promise<(() => void) | null>;
-  /** Asks the answer to stop; resolves true if a live answer with this id was found. */
-  stop(messageId: string): Promise<boolean>;
-  isLive(messageId: string): Promise<boolean>;
+  readonly reachable: Promise<void>;
 }
+
+export interface AnswerHubOptions {
+  store: ConversationStore;
+  running: RunningGenerations;
+  /**
+   * Reaches other servers on the same database: the store's answer notifications (PostgreSQL
+   * LISTEN/NOTIFY; in-process for PGlite). Without it the hub serves this process only.
+   */
+  transport?: AnswerNotifications | null;
+  /** Told when a notification could not be published (the database is unreachable). */
+  onTransportError?: (error: unknown) => void;
+  timing?: Partial<RemoteFollowTiming>;
+}
+
+const defaultTiming: RemoteFollowTiming = { heartbeatMs: 1_000, silenceCheckMs: 3_000 };
+
+/** Missed heartbeats after which a remote follower is taken to have gone. */
+const MISSED_HEARTBEATS_BEFORE_GONE = 3;
 
 interface LiveAnswer {
   start: StoredMessage;
   text: string;
   listeners: Set<AnswerListener>;
-  stop: () => void;
   onFollowerCount: ((count: number) => void) | undefined;
 }
 
-export function createInProcessAnswerHub(): AnswerHub {
-  const live = new Map<string, LiveAnswer>();
+/**
+ * Fans out the answers generated in this process to whoever follows them (the request that asked,
+ * tabs that re-attach), and, through the transport, to followers on other servers. An answer not
+ * generated here but stored as `streaming` is followed through the transport
+ * (remote-answer-follower.ts). Stopping goes through the registry of running generations here,
+ * or as a `stop-request` to the server generating it.
+ */
+export class AnswerHub {
+  private readonly live = new Map<string, LiveAnswer>();
+  private readonly timing: RemoteFollowTiming;
 
-  return {
-    open(answer, stop, options = {}) {
-      const entry: LiveAnswer = { start: answer, text: answer.content, listeners: new Set(), stop, onFollowerCount: options.onFollowerCount };
-      live.set(answer.id, entry);
-      return {
-        publish(event) {
-          if (event.type === 'text-delta') entry.text += event.text;
-          // A listener that throws (a closed socket) must not stop the others from hearing.
-          for (const listener of [...entry.listeners]) {
-            try {
-              listener(event);
-            } catch {
-              entry.listeners.delete(listener);
-            }
+  constructor(private readonly options: AnswerHubOptions) {
+    this.timing = { ...defaultTiming, ...options.timing };
+  }
+
+  /** Announces an answer this process generates. `onFollowerCount` hears how many read it, so it can stop once nobody does. */
+  open(answer: StoredMessage, onFollowerCount?: (count: number) => void): AnswerPublisher {
+    const messageId = answer.id;
+    const entry: LiveAnswer = { start: answer, text: answer.content, listeners: new Set(), onFollowerCount: undefined };
+    this.live.set(messageId, entry);
+    const relay = this.options.transport ? this.relayToOtherServers(entry, onFollowerCount) : null;
+    entry.onFollowerCount = relay ? relay.onLocalFollowerCount : onFollowerCount;
+
+    return {
+      reachable: relay ? relay.listening : Promise.resolve(),
+      publish: (event) => {
+        if (event.type === 'text-delta') {
+          relay?.onDelta(entry.text.length, event.text);
+          entry.text += event.text;
+        }
+        // A listener that throws (a closed socket) must not stop the others from hearing.
+        for (const listener of [...entry.listeners]) {
+          try {
+            listener(event);
+          } catch {
+            entry.listeners.delete(listener);
           }
-        },
-        close() {
-          if (live.get(answer.id) === entry) live.delete(answer.id);
-          entry.listeners.clear();
-        },
-      };
-    },
-    async follow(messageId, listener) {
-      const entry = live.get(messageId);
-      if (!entry) return null;
-      listener({ type: 'answer-start', message: { ...entry.start, content: entry.text } });
-      entry.listeners.add(listener);
+        }
+      },
+      close: () => {
+        if (this.live.get(messageId) === entry) this.live.delete(messageId);
+        entry.listeners.clear();
+        relay?.close();
+      },
+    };
+  }
+
+  /**
+   * Follows an answer: the listener first gets `answer-start` whose message holds the text so far,
+   * then every later event, so "replace on answer-start, append on text-delta" rebuilds the answer
+   * whenever one attaches. Resolves to an unsubscribe function, or null when no server generates it.
+   */
+  async follow(messageId: string, listener: AnswerListener): Promise<(() => void) | null> {
+    const entry = this.live.get(messageId);
+    if (!entry) {
+      if (!this.options.transport) return null;
+      return followRemoteAnswer(this.options.store, messageId, listener, this.timing);
+    }
+    listener({ type: 'answer-start', message: { ...entry.start, content: entry.text } });
+    entry.listeners.add(listener);
+    entry.onFollowerCount?.(entry.listeners.size);
+    return () => {
+      if (!entry.listeners.delete(listener)) return;
       entry.onFollowerCount?.(entry.listeners.size);
-      return () => {
-        if (!entry.listeners.delete(listener)) return;
-        entry.onFollowerCount?.(entry.listeners.size);
-      };
-    },
-    async stop(messageId) {
-      const entry = live.get(messageId);
-      entry?.stop();
-      return entry !== undefined;
-    },
-    async isLive(messageId) {
-      return live.has(messageId);
-    },
-  };
+    };
+  }
+
+  /** Stops an answer, here or on the server generating it; resolves true if one was found. */
+  async stop(messageId: string, cause: AbortCause = 'stopped'): Promise<boolean> {
+    if (this.options.running.abortAnswer(messageId, cause)) return true;
+    const transport = this.options.transport;
+    if (!transport || !(await this.isStreamingInStore(messageId))) return false;
+    await transport.publish({ type: 'stop-request', messageId });
+    return true;
+  }
+
+  async isLive(messageId: string): Promise<boolean> {
+    return this.options.running.isGenerating(messageId) || (Boolean(this.options.transport) && (await this.isStreamingInStore(messageId)));
+  }
+
+  private async isStreamingInStore(messageId: string): Promise<boolean> {
+    return (await this.options.store.getMessage(messageId))?.generation?.status === 'streaming';
+  }
+
+  /**
+   * Serves followers on other servers: hears their heartbeats (they count as one reader, enough
+   * to keep the answer generating) and stop requests, and publishes deltas only while one follows,
+   * so answers nobody follows elsewhere cost no notification per token.
+   */
+  private relayToOtherServers(entry: LiveAnswer, onFollowerCount: ((count: number) => void) | undefined) {
+    const transport = this.options.transport!;
+    const messageId = entry.start.id;
+    const lifetimeMs = this.timing.heartbeatMs * MISSED_HEARTBEATS_BEFORE_GONE;
+    let localFollowers = 0;
+    let remoteFollowerUntil = 0;
+    let remoteExpiry: NodeJS.Timeout | undefined;
+    const publish = (notification: AnswerNotification) =>
+      void transport.publish(notification).catch((error: unknown) => this.options.onTransportError?.(error));
+    const remoteFollowed = () => Date.now() < remoteFollowerUntil;
+    const reportFollowers = () => onFollowerCount?.(localFollowers + (remoteFollowed() ? 1 : 0));
+
+    const subscription = transport
+      .subscribeToAnswer(messageId, (notification) => {
+        if (notification.type === 'stop-request') this.options.running.abortAnswer(messageId, 'stopped');
+        if (notification.type !== 'follower-heartbeat') return;
+        const wasFollowed = remoteFollowed();
+        remoteFollowerUntil = Date.now() + lifetimeMs;
+        clearTimeout(remoteExpiry);
+        remoteExpiry = setTimeout(reportFollowers, lifetimeMs + 1);
+        remoteExpiry.unref();
+        if (notification.catchUp && entry.text) publish({ type: 'text-delta', messageId, offset: 0, text: entry.text });
+        if (!wasFollowed) reportFollowers();
+      })
+      .catch((error: unknown) => {
+        this.options.onTransportError?.(error);
+        return null;
+      });
+
+    return {
+      listening: subscription.then(() => {}),
+      onLocalFollowerCount: (count: number) => {
+        localFollowers = count;
+        reportFollowers();
+      },
+      onDelta: (offset: number, text: string) => {
+        if (remoteFollowed()) publish({ type: 'text-delta', messageId, offset, text });
+      },
+      close: () => {
+        clearTimeout(remoteExpiry);
+        // Closed after the final save, so followers elsewhere read the final answer.
+        publish({ type: 'answer-end', messageId });
+        void subscription.then((unsubscribe) => unsubscribe?.());
+      },
+    };
+  }
 }

@@ -4,14 +4,13 @@ import type { Conversation, ConversationSettings, StoredMessage } from '../../ch
 import { generateAnswer } from '../../chat/generate-answer.ts';
 import type { ChatMessage } from '../../chat/message.ts';
 import { prepareGeneration } from '../../chat/prepare-generation.ts';
-import { branchEndingAt } from '../../storage/conversation-store.ts';
+import { branchEndingAt, ConversationStoreError, type StartedAnswer } from '../../storage/conversation-store.ts';
 import { HttpProblem, notFound } from '../http-problem.ts';
 import { startGeneration } from '../scheduling/run-generation.ts';
 import type { ServerContext } from '../server-context.ts';
-import { SseStream } from '../sse-stream.ts';
-import type { AnswerStreamEvent } from './app-api-events.ts';
-import { editBodySchema, idParamsSchema, optionalEmptyBody, regenerateBodySchema, sendMessageBodySchema } from './app-api-schemas.ts';
+import { editBodySchema, idParamsSchema, optionalEmptyBody, regenerateBodySchema, sendMessageBodySchema, streamHeadersSchema } from './app-api-schemas.ts';
 import { answerEndEvent } from './answer-end-event.ts';
+import { AnswerEventStream } from './answer-event-stream.ts';
 import { requireConversation, requireMessage } from './require-stored.ts';
 import { AnswerSession, startingRecord } from './answer-session.ts';
 
@@ -26,6 +25,8 @@ interface AnswerPlan {
   branch: ChatMessage[];
   /** A new user message to store first (send, edit). */
   newUserMessage: { parentId: string | null; content: string } | null;
+  /** Send without parentId: the question follows the active leaf as read, refused if it has moved. */
+  followsActiveLeaf: boolean;
   /** The parent of the new answer; null when it is the new user message. */
   answerParentId: string | null;
   /** Continue: the answer to extend instead of a new one. */
@@ -64,6 +65,7 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
         settings: { ...conversation.settings, ...request.body.settings },
         branch: [...turnsOf(messages, parentId), { role: 'user', content: request.body.content }],
         newUserMessage: { parentId, content: request.body.content },
+        followsActiveLeaf: request.body.parentId === undefined,
         answerParentId: null,
         continued: null,
       });
@@ -85,6 +87,7 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
         settings: { ...conversation.settings, ...request.body.settings },
         branch: turnsOf(messages, original.parentId),
         newUserMessage: null,
+        followsActiveLeaf: false,
         answerParentId: original.parentId,
         continued: null,
       });
@@ -104,6 +107,7 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
         settings: { ...conversation.settings, ...request.body.settings },
         branch: [...turnsOf(messages, original.parentId), { role: 'user', content: request.body.content }],
         newUserMessage: { parentId: original.parentId, content: request.body.content },
+        followsActiveLeaf: false,
         answerParentId: null,
         continued: null,
       });
@@ -116,6 +120,7 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
     async (request, reply) => {
       const original = await requireMessage(store, request.params.id);
       if (original.role !== 'assistant') throw new HttpProblem(400, 'validation', `continue takes an assistant message, got a ${original.role} message`, 'id');
+      // A quick refusal; the store checks again, atomically, when it marks the answer streaming.
       if (original.generation?.status === 'streaming' || (await context.hub.isLive(original.id))) {
         throw new HttpProblem(409, 'conflict', 'this answer is still being generated; stop it or wait for it to end');
       }
@@ -126,6 +131,7 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
         settings: { ...conversation.settings, ...request.body.settings },
         branch: [...turnsOf(messages, original.parentId), { role: 'assistant', content: original.content }],
         newUserMessage: null,
+        followsActiveLeaf: false,
         answerParentId: original.parentId,
         continued: original,
       });
@@ -140,17 +146,23 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
 
   routes.get(
     '/messages/:id/stream',
-    { schema: { tags, summary: 'Re-attach to an answer: its text so far, then live (SSE)', params: idParamsSchema } },
+    {
+      schema: {
+        tags,
+        summary: 'Re-attach to an answer: its text so far (or from Last-Event-ID on), then live (SSE)',
+        params: idParamsSchema,
+        headers: streamHeadersSchema,
+      },
+    },
     async (request, reply) => {
       const message = await requireMessage(store, request.params.id);
-      const stream = new SseStream(reply);
+      const stream = answerEventStream(context, reply, request.headers['last-event-id'] ?? null);
       if (await follow(context, stream, message.id)) return;
       // Not live on any server: it has ended (or its server died mid-answer); tell its stored
       // state, read again since it may have ended while we looked.
       const ended = (await store.getMessage(message.id)) ?? message;
-      stream.sendJson({ type: 'answer-start', message: ended } satisfies AnswerStreamEvent, 'answer-start');
-      const end = answerEndEvent(ended);
-      stream.sendJson(end, end.type);
+      stream.send({ type: 'answer-start', message: ended });
+      stream.send(answerEndEvent(ended));
       stream.end();
     },
   );
@@ -160,11 +172,24 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
   );
 
   routes.delete('/messages/:id', { schema: { tags, summary: 'Delete a message and its descendants', params: idParamsSchema } }, async (request, reply) => {
-    await requireMessage(store, request.params.id);
-    await context.hub.stop(request.params.id);
+    const message = await requireMessage(store, request.params.id);
+    // Answers streaming in the doomed subtree stop first, ending as deleted, so none goes on
+    // generating into a row that is gone (and holding an engine sequence).
+    const messages = await store.listMessages(message.conversationId);
+    for (const doomed of subtreeOf(messages, message.id)) {
+      if (doomed.generation?.status === 'streaming') await context.hub.stop(doomed.id, 'deleted');
+    }
     await store.deleteMessage(request.params.id);
     return reply.code(204).send();
   });
+}
+
+/** A message and all its descendants. */
+function subtreeOf(messages: StoredMessage[], rootId: string): StoredMessage[] {
+  const inSubtree = new Set([rootId]);
+  // Children are stored after their parents, so one pass in order finds every descendant.
+  for (const message of messages) if (message.parentId && inSubtree.has(message.parentId)) inSubtree.add(message.id);
+  return messages.filter((message) => inSubtree.has(message.id));
 }
 
 /**
@@ -187,61 +212,69 @@ async function answer(context: ServerContext, request: FastifyRequest, reply: Fa
   const run = startGeneration(model, (signal) => generateAnswer(backend, prepared, signal), context);
   request.generationStats = run.stats;
 
-  let userMessage: StoredMessage | null = null;
-  let answerMessage: StoredMessage;
+  let started: StartedAnswer;
   try {
     const titleFromMessage = plan.conversation.title === DEFAULT_TITLE && plan.newUserMessage && plan.newUserMessage.parentId === null;
-    await store.updateConversation(plan.conversation.id, {
-      settings: plan.settings,
-      ...(titleFromMessage && plan.newUserMessage ? { title: titleOf(plan.newUserMessage.content) } : {}),
+    started = await store.startAnswer({
+      conversationId: plan.conversation.id,
+      conversationPatch: {
+        settings: plan.settings,
+        ...(titleFromMessage && plan.newUserMessage ? { title: titleOf(plan.newUserMessage.content) } : {}),
+      },
+      userMessage: plan.newUserMessage,
+      expectActiveLeaf: plan.followsActiveLeaf,
+      answerParentId: plan.answerParentId,
+      continueAnswerId: plan.continued?.id ?? null,
+      generation: startingRecord(prepared, info.backend, info.modelId),
     });
-    if (plan.newUserMessage) {
-      userMessage = await store.appendMessage({ conversationId: plan.conversation.id, role: 'user', ...plan.newUserMessage });
-    }
-    const record = startingRecord(prepared, info.backend, info.modelId);
-    if (plan.continued) {
-      const updated = await store.updateAnswer(plan.continued.id, { generation: record });
-      if (!updated) throw notFound(`no message with id ${plan.continued.id}`);
-      await store.updateConversation(plan.conversation.id, { activeLeafId: updated.id });
-      answerMessage = updated;
-    } else {
-      answerMessage = await store.appendMessage({
-        conversationId: plan.conversation.id,
-        parentId: userMessage?.id ?? plan.answerParentId,
-        role: 'assistant',
-        content: '',
-        generation: record,
-      });
-    }
   } catch (error) {
     run.abort('stopped');
-    throw error;
+    throw problemFromStoreError(error);
   }
 
-  const stream = new SseStream(reply);
-  if (userMessage) stream.sendJson({ type: 'user-message', message: userMessage } satisfies AnswerStreamEvent, 'user-message');
-  const session = new AnswerSession(context, answerMessage, run, request.log);
-  await follow(context, stream, answerMessage.id, () => void session.begin());
+  const stream = answerEventStream(context, reply, null);
+  if (started.userMessage) stream.send({ type: 'user-message', message: started.userMessage });
+  const session = new AnswerSession(context, started.answer, run, request.log);
+  await follow(context, stream, started.answer.id, () => void session.begin());
+}
+
+/** What the store refused, as the client should hear it; anything else stays a 500. */
+function problemFromStoreError(error: unknown): unknown {
+  if (!(error instanceof ConversationStoreError)) return error;
+  switch (error.code) {
+    case 'answer-in-progress':
+      return new HttpProblem(409, 'conflict', error.message);
+    case 'conversation-not-found':
+    case 'message-not-found':
+      return notFound(error.message);
+    case 'message-not-in-conversation':
+      return new HttpProblem(400, 'validation', error.message, 'parentId');
+  }
+}
+
+function answerEventStream(context: ServerContext, reply: FastifyReply, resumeFrom: number | null): AnswerEventStream {
+  const maxBufferedBytes = context.limits.followerBufferBytes;
+  return new AnswerEventStream(reply, {
+    resumeFrom,
+    maxBufferedBytes,
+    onDropped: () => reply.log.warn({ maxBufferedBytes }, 'dropped an answer reader that was not reading'),
+  });
 }
 
 /**
- * Streams a live answer's events to one client until it ends or the client leaves. `ready` runs
- * once the client is subscribed, so it cannot miss the first tokens.
+ * Streams a live answer's events to one client until it ends or the client leaves (or is dropped
+ * for not reading). `ready` runs once the client is subscribed, so it cannot miss the first tokens.
  */
-async function follow(context: ServerContext, stream: SseStream, messageId: string, ready?: () => void): Promise<boolean> {
+async function follow(context: ServerContext, stream: AnswerEventStream, messageId: string, ready?: () => void): Promise<boolean> {
   let finished!: () => void;
   const done = new Promise<void>((resolve) => (finished = resolve));
   const unsubscribe = await context.hub.follow(messageId, (event) => {
-    stream.sendJson(event, event.type);
-    if (event.type === 'answer-finish' || event.type === 'answer-error') {
-      stream.end();
-      finished();
-    }
+    stream.send(event);
+    if (stream.closed) finished();
   });
   if (!unsubscribe) return false;
   ready?.();
-  const onClose = () => finished();
-  stream.onClose(onClose);
+  stream.onClose(() => finished());
   await done;
   unsubscribe();
   return true;

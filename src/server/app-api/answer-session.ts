@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { GenerationEvent } from '../../backends/backend.ts';
 import type { AnswerStatus, GenerationRecord, StoredMessage } from '../../chat/conversation.ts';
 import type { PreparedGeneration } from '../../chat/prepare-generation.ts';
-import type { AbortCause } from '../scheduling/live-generations.ts';
+import type { AbortCause } from '../scheduling/running-generations.ts';
 import type { GenerationRun } from '../scheduling/run-generation.ts';
 import type { ServerContext } from '../server-context.ts';
 import { AnswerSaver } from './answer-saver.ts';
@@ -39,16 +39,18 @@ function statusAfterAbort(cause: AbortCause | null): AnswerStatus {
 }
 
 /**
- * One assistant answer being generated: announced in the answer hub (so `stop` and re-attaching
- * reach it), saved while it streams, and finalized with how it ended. A stopped, disconnected or
- * failed answer keeps the text it had, marked with its status.
+ * One assistant answer being generated: it reads its run's events, keeps the text, saves it while
+ * it streams (AnswerSaver), publishes each delta to its followers (AnswerHub), and finalizes the
+ * answer with how it ended. A stopped, disconnected or failed answer keeps the text it had, marked
+ * with its status; a deleted one ends as deleted, never as done.
  */
 export class AnswerSession {
   private content: string;
   private record: GenerationRecord;
   private graceTimer: NodeJS.Timeout | null = null;
   private readonly publisher;
-  private readonly unregister: () => void;
+  /** Ends the run's registration once the answer is saved, so a shutdown waits for the save. */
+  private readonly releaseRegistration: () => void;
   private readonly saver: AnswerSaver;
 
   constructor(
@@ -60,10 +62,8 @@ export class AnswerSession {
     if (!answer.generation) throw new Error('an answer starts with its generation record');
     this.content = answer.content;
     this.record = answer.generation;
-    this.publisher = context.hub.open(answer, () => run.abort('stopped'), {
-      onFollowerCount: (count) => this.onFollowerCount(count),
-    });
-    this.unregister = context.live.add({ abort: (cause) => run.abort(cause) });
+    this.releaseRegistration = run.nameAnswer(answer.id);
+    this.publisher = context.hub.open(answer, (count) => this.onFollowerCount(count));
     this.saver = new AnswerSaver(context.store, answer.id, () => ({ content: this.content, generation: withoutPrompt(this.record) }), {
       intervalMs: context.limits.saveIntervalMs,
       everyTokens: context.limits.saveEveryTokens,
@@ -81,6 +81,8 @@ export class AnswerSession {
     let last: GenerationEvent | null = null;
     let deltas = 0;
     try {
+      // Generating starts once another server's Stop can reach it (one LISTEN on PostgreSQL).
+      await this.publisher.reachable;
       for await (const event of this.run.events) {
         last = event;
         if (event.type === 'text-delta') {
@@ -94,7 +96,7 @@ export class AnswerSession {
       if (this.graceTimer) clearTimeout(this.graceTimer);
       await this.finalize(last, deltas);
       this.publisher.close();
-      this.unregister();
+      this.releaseRegistration();
     }
   }
 
@@ -113,10 +115,17 @@ export class AnswerSession {
       this.record = { ...this.record, status: 'error', error, usage: fallbackUsage };
     }
     let saved: StoredMessage | null = null;
+    let deleted = this.run.abortCause === 'deleted';
     try {
       saved = await this.saver.finish({ content: this.content, generation: withoutPrompt(this.record) });
+      // No row to save into: deleted while it streamed, perhaps from another server.
+      if (!saved) deleted = true;
     } catch (error) {
       this.log.error({ err: error, messageId: this.answer.id }, 'saving the finished answer failed');
+    }
+    if (deleted) {
+      this.publisher.publish({ type: 'answer-error', message: null, code: 'deleted', error: 'this answer was deleted' });
+      return;
     }
     const message = saved ?? { ...this.answer, content: this.content, generation: this.record };
     if (last?.type === 'finish') {

@@ -17,8 +17,10 @@
  *   POST   /api/messages/:id/continue          RegenerateBody (id: an answer cut by `length`) → SSE
  *   POST   /api/messages/:id/stop              → 204 (also works from another tab or server)
  *   GET    /api/messages/:id/stream            → SSE: re-attach to an answer still streaming, on any server
+ *                                              (header Last-Event-ID: resume after that id)
  *   GET    /api/messages/:id                   → StoredMessage, its generation.prompt included
- *   DELETE /api/messages/:id                   → 204 (the message and its descendants)
+ *   DELETE /api/messages/:id                   → 204 (the message and its descendants; answers streaming
+ *                                              in them stop, their streams end with answer-error `deleted`)
  *   POST   /api/login                          { apiKey } → 204 + HttpOnly SameSite=Strict session cookie (401 if wrong)
  *   POST   /api/logout                         → 204, clears the cookie
  *
@@ -39,7 +41,12 @@
  * for a few seconds (src/storage/cut-answers.ts): a saved partial answer, to continue or regenerate.
  *
  * SSE frames are `event: <type>\ndata: <json>\n\n`, one per AnswerStreamEvent, `type` repeated
- * inside the JSON.
+ * inside the JSON. Events that end at a point of the answer's text carry `id: N`, the text's length
+ * then; re-attaching with `Last-Event-ID: N` resumes from there (answer-event-stream.ts).
+ *
+ * Refusals specific to answers: 409 `conflict` for a continue of an answer still streaming, and
+ * for a send under an answer still streaming (or, without parentId, when another send got there
+ * first): the store checks and writes atomically (ConversationStore.startAnswer).
  */
 import type { BackendErrorCode, BackendName, FinishReason, GenerationTimings, TokenUsage } from '../../backends/backend.ts';
 import type { z } from 'zod';
@@ -84,7 +91,8 @@ export type AnswerStreamEvent =
       usage: TokenUsage;
       timings: GenerationTimings;
     }
-  | { type: 'answer-error'; message: StoredMessage | null; code: BackendErrorCode | 'internal'; error: string };
+  /** `deleted`: the answer (or a message above it) was deleted while it streamed; `message` is null then. */
+  | { type: 'answer-error'; message: StoredMessage | null; code: BackendErrorCode | 'internal' | 'deleted'; error: string };
 
 export type AnswerStreamEventType = AnswerStreamEvent['type'];
 

@@ -44,6 +44,19 @@ export const conversationPatchBodySchema = z
 
 export const idParamsSchema = z.object({ id: z.string().min(1) });
 
+const lastEventIdError = { error: 'Last-Event-ID must be the id of an event this stream sent: a whole number, the answer\'s length in characters' };
+
+/** Re-attaching: `Last-Event-ID`, the last SSE id the client saw (answer-event-stream.ts says what it counts). */
+// Loose: every other header stays as it came.
+export const streamHeadersSchema = z.looseObject({
+  'last-event-id': z
+    .string(lastEventIdError)
+    .trim()
+    .regex(/^\d{1,15}$/, lastEventIdError)
+    .transform(Number)
+    .optional(),
+});
+
 const limitError = { error: 'limit must be a whole number from 1 to 500' };
 
 export const listConversationsQuerySchema = z.object({

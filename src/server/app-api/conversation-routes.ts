@@ -67,7 +67,7 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
     const conversation = await requireConversation(store, request.params.id);
     // Answers still streaming in it are stopped, so they do not keep generating into nothing.
     for (const message of await store.listMessages(conversation.id)) {
-      if (message.generation?.status === 'streaming') await context.hub.stop(message.id);
+      if (message.generation?.status === 'streaming') await context.hub.stop(message.id, 'deleted');
     }
     await store.deleteConversation(conversation.id);
     return reply.code(204).send();

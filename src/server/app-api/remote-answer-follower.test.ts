@@ -34,7 +34,7 @@ describe('following an answer generated on another server', () => {
     const answer = await store.appendMessage({ conversationId: conversation.id, parentId: question.id, role: 'assistant', content: 'Hello', generation: streamingRecord });
     const messageId = answer.id;
 
-    // The generating server, as shared-answer-hub.ts behaves: on catchUp, the whole text so far at offset 0.
+    // The generating server, as answer-hub.ts behaves: on catchUp, the whole text so far at offset 0.
     let generated = 'Hello world';
     const catchUps: number[] = [];
     await store.answerNotifications.subscribeToAnswer(messageId, (notification) => {

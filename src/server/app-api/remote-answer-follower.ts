@@ -50,7 +50,7 @@ export async function followRemoteAnswer(
     stopListening();
     const final = stored === undefined ? await store.getMessage(messageId).catch(() => null) : stored;
     if (!final) {
-      listener({ type: 'answer-error', message: null, code: 'internal', error: 'this answer was deleted' });
+      listener({ type: 'answer-error', message: null, code: 'deleted', error: 'this answer was deleted' });
       return;
     }
     // Whatever the last notifications did not carry, the final save holds.

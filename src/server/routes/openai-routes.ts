@@ -155,8 +155,13 @@ async function streamOpenAi(reply: FastifyReply, run: GenerationRun, chunks: Chu
     for await (const event of run.events as AsyncIterable<GenerationEvent>) {
       if (event.type === 'text-delta') {
         stream.sendJson(chunks.delta(event.text, event.logprobs));
+        // A reader that does not read pauses the generation here rather than filling memory.
+        await stream.drained();
       } else if (event.type === 'reasoning-delta') {
-        if (chunks.reasoning) stream.sendJson(chunks.reasoning(event.text));
+        if (chunks.reasoning) {
+          stream.sendJson(chunks.reasoning(event.text));
+          await stream.drained();
+        }
       } else if (event.type === 'tool-call') {
         if (chunks.toolCall) stream.sendJson(chunks.toolCall(event));
       } else if (event.type === 'finish') {

@@ -162,8 +162,11 @@ async function generateStream(context: ServerContext, request: FastifyRequest, r
 async function pipeTgiEvents(run: GenerationRun, stream: SseStream, writer: TgiStreamWriter): Promise<void> {
   try {
     for await (const event of run.events) {
-      if (event.type === 'text-delta') stream.sendJson(writer.delta(event));
-      else if (event.type === 'reasoning-delta' || event.type === 'tool-call') continue;
+      if (event.type === 'text-delta') {
+        stream.sendJson(writer.delta(event));
+        // A reader that does not read pauses the generation here rather than filling memory.
+        await stream.drained();
+      } else if (event.type === 'reasoning-delta' || event.type === 'tool-call') continue;
       else if (event.type === 'finish') {
         if (event.reason !== 'aborted') stream.sendJson(writer.finish(event));
       } else {

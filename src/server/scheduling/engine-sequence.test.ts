@@ -44,6 +44,34 @@ describe('disconnect frees the llama.cpp sequence', () => {
     await app.close();
   });
 
+  it('deleting a question while its answer streams stops the engine and frees the sequence', async () => {
+    const { app } = createTestApp({ backend, parallel: 1, maxQueue: 0 });
+    const base = await listenOnFreePort(app);
+    const conversation = (await (await fetch(`${base}/api/conversations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { id: string };
+    const response = await fetch(`${base}/api/conversations/${conversation.id}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'Tell me a long story.', settings: { parameters: { maxNewTokens: 800, temperature: 1 } } }),
+    });
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    while (parseSse(text).filter((event) => event.event === 'text-delta').length < 3) text += (await reader.read()).value ?? '';
+    assert.equal(backend.stats().activeSequences, 1);
+    const question = JSON.parse(parseSse(text).find((event) => event.event === 'user-message')!.data) as { message: { id: string } };
+    assert.equal((await fetch(`${base}/api/messages/${question.message.id}`, { method: 'DELETE' })).status, 204);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    const end = parseSse(text).at(-1)!;
+    assert.equal(end.event, 'answer-error', 'a deleted answer never ends as done');
+    assert.equal((JSON.parse(end.data) as { code: string }).code, 'deleted');
+    assert.equal(backend.stats().activeSequences, 0, 'the sequence is free once the stream has ended');
+    assert.ok(parseSse(text).filter((event) => event.event === 'text-delta').length < 800, 'the engine stopped early');
+    await app.close();
+  });
+
   it('POST /tokenize returns the model’s own tokens with their offsets', async () => {
     const { app } = createTestApp({ backend, parallel: 1, maxQueue: 0 });
     const response = await app.inject({ method: 'POST', url: '/tokenize', payload: { inputs: '<|im_start|>user\nHello world' } });

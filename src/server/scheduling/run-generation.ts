@@ -1,7 +1,7 @@
 import type { GenerationEvent } from '../../backends/backend.ts';
 import type { ServedModel } from '../models/served-model.ts';
 import type { ServerMetrics } from '../observability/server-metrics.ts';
-import type { AbortCause, LiveGenerations } from './live-generations.ts';
+import type { AbortCause, RunningGenerations } from './running-generations.ts';
 
 /** What the request log line reports about a generation. */
 export interface GenerationStats {
@@ -21,11 +21,16 @@ export interface GenerationRun {
   abort(cause: AbortCause): void;
   /** Why the server cut this generation short, if it did. */
   readonly abortCause: AbortCause | null;
+  /**
+   * Names the app-API answer this run writes, so stop and delete reach it by message id; it stays
+   * registered (a shutdown waits for it) until the returned function says the answer is saved.
+   */
+  nameAnswer(answerId: string): () => void;
 }
 
 export interface RunDependencies {
   metrics: ServerMetrics;
-  live: LiveGenerations;
+  running: RunningGenerations;
   limits: { requestTimeoutMs: number };
   scrubSecrets: (text: string) => string;
 }
@@ -46,6 +51,8 @@ export function startGeneration(
   let abortCause: AbortCause | null = null;
   let iterating = false;
   const ticket = model.queue.enter(controller.signal);
+  // Registered from the start, so a shutdown also stops runs still waiting in the queue.
+  const registration = dependencies.running.register((cause) => abort(cause));
   const abort = (cause: AbortCause) => {
     if (controller.signal.aborted) return;
     abortCause = cause;
@@ -62,7 +69,12 @@ export function startGeneration(
   timer.unref();
   let markEnded!: () => void;
   const stats: GenerationStats = {
-    ended: new Promise<void>((resolve) => (markEnded = resolve)),
+    ended: new Promise<void>((resolve) => {
+      markEnded = () => {
+        registration.unregister();
+        resolve();
+      };
+    }),
     model: model.id,
     promptTokens: null,
     completionTokens: 0,
@@ -78,7 +90,6 @@ export function startGeneration(
 
   async function* events(): AsyncGenerator<GenerationEvent> {
     iterating = true;
-    const unregister = dependencies.live.add({ abort });
     let lastDeltaAt: number | null = null;
     try {
       try {
@@ -132,7 +143,6 @@ export function startGeneration(
     } finally {
       clearTimeout(timer);
       ticket.release();
-      unregister();
       markEnded();
     }
   }
@@ -165,5 +175,6 @@ export function startGeneration(
     get abortCause() {
       return abortCause;
     },
+    nameAnswer: registration.nameAnswer,
   };
 }

@@ -11,8 +11,10 @@ import {
   type ImportedConversation,
   type ListConversationsOptions,
   type ListMessagesOptions,
+  type NewAnswer,
   type NewConversation,
   type NewMessage,
+  type StartedAnswer,
 } from '../conversation-store.ts';
 import { CUT_ANSWER_SILENCE_MS } from '../cut-answers.ts';
 import { createMonotonicClock } from '../monotonic-clock.ts';
@@ -21,7 +23,7 @@ import { storableJson, storableText } from './storable-text.ts';
 import { couldBeStoredId } from './stored-id.ts';
 import { insertSnapshot, takenIds } from './insert-snapshot.ts';
 import { listMessagesAsJson } from './list-messages-as-json.ts';
-import { answerCut, MESSAGE_COLUMNS, storablePrompt, storableRecord } from './message-columns.ts';
+import { answerCut, answerCutExpression, MESSAGE_COLUMNS, storablePrompt, storableRecord } from './message-columns.ts';
 import { containsPattern, conversationFromRow, messageFromRow } from './row-mapping.ts';
 
 export interface SqlConversationStoreOptions {
@@ -98,6 +100,84 @@ export function createSqlConversationStore(
         `message ${messageId} is not in conversation ${conversationId}`,
       );
     }
+  };
+
+  const insertMessage = async (transaction: Transaction<Database>, input: NewMessage, time: string) => {
+    const row = await transaction
+      .insertInto('messages')
+      .values({
+        id: randomUUID(),
+        conversation_id: input.conversationId,
+        parent_id: input.parentId,
+        role: input.role,
+        content: storableText(input.content),
+        generation: input.generation ? storableRecord(input.generation) : null,
+        created_at: time,
+        updated_at: time,
+        answer_alive_at: aliveNow,
+      })
+      .returning([...MESSAGE_COLUMNS, cut])
+      .executeTakeFirstOrThrow();
+    const prompt = input.generation?.prompt ?? null;
+    if (prompt) await savePrompt(transaction, row.id, prompt);
+    return messageFromRow(row, prompt);
+  };
+
+  const setActiveLeaf = async (transaction: Transaction<Database>, conversationId: string, messageId: string, time: string) => {
+    await transaction
+      .updateTable('conversations')
+      .set({ active_leaf_id: messageId, updated_at: time })
+      .where('id', '=', conversationId)
+      .execute();
+  };
+
+  /** A question may not follow an answer still being generated: the model would see it empty. */
+  const assertParentSettled = async (transaction: Transaction<Database>, parentId: string, conversationId: string) => {
+    const parent = couldBeStoredId(parentId)
+      ? await transaction
+          .selectFrom('messages')
+          .select([sql<string | null>`messages.generation ->> 'status'`.as('status'), cut])
+          .where('id', '=', parentId)
+          .where('conversation_id', '=', conversationId)
+          .executeTakeFirst()
+      : undefined;
+    if (!parent) {
+      throw new ConversationStoreError('message-not-in-conversation', `message ${parentId} is not in conversation ${conversationId}`);
+    }
+    if (parent.status === 'streaming' && !parent.answer_cut) {
+      throw new ConversationStoreError('answer-in-progress', 'the answer this message follows is still being generated; stop it or wait for it to end');
+    }
+  };
+
+  /**
+   * Continue: marks the answer streaming again with one conditional UPDATE, so of any number of
+   * racers (on any server) exactly one matches; the others find it streaming, and alive.
+   */
+  const restartAnswer = async (transaction: Transaction<Database>, conversationId: string, answerId: string, generation: NewAnswer['generation']) => {
+    const row = couldBeStoredId(answerId)
+      ? await transaction
+          .updateTable('messages')
+          .set({ generation: storableRecord(generation), updated_at: now(), answer_alive_at: aliveNow })
+          .where('id', '=', answerId)
+          .where('conversation_id', '=', conversationId)
+          .where('role', '=', 'assistant')
+          .where((expression) =>
+            expression.or([
+              expression(sql<string>`coalesce(messages.generation ->> 'status', '')`, '<>', 'streaming'),
+              expression(answerCutExpression(options.cutAnswerSilenceMs ?? CUT_ANSWER_SILENCE_MS), '=', true),
+            ]),
+          )
+          .returning([...MESSAGE_COLUMNS, cut])
+          .executeTakeFirst()
+      : undefined;
+    if (!row) {
+      const exists = couldBeStoredId(answerId) && (await transaction.selectFrom('messages').select('id').where('id', '=', answerId).executeTakeFirst());
+      if (!exists) throw new ConversationStoreError('message-not-found', `no message with id ${answerId}`);
+      throw new ConversationStoreError('answer-in-progress', 'this answer is still being generated; stop it or wait for it to end');
+    }
+    const prompt = generation.prompt;
+    if (prompt) await savePrompt(transaction, answerId, prompt);
+    return messageFromRow(row, prompt);
   };
 
   return {
@@ -216,29 +296,53 @@ export function createSqlConversationStore(
         await lockConversation(transaction, input.conversationId);
         if (input.parentId) await assertMessageInConversation(transaction, input.parentId, input.conversationId);
         const time = now();
-        const row = await transaction
-          .insertInto('messages')
-          .values({
-            id: randomUUID(),
-            conversation_id: input.conversationId,
-            parent_id: input.parentId,
-            role: input.role,
-            content: storableText(input.content),
-            generation: input.generation ? storableRecord(input.generation) : null,
-            created_at: time,
-            updated_at: time,
-            answer_alive_at: aliveNow,
-          })
-          .returning([...MESSAGE_COLUMNS, cut])
-          .executeTakeFirstOrThrow();
-        const prompt = input.generation?.prompt ?? null;
-        if (prompt) await savePrompt(transaction, row.id, prompt);
-        await transaction
-          .updateTable('conversations')
-          .set({ active_leaf_id: row.id, updated_at: time })
-          .where('id', '=', input.conversationId)
-          .execute();
-        return messageFromRow(row, prompt);
+        const message = await insertMessage(transaction, input, time);
+        await setActiveLeaf(transaction, input.conversationId, message.id, time);
+        return message;
+      });
+    },
+
+    async startAnswer(input: NewAnswer): Promise<StartedAnswer> {
+      return database.transaction().execute(async (transaction) => {
+        // Every racer for this conversation queues here; each sees what the one before committed.
+        const conversation = await lockConversation(transaction, input.conversationId);
+        const time = now();
+        const { title, settings } = input.conversationPatch;
+        if (title !== undefined || settings !== undefined) {
+          await transaction
+            .updateTable('conversations')
+            .set({
+              ...(title === undefined ? {} : { title: storableText(title) }),
+              ...(settings === undefined ? {} : { settings: storableJson(settings) }),
+            })
+            .where('id', '=', input.conversationId)
+            .execute();
+        }
+        let userMessage = null;
+        let answer;
+        if (input.continueAnswerId) {
+          answer = await restartAnswer(transaction, input.conversationId, input.continueAnswerId, input.generation);
+        } else {
+          let answerParentId = input.answerParentId;
+          if (input.userMessage) {
+            const { parentId } = input.userMessage;
+            if (input.expectActiveLeaf && conversation.active_leaf_id !== parentId) {
+              throw new ConversationStoreError('answer-in-progress', 'another message was just sent in this conversation; reload it, or pass parentId');
+            }
+            if (parentId) await assertParentSettled(transaction, parentId, input.conversationId);
+            userMessage = await insertMessage(transaction, { conversationId: input.conversationId, role: 'user', ...input.userMessage }, time);
+            answerParentId = userMessage.id;
+          } else if (answerParentId) {
+            await assertMessageInConversation(transaction, answerParentId, input.conversationId);
+          }
+          answer = await insertMessage(
+            transaction,
+            { conversationId: input.conversationId, parentId: answerParentId, role: 'assistant', content: '', generation: input.generation },
+            time,
+          );
+        }
+        await setActiveLeaf(transaction, input.conversationId, answer.id, time);
+        return { userMessage, answer };
       });
     },
 
