@@ -18,7 +18,7 @@ Ctrl+C stops the current answer; Ctrl+D or /exit quits.`;
 export function registerChatCommand(program: Command): void {
   const command = program.command('chat').description('chat in the terminal; the history is sent each turn, so follow-up questions work');
   addGenerationOptions(command);
-  addBackendOptions(command, { upstreamKeyFlag: '--api-key' });
+  addBackendOptions(command);
   command.action(runAction(async (options: BackendOptionValues & GenerationOptionValues) => chat(options)));
 }
 
@@ -43,11 +43,16 @@ async function chat(options: BackendOptionValues & GenerationOptionValues): Prom
   lines.on('SIGINT', onInterrupt);
   process.on('SIGINT', onInterrupt);
 
+  // Ctrl+D closes stdin with the cursor still after "You: "; end that line so the shell's prompt starts on its own.
+  let exitedByCommand = false;
   try {
     lines.prompt();
     for await (const line of lines) {
       const input = line.trim();
-      if (input === '/exit' || input === '/quit') break;
+      if (input === '/exit' || input === '/quit') {
+        exitedByCommand = true;
+        break;
+      }
       if (input.startsWith('/')) {
         process.stdout.write(`${runSlashCommand(input, settings, history)}\n`);
       } else if (input !== '') {
@@ -57,6 +62,7 @@ async function chat(options: BackendOptionValues & GenerationOptionValues): Prom
       }
       lines.prompt();
     }
+    if (interactive && !exitedByCommand) process.stdout.write('\n');
   } finally {
     process.off('SIGINT', onInterrupt);
     lines.close();

@@ -18,25 +18,32 @@ const renderPromptInputSchema = z.object({
 export function registerRenderPromptCommand(program: Command): void {
   const command = program
     .command('render-prompt')
-    .description('read {"system", "history": [["user", "assistant"], …], "message"} as JSON on stdin and print exactly the prompt that would be sent')
+    .description('read {"system", "history": [["user", "assistant"], …], "message"} as JSON on stdin and print exactly the prompt that would be sent (the plain template unless a model is given)')
     .addOption(new Option('--template <name>', "plain (the lesson's format) or model (the model's own chat template)").choices(['plain', 'model']));
-  addBackendOptions(command, { upstreamKeyFlag: '--api-key' });
+  addBackendOptions(command);
   command.action(runAction(async (options: BackendOptionValues & { template?: PromptTemplateName }) => renderPrompt(options)));
 }
 
 async function renderPrompt(options: BackendOptionValues & { template?: PromptTemplateName }): Promise<void> {
   const input = parseInput(await readAll(process.stdin));
+  // Without a model named, render the lesson's plain template: rendering a prompt must never start
+  // a download of the default model.
+  const modelNamed = Boolean(options.model || options.endpoint || options.backend);
+  if (!modelNamed && (options.template === 'model' || options.chatTemplate)) {
+    throw new UsageError('the model’s template needs a model: pass --model PATH.gguf (or hf:owner/repo/file.gguf) or --endpoint URL, or leave --template out for the plain one');
+  }
+  const template = modelNamed ? options.template : 'plain';
   // The plain template needs no model; only load one when its template is asked for.
-  const backendName = options.template === 'plain' && !options.backend ? 'echo' : undefined;
+  const backendName = template === 'plain' && !options.backend ? 'echo' : undefined;
   const backend = await createBackend(backendSettingsFromOptions({ ...options, ...(backendName ? { backend: backendName } : {}) }));
   try {
     const info = await backend.info();
-    const promptInfo = options.template === 'plain' ? { ...info, input: 'prompt' as const } : info;
+    const promptInfo = template === 'plain' ? { ...info, input: 'prompt' as const } : info;
     const prepared = await prepareGeneration({
       backend,
       info: { ...promptInfo, contextWindow: null },
       messages: messagesFromHistory({ history: input.history, message: input.message }).filter((message) => message.role !== 'system'),
-      settings: { systemMessage: input.system, template: options.template },
+      settings: { systemMessage: input.system, template },
       allowEmptyMessage: true,
     });
     const sent = prepared.sentPrompt;

@@ -4,6 +4,7 @@ import { InvalidParametersError } from '../chat/generation-parameters.ts';
 import { EmptyMessageError } from '../chat/prepare-generation.ts';
 import { ChatTemplateError } from '../chat/templates/jinja-template.ts';
 import { StorageConfigError, StorageOpenError } from '../storage/open-conversation-store.ts';
+import { CommandFailure } from './command-failure.ts';
 import { UsageError } from './usage-error.ts';
 
 export const EXIT_RUNTIME_FAILURE = 1;
@@ -21,7 +22,7 @@ export function reportFailure(error: unknown, verbose: boolean): number {
   if (error instanceof ReportedFailure) return error.exitCode;
   const usage = error instanceof UsageError || error instanceof InvalidParametersError || error instanceof EmptyMessageError || error instanceof StorageConfigError;
   const known =
-    usage || error instanceof BackendError || error instanceof ContextOverflowError || error instanceof ChatTemplateError || error instanceof StorageOpenError;
+    usage || error instanceof CommandFailure || error instanceof BackendError || error instanceof ContextOverflowError || error instanceof ChatTemplateError || error instanceof StorageOpenError;
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`anychat: ${known ? message : `unexpected failure: ${message}`}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);

@@ -22,7 +22,7 @@
  *   POST   /api/login                          { apiKey } → 204 + HttpOnly SameSite=Strict session cookie (401 if wrong)
  *   POST   /api/logout                         → 204, clears the cookie
  *
- * With `--api-key`, every route above needs the key (`Authorization: Bearer KEY`) or the session
+ * With `--auth-key`, every route above needs the key (`Authorization: Bearer KEY`) or the session
  * cookie, except GET /api/status (it says `authRequired`), /api/login and /api/logout.
  *
  * `answer-start` carries the answer's text so far (empty for a new answer, the earlier text when
