@@ -12,6 +12,7 @@ import { SseStream } from '../sse/sse-stream.ts';
 import type { AnswerStreamEvent } from './app-api-events.ts';
 import { editBodySchema, idParamsSchema, optionalEmptyBody, regenerateBodySchema, sendMessageBodySchema } from './app-api-schemas.ts';
 import { answerEndEvent } from './answer-end-event.ts';
+import { answerFromFailedModel } from './answer-from-failed-model.ts';
 import { AnswerSession, startingRecord } from './answer-session.ts';
 
 const config = { family: 'app' as const };
@@ -186,6 +187,11 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
 async function answer(context: ServerContext, request: FastifyRequest, reply: FastifyReply, plan: AnswerPlan): Promise<void> {
   const { store } = context;
   const model = context.models.resolve(plan.settings.modelId);
+  if (model.status === 'failed' && plan.newUserMessage) {
+    const titleFromMessage = plan.conversation.title === DEFAULT_TITLE && plan.newUserMessage.parentId === null;
+    const title = titleFromMessage ? titleOf(plan.newUserMessage.content) : null;
+    return answerFromFailedModel(context, reply, model, { ...plan, newUserMessage: plan.newUserMessage, title });
+  }
   const { backend, info } = model.requireReady();
   const prepared = await prepareGeneration({
     backend,

@@ -11,6 +11,7 @@
  *   PATCH  /api/conversations/:id              { title?, settings?, activeLeafId? } → Conversation
  *   DELETE /api/conversations/:id              → 204
  *   GET    /api/conversations/:id/export?format=json|markdown
+ *   GET    /api/conversations/export?id=     → an anychat-conversations file (all, or one), for import
  *   POST   /api/conversations/:id/messages     SendMessageBody → SSE of AnswerStreamEvent
  *   POST   /api/messages/:id/regenerate        RegenerateBody (id: an assistant message) → SSE
  *   POST   /api/messages/:id/edit              EditBody (id: a user message; creates a sibling) → SSE

@@ -1,4 +1,5 @@
 import { ApiError } from '../services/api-error.ts';
+import { withFieldLabel } from './validate-settings-form.ts';
 
 export interface ErrorDescription {
   title: string;
@@ -49,7 +50,7 @@ export function describeError(code: string, message: string): ErrorDescription {
 export function describeThrown(error: unknown): ErrorDescription & { code: string } {
   if (error instanceof ApiError) {
     const code = error.status === 429 ? 'overloaded' : error.code;
-    return { code, ...describeError(code, error.message) };
+    return { code, ...describeError(code, withFieldLabel(error.message, error.field)) };
   }
   return { code: 'internal', ...describeError('internal', error instanceof Error ? error.message : String(error)) };
 }
