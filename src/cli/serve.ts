@@ -95,7 +95,16 @@ async function serve(options: ServeOptions): Promise<void> {
   const backendPromise: Promise<Backend> = createBackend(settings);
   backendPromise.then(
     () => logger.info({ backend: settings.backend }, 'model ready'),
-    (error: unknown) => logger.error({ err: error }, 'model failed to load'),
+    (error: unknown) => {
+      logger.error({ err: error }, 'model failed to load');
+      // The log line above is JSON for machines; a person at the terminal gets what failed and the
+      // commands that fix it. The server stays up: the page says the same, and keeps what is sent.
+      const reason = error instanceof Error ? error.message : String(error);
+      process.stderr.write(
+        `anychat: the model failed to load: ${reason}\n` +
+          'anychat: to fix it, restart with a model file (anychat serve --model PATH.gguf) or a server (anychat serve --endpoint URL)\n',
+      );
+    },
   );
   const app = buildApp({
     models: [

@@ -35,6 +35,22 @@ describe('anychat serve flags', () => {
     assert.equal(result.stdout, '', 'no log line: the server never started');
   });
 
+  it('says in plain lines when the model fails to load, with the commands that fix it', async () => {
+    const server = await startServe(['--model', '/nonexistent/model.gguf', '--data-dir', 'memory://', '--log-level', 'fatal'], {});
+    try {
+      await new Promise<void>((resolve) => {
+        const check = () => (/to fix it/.test(server.output.stderr) ? resolve() : undefined);
+        server.child.stderr.on('data', check);
+        check();
+      });
+    } finally {
+      await server.stop();
+    }
+    assert.match(server.output.stderr, /^anychat: the model failed to load: .*\/nonexistent\/model\.gguf.*$/m);
+    assert.match(server.output.stderr, /^anychat: to fix it, restart with a model file \(anychat serve --model PATH\.gguf\) or a server \(anychat serve --endpoint URL\)$/m);
+    assert.doesNotMatch(server.output.stderr, /\n\s+at /, 'no stack trace on the terminal');
+  });
+
   it('says the port is taken and suggests --port', async () => {
     const { server, port } = await listenOnFreePort();
     try {
