@@ -98,7 +98,7 @@ async function main(): Promise<void> {
         const options = page.getByRole('group', { name: 'Advanced options' });
         await options.getByLabel('Max new tokens').fill('24');
         await options.getByLabel('Seed').fill('7');
-        await page.getByRole('button', { name: 'Close advanced options' }).click();
+        await page.getByRole('group', { name: 'Advanced options' }).getByRole('button', { name: 'Close' }).click();
         await sendPrompt(page, 'Has math been invented or discovered?');
         await waitForAnswerDone(page, 120_000);
         await shoot(page, `answer-llamacpp-1280-${colorScheme}`);

@@ -42,7 +42,7 @@ describe('everyday use', () => {
     const options = await openAdvancedOptions(page);
     await options.getByLabel('Temperature').fill('-1');
     await options.getByLabel('Top-p').fill('2');
-    await page.getByRole('button', { name: 'Close advanced options' }).click();
+    await page.getByRole('group', { name: 'Advanced options' }).getByRole('button', { name: 'Close' }).click();
     const requestsBefore = server.requests.length;
     await sendPrompt(page, 'keep me');
     await options.getByText('Temperature must be a number from 0 to 100 (0 means greedy), got -1').waitFor();
@@ -147,7 +147,7 @@ describe('everyday use', () => {
     const today = new Date().toISOString().slice(0, 10);
     const item = sidebar(page).getByRole('listitem').filter({ hasText: 'Has math been invented' });
     await item.hover();
-    const [one] = await Promise.all([page.waitForEvent('download'), item.getByRole('link', { name: 'Export conversation' }).click()]);
+    const [one] = await Promise.all([page.waitForEvent('download'), item.getByRole('button', { name: 'Export conversation' }).click()]);
     assert.equal(one.suggestedFilename(), `Has-math-been-invented-or-discovered-Tell-me-what-${today}.json`);
     const [all] = await Promise.all([page.waitForEvent('download'), sidebar(page).getByRole('link', { name: 'Export all' }).click()]);
     assert.equal(all.suggestedFilename(), `anychat-conversations-${today}.json`);
