@@ -189,9 +189,10 @@ class ChatStore {
         // that is read back (never, while the server is down), keep the text shown, marked as
         // interrupted: a user must not see it vanish.
         this.#keepLiveTextAsInterrupted(chat);
-        await this.reload(chat).catch(() => {});
+        // Not for a conversation deleted meanwhile (forget() dropped it): there is nothing to read back.
+        if (this.chats.get(chat.conversation.id) === chat) await this.reload(chat).catch(() => {});
       }
-      // Not for a conversation deleted meanwhile (forget() dropped it): that would bring its row back.
+      // Nor put its row back in the sidebar.
       if (this.chats.get(chat.conversation.id) === chat) conversationList.upsert(chat.conversation, chat.messages.length);
     }
     return !(failed && !wroteText);
