@@ -73,6 +73,25 @@ describe('everyday use', () => {
     await opened.close();
   });
 
+  it('keeps the typed text when the model is busy (429)', async () => {
+    const busy = await startTestServer({ echoDelayMs: 20, parallel: 1, maxQueue: 0 });
+    const first = await openPage(browser, busy.url);
+    const second = await openPage(browser, busy.url);
+    try {
+      await sendPrompt(first.page, longText('busy', 300));
+      await first.page.locator('article[aria-busy="true"]').waitFor();
+      await sendPrompt(second.page, 'me too, please');
+      await second.page.getByRole('alert').getByText('The model is busy with other requests').waitFor();
+      await second.page.waitForFunction(() => (document.getElementById('prompt') as HTMLTextAreaElement).value === 'me too, please');
+      await first.page.getByRole('button', { name: 'Stop' }).click();
+      await waitForAnswerDone(first.page);
+    } finally {
+      await first.close();
+      await second.close();
+      await busy.close();
+    }
+  });
+
   for (const viewport of [
     { width: 1280, height: 800 },
     { width: 375, height: 667 },
