@@ -27,6 +27,6 @@ export function registerAskCommand(program: Command): void {
     // it. Scripts need a bound on the whole answer, as `serve --timeout` gives the server's clients.
     .addOption(new Option('--timeout <seconds>', 'longest the whole answer may take (default: no limit)').argParser(positiveSeconds).env('ANYCHAT_TIMEOUT'));
   addGenerationOptions(command);
-  addBackendOptions(command, { upstreamKeyFlag: '--api-key' });
+  addBackendOptions(command);
   command.action(runAction(async (words: string[], options: AskOptions) => (await import('./ask.ts')).ask(words, options)));
 }

@@ -38,7 +38,8 @@ export async function ask(words: string[], options: AskOptions): Promise<void> {
       timedOut && printed.last?.type === 'finish' && printed.last.reason === 'aborted'
         ? { type: 'error', code: 'timeout', message: `the answer took longer than ${options.timeout} s and was stopped` }
         : printed.last;
-    process.stdout.write('\n');
+    // Ends the answer's line; with no answer at all (an unreachable endpoint) there is no line to end.
+    if (printed.text !== '') process.stdout.write('\n');
     if (options.stats || last?.type === 'error') process.stderr.write(`${describeEnding(last)}\n`);
     if (last?.type === 'error') throw new ReportedFailure(EXIT_RUNTIME_FAILURE);
     if (last?.type === 'finish' && last.reason === 'aborted') process.exitCode = 130;

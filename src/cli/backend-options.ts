@@ -37,11 +37,11 @@ const nonNegativeNumber = (flag: string) => (value: string) => {
 };
 
 /**
- * The backend flags every command takes, each also settable from the environment.
- * `anychat serve` uses `--api-key` for its own clients, so there the upstream key is
- * `--upstream-api-key`; elsewhere `--api-key` is the upstream key.
+ * The backend flags every command takes, each also settable from the environment. `--api-key`
+ * (ANYCHAT_API_KEY, HF_API_KEY, HF_TOKEN) is always the upstream endpoint's key, on every command,
+ * so one .env written for `ask` means the same to `serve`; serve's own login key is `--auth-key`.
  */
-export function addBackendOptions(command: Command, { upstreamKeyFlag }: { upstreamKeyFlag: '--api-key' | '--upstream-api-key' }): Command {
+export function addBackendOptions(command: Command, { upstreamKeyAlias = false }: { upstreamKeyAlias?: boolean } = {}): Command {
   command
     .addOption(
       new Option('--backend <name>', 'inference backend (default: llamacpp, or tgi/openai when --endpoint is given)')
@@ -49,13 +49,11 @@ export function addBackendOptions(command: Command, { upstreamKeyFlag }: { upstr
         .env('ANYCHAT_BACKEND'),
     )
     .addOption(new Option('--model <path|hf:owner/repo/file.gguf|name>', 'GGUF file or hf: reference (llamacpp), or model name (openai)').env('ANYCHAT_MODEL'))
-    .addOption(new Option('--endpoint <url>', 'URL of a TGI or OpenAI-compatible server').env('ANYCHAT_ENDPOINT'));
-  if (upstreamKeyFlag === '--api-key') {
-    command.addOption(new Option('--api-key <key>', 'key for the endpoint (also HF_API_KEY, HF_TOKEN)').env('ANYCHAT_API_KEY'));
-  } else {
-    command.addOption(
-      new Option('--upstream-api-key <key>', 'key for the endpoint (also HF_API_KEY, HF_TOKEN)').env('ANYCHAT_UPSTREAM_API_KEY'),
-    );
+    .addOption(new Option('--endpoint <url>', 'URL of a TGI or OpenAI-compatible server').env('ANYCHAT_ENDPOINT'))
+    .addOption(new Option('--api-key <key>', 'key for the endpoint (also HF_API_KEY, HF_TOKEN)').env('ANYCHAT_API_KEY'));
+  // serve's upstream key was once --upstream-api-key; kept so existing scripts and .env files still work.
+  if (upstreamKeyAlias) {
+    command.addOption(new Option('--upstream-api-key <key>', 'the same as --api-key (older name)').env('ANYCHAT_UPSTREAM_API_KEY').hideHelp());
   }
   return command
     .addOption(new Option('--threads <n>', 'CPU threads for llamacpp (default: physical cores − 1, at least 1, at most 4)').argParser(positiveInteger('--threads')).env('ANYCHAT_THREADS'))

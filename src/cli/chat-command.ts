@@ -6,6 +6,6 @@ import { runAction } from './run-action.ts';
 export function registerChatCommand(program: Command): void {
   const command = program.command('chat').description('chat in the terminal; the history is sent each turn, so follow-up questions work');
   addGenerationOptions(command);
-  addBackendOptions(command, { upstreamKeyFlag: '--api-key' });
+  addBackendOptions(command);
   command.action(runAction(async (options: BackendOptionValues & GenerationOptionValues) => (await import('./chat.ts')).chat(options)));
 }

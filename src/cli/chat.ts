@@ -36,11 +36,16 @@ export async function chat(options: BackendOptionValues & GenerationOptionValues
   lines.on('SIGINT', onInterrupt);
   process.on('SIGINT', onInterrupt);
 
+  // Ctrl+D closes stdin with the cursor still after "You: "; end that line so the shell's prompt starts on its own.
+  let exitedByCommand = false;
   try {
     lines.prompt();
     for await (const line of lines) {
       const input = line.trim();
-      if (input === '/exit' || input === '/quit') break;
+      if (input === '/exit' || input === '/quit') {
+        exitedByCommand = true;
+        break;
+      }
       if (input.startsWith('/')) {
         process.stdout.write(`${runSlashCommand(input, settings, history)}\n`);
       } else if (input !== '') {
@@ -50,6 +55,7 @@ export async function chat(options: BackendOptionValues & GenerationOptionValues
       }
       lines.prompt();
     }
+    if (interactive && !exitedByCommand) process.stdout.write('\n');
   } finally {
     process.off('SIGINT', onInterrupt);
     lines.close();

@@ -25,7 +25,8 @@ export function describeEnding(event: GenerationEvent | undefined): string {
   if (!event) return 'the stream ended without a result';
   if (event.type === 'error') return `error (${event.code}): ${event.message} — ${adviceFor(event.code)}`;
   if (event.type !== 'finish') return 'the stream ended early';
-  const parts = [`finish: ${event.reason}`, `${event.usage.promptTokens} prompt + ${event.usage.completionTokens} new tokens`];
+  // "stopped", as the page says it: one word for an answer cut short by its reader.
+  const parts = [`finish: ${event.reason === 'aborted' ? 'stopped' : event.reason}`, `${event.usage.promptTokens} prompt + ${event.usage.completionTokens} new tokens`];
   if (event.timings.tokensPerSecond !== null) parts.push(`${event.timings.tokensPerSecond.toFixed(1)} tokens/s`);
   if (event.timings.timeToFirstTokenMs !== null) parts.push(`first token after ${Math.round(event.timings.timeToFirstTokenMs)} ms`);
   return parts.join(', ');

@@ -8,8 +8,8 @@ export type RenderPromptOptions = BackendOptionValues & { template?: PromptTempl
 export function registerRenderPromptCommand(program: Command): void {
   const command = program
     .command('render-prompt')
-    .description('read {"system", "history": [["user", "assistant"], …], "message", "tools"} as JSON on stdin and print exactly the prompt that would be sent')
+    .description('read {"system", "history": [["user", "assistant"], …], "message", "tools"} as JSON on stdin and print exactly the prompt that would be sent (the plain template unless a model is given)')
     .addOption(new Option('--template <name>', "plain (the lesson's format) or model (the model's own chat template)").choices(['plain', 'model']));
-  addBackendOptions(command, { upstreamKeyFlag: '--api-key' });
+  addBackendOptions(command);
   command.action(runAction(async (options: RenderPromptOptions) => (await import('./render-prompt.ts')).renderPrompt(options)));
 }

@@ -19,17 +19,24 @@ const expectedShape = '{"system": "...", "history": [["user", "assistant"]], "me
 
 export async function renderPrompt(options: RenderPromptOptions): Promise<void> {
   const input = parseInput(await readAll(process.stdin));
+  // Without a model named, render the lesson's plain template: rendering a prompt must never start
+  // a download of the default model.
+  const modelNamed = Boolean(options.model || options.endpoint || options.backend);
+  if (!modelNamed && (options.template === 'model' || options.chatTemplate)) {
+    throw new UsageError('the model’s template needs a model: pass --model PATH.gguf (or hf:owner/repo/file.gguf) or --endpoint URL, or leave --template out for the plain one');
+  }
+  const template = modelNamed ? options.template : 'plain';
   // The plain template needs no model; only load one when its template is asked for.
-  const backendName = options.template === 'plain' && !options.backend ? 'echo' : undefined;
+  const backendName = template === 'plain' && !options.backend ? 'echo' : undefined;
   const backend = await createBackend(backendSettingsFromOptions({ ...options, ...(backendName ? { backend: backendName } : {}) }));
   try {
     const info = await backend.info();
-    const promptInfo = options.template === 'plain' ? { ...info, input: 'prompt' as const } : info;
+    const promptInfo = template === 'plain' ? { ...info, input: 'prompt' as const } : info;
     const prepared = await prepareGeneration({
       backend,
       info: { ...promptInfo, contextWindow: null },
       messages: messagesFromHistory({ history: input.history, message: input.message }).filter((message) => message.role !== 'system'),
-      settings: { systemMessage: input.system, template: options.template },
+      settings: { systemMessage: input.system, template },
       allowEmptyMessage: true,
       // The tools as the served APIs take them, so the prompt is the one a tool-using request gets.
       ...(input.tools

@@ -5,6 +5,7 @@ import { EmptyMessageError } from '../chat/prepare-generation.ts';
 import { ChatTemplateError } from '../chat/templates/jinja-template.ts';
 import { StorageConfigError, StorageOpenError } from '../storage/open-conversation-store.ts';
 import { EXIT_RUNTIME_FAILURE, EXIT_USAGE, ReportedFailure } from './run-action.ts';
+import { CommandFailure } from './command-failure.ts';
 import { UsageError } from './usage-error.ts';
 
 /** One line for the user; the stack only when they asked for it with --verbose. */
@@ -12,7 +13,7 @@ export function reportFailure(error: unknown, verbose: boolean): number {
   if (error instanceof ReportedFailure) return error.exitCode;
   const usage = error instanceof UsageError || error instanceof InvalidParametersError || error instanceof EmptyMessageError || error instanceof StorageConfigError;
   const known =
-    usage || error instanceof BackendError || error instanceof ContextOverflowError || error instanceof ChatTemplateError || error instanceof StorageOpenError;
+    usage || error instanceof CommandFailure || error instanceof BackendError || error instanceof ContextOverflowError || error instanceof ChatTemplateError || error instanceof StorageOpenError;
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`anychat: ${known ? message : `unexpected failure: ${message}`}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);

@@ -6,7 +6,8 @@ import { UsageError } from './usage-error.ts';
 export interface ServeOptions extends BackendOptionValues {
   host: string;
   port: number;
-  apiKey?: string;
+  /** This server's own key, for its clients and the page login; never sent upstream. */
+  authKey?: string;
   maxQueue: number;
   timeout: number;
   shutdownTimeout: number;
@@ -21,11 +22,17 @@ export interface ServeOptions extends BackendOptionValues {
 }
 
 /** Gradio's port, which the lesson's readers know. */
-const DEFAULT_PORT = 7860;
+export const DEFAULT_PORT = 7860;
 
 const wholeNumber = (flag: string, minimum: number) => (value: string) => {
   const number = Number(value);
   if (!Number.isInteger(number) || number < minimum) throw new UsageError(`${flag} must be a whole number ≥ ${minimum}, got "${value}"`);
+  return number;
+};
+/** Checked with the other flags, so a bad port fails at once, before a model loads for nothing. */
+const portNumber = (value: string) => {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got "${value}"`);
   return number;
 };
 const positiveSeconds = (flag: string) => (value: string) => {
@@ -38,9 +45,9 @@ export function registerServeCommand(program: Command): void {
   const command = program
     .command('serve')
     .description('serve the chat page and TGI- and OpenAI-compatible APIs over HTTP')
-    .addOption(new Option('--host <host>', 'interface to listen on; other than loopback needs --api-key').default('127.0.0.1').env('ANYCHAT_HOST'))
-    .addOption(new Option('--port <port>', 'port to listen on').argParser(wholeNumber('--port', 0)).default(DEFAULT_PORT).env('PORT'))
-    .addOption(new Option('--api-key <key>', 'key clients must send (Bearer) and the page asks for').env('ANYCHAT_API_KEY'))
+    .addOption(new Option('--host <host>', 'interface to listen on; other than loopback needs --auth-key').default('127.0.0.1').env('ANYCHAT_HOST'))
+    .addOption(new Option('--port <port>', 'port to listen on').argParser(portNumber).default(DEFAULT_PORT).env('PORT'))
+    .addOption(new Option('--auth-key <key>', 'key this server asks of its clients (Bearer) and on its page login').env('ANYCHAT_AUTH_KEY'))
     .addOption(new Option('--max-queue <n>', 'requests that may wait for the model before others get 429').argParser(wholeNumber('--max-queue', 0)).default(64).env('ANYCHAT_MAX_QUEUE'))
     .addOption(new Option('--timeout <seconds>', 'longest one request may take, queue included').argParser(positiveSeconds('--timeout')).default(600).env('ANYCHAT_TIMEOUT'))
     .addOption(new Option('--shutdown-timeout <seconds>', 'on SIGINT/SIGTERM, how long running answers may finish').argParser(positiveSeconds('--shutdown-timeout')).default(10))
@@ -49,10 +56,10 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option('--cors-origin <origins>', 'comma-separated origins allowed to call the API from browsers (CORS is off without it)').env('ANYCHAT_CORS_ORIGIN'))
     .addOption(new Option('--allowed-hosts <names>', 'comma-separated names the server is reached by, beyond loopback and --host (a guard against DNS rebinding); * accepts any').env('ANYCHAT_ALLOWED_HOSTS'))
     .addOption(new Option('--trust-proxy <proxies>', 'behind a reverse proxy: trust its X-Forwarded-For/-Proto (true, or comma-separated proxy addresses/CIDRs, e.g. loopback)').argParser(parseTrustProxy).env('ANYCHAT_TRUST_PROXY'))
-    .addOption(new Option('--insecure-no-auth', 'allow a non-loopback --host without --api-key'))
+    .addOption(new Option('--insecure-no-auth', 'allow a non-loopback --host without --auth-key'))
     .addOption(new Option('--data-dir <dir>', 'where conversations are kept (PGlite), or memory:// ; DATABASE_URL selects PostgreSQL instead').env('ANYCHAT_DATA_DIR'))
     .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').env('ANYCHAT_LOG_LEVEL'));
-  addBackendOptions(command, { upstreamKeyFlag: '--upstream-api-key' });
+  addBackendOptions(command, { upstreamKeyAlias: true });
   command.action(runAction(async (options: ServeOptions) => (await import('./serve.ts')).serve(options)));
 }
 

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../backends/backend.ts';
@@ -7,7 +8,8 @@ import type { DownloadProgress } from '../server/models/served-model.ts';
 import { createServerLogger } from '../server/observability/create-logger.ts';
 import { chooseStorage, describeStorage, openConversationStore } from '../storage/open-conversation-store.ts';
 import { backendSettingsFromOptions } from './backend-options.ts';
-import type { ServeOptions } from './serve-command.ts';
+import { CommandFailure } from './command-failure.ts';
+import { DEFAULT_PORT, type ServeOptions } from './serve-command.ts';
 import { UsageError } from './usage-error.ts';
 
 /** What closing the server, storage and engine may add to --shutdown-timeout before the process gives up on them. */
@@ -23,22 +25,22 @@ function defaultParallel(backend: string): number {
 }
 
 export async function serve(options: ServeOptions): Promise<void> {
-  if (!isLoopbackHost(options.host) && !options.apiKey && !options.insecureNoAuth) {
+  if (!isLoopbackHost(options.host) && !options.authKey && !options.insecureNoAuth) {
     throw new UsageError(
-      `refusing to listen on ${options.host} without --api-key: anyone who can reach it could use the model. ` +
-        'Set --api-key (or ANYCHAT_API_KEY), or pass --insecure-no-auth if the network is trusted.',
+      `refusing to listen on ${options.host} without --auth-key: anyone who can reach it could use the model. ` +
+        'Set --auth-key (or ANYCHAT_AUTH_KEY), or pass --insecure-no-auth if the network is trusted.',
     );
   }
   let download: DownloadProgress | null = null;
-  // Here --api-key is this server's own key, for its clients: it must never reach the endpoint,
-  // whose key is --upstream-api-key (backendSettingsFromOptions reads apiKey first, as ask and chat mean it).
-  const { apiKey: _ownClientsKey, ...backendOptions } = options;
+  // --auth-key is this server's own key, for its clients: it must never reach the endpoint, so
+  // only the backend flags go to backendSettingsFromOptions.
+  const { authKey: _ownClientsKey, ...backendOptions } = options;
   const settings = { ...backendSettingsFromOptions(backendOptions), onDownloadProgress: (progress: DownloadProgress) => (download = progress) };
   // The endpoint's own password (http://user:pass@…) is a key too.
   const upstreamSecrets = [settings.apiKey, endpointPassword(settings.endpoint)].filter((secret): secret is string => Boolean(secret));
   const logger = createServerLogger({
     level: options.logLevel,
-    secrets: [...(options.apiKey ? [options.apiKey] : []), ...upstreamSecrets],
+    secrets: [...(options.authKey ? [options.authKey] : []), ...upstreamSecrets],
   });
   const storage = chooseStorage({ dataDir: options.dataDir });
   // The database opens while the model loads (or downloads) and while the server's modules load:
@@ -51,7 +53,16 @@ export async function serve(options: ServeOptions): Promise<void> {
   const backendPromise: Promise<Backend> = createBackend(settings);
   backendPromise.then(
     () => logger.info({ backend: settings.backend }, 'model ready'),
-    (error: unknown) => logger.error({ err: error }, 'model failed to load'),
+    (error: unknown) => {
+      logger.error({ err: error }, 'model failed to load');
+      // The log line above is JSON for machines; a person at the terminal gets what failed and the
+      // commands that fix it. The server stays up: the page says the same, and keeps what is sent.
+      const reason = error instanceof Error ? error.message : String(error);
+      process.stderr.write(
+        `anychat: the model failed to load: ${reason}\n` +
+          'anychat: to fix it, restart with a model file (anychat serve --model PATH.gguf) or a server (anychat serve --endpoint URL)\n',
+      );
+    },
   );
   const { buildApp } = await import('../server/build-app.ts');
   const store = await storeOpening;
@@ -67,7 +78,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       },
     ],
     store,
-    apiKey: options.apiKey ?? null,
+    apiKey: options.authKey ?? null,
     secrets: upstreamSecrets,
     corsOrigin: options.corsOrigin ? options.corsOrigin.split(',').map((origin) => origin.trim()) : null,
     listenHost: options.host,
@@ -83,11 +94,11 @@ export async function serve(options: ServeOptions): Promise<void> {
     version: packageVersion(),
   });
 
-  await app.listen({ host: options.host, port: options.port });
+  await listen(app, options);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
-  logger.info({ storage: describeStorage(storage), auth: Boolean(options.apiKey) }, `anychat listening on http://${shownHost}:${port}`);
+  logger.info({ storage: describeStorage(storage), auth: Boolean(options.authKey) }, `anychat listening on http://${shownHost}:${port}`);
   process.stderr.write(`anychat: listening on http://${shownHost}:${port} (conversations: ${describeStorage(storage)})\n`);
 
   await new Promise<void>((resolve) => {
@@ -126,6 +137,19 @@ export async function serve(options: ServeOptions): Promise<void> {
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
   });
+}
+
+async function listen(app: FastifyInstance, options: ServeOptions): Promise<void> {
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    // 7860 is Gradio's port too, so a lesson's notebook left running is the usual culprit.
+    const gradio = options.port === DEFAULT_PORT ? ` (${DEFAULT_PORT} is also Gradio's port)` : '';
+    throw new CommandFailure(
+      `port ${options.port} on ${options.host} is already taken${gradio}; stop what uses it, or pick another with --port, e.g. --port ${options.port === 65535 ? 8080 : options.port + 1}`,
+    );
+  }
 }
 
 function packageVersion(): string {

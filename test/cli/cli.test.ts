@@ -114,7 +114,7 @@ describe('anychat chat', () => {
     child.stdin.write('after the interrupt\n/exit\n');
     const result = await done;
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /finish: aborted/);
+    assert.match(result.stderr, /finish: stopped/, 'the page’s word for a stopped answer');
     assert.doesNotMatch(result.stdout, /w199/);
     assert.match(result.stdout, /Assistant: after the interrupt\n/);
   });

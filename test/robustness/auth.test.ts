@@ -158,8 +158,8 @@ describe('auth', () => {
     it('never writes the server key or the upstream key to a log line, a response body or a header', async () => {
       const upstream = await startFakeOpenAiServer({ apiKey: upstreamKey, modelId: 'fake/openai-echo' });
       const server = await startServe(['--backend', 'openai', '--endpoint', `${upstream.endpoint}/v1`, '--data-dir', 'memory://', '--log-level', 'trace'], {
-        ANYCHAT_API_KEY: serverKey,
-        ANYCHAT_UPSTREAM_API_KEY: upstreamKey,
+        ANYCHAT_AUTH_KEY: serverKey,
+        ANYCHAT_API_KEY: upstreamKey,
       });
       let responses;
       try {
@@ -190,7 +190,7 @@ describe('auth', () => {
       ['--host 0.0.0.0', ['--host', '0.0.0.0'], {}],
       ['--host :: (every IPv6 address)', ['--host', '::'], {}],
       ['ANYCHAT_HOST=0.0.0.0', [], { ANYCHAT_HOST: '0.0.0.0' }],
-      ['--host 0.0.0.0 with an empty --api-key', ['--host', '0.0.0.0', '--api-key', ''], {}],
+      ['--host 0.0.0.0 with an empty --auth-key', ['--host', '0.0.0.0', '--auth-key', ''], {}],
     ] as const) {
       it(`is refused without a key: ${name}`, async () => {
         const port = Number(new URL(await closedPortEndpoint()).port);
@@ -209,7 +209,7 @@ describe('auth', () => {
         }, 60_000);
         const code = await exited;
         assert.equal(code, 2, `exit code 2 (bad usage); stderr: ${stderr}`);
-        assert.match(stderr, /refusing to listen on .* without --api-key/);
+        assert.match(stderr, /refusing to listen on .* without --auth-key/);
         assert.match(stderr, /--insecure-no-auth/, 'the message says how to go on anyway');
         assert.doesNotMatch(stderr, /listening on/);
         assert.equal(answered, false, 'nothing answered on the port');

@@ -1,4 +1,5 @@
 import { getLlama, LlamaLogLevel, type Llama } from 'node-llama-cpp';
+import { nativeLogsShown } from './native-log-setting.ts';
 
 let llama: Promise<Llama> | undefined;
 
@@ -9,7 +10,7 @@ let llama: Promise<Llama> | undefined;
  * option is exactly what runs (see defaultThreadCount for why we choose it ourselves).
  */
 export function loadLlama(): Promise<Llama> {
-  llama ??= getLlama({ gpu: false, build: 'never', maxThreads: 0, logLevel: LlamaLogLevel.error }).catch((error: unknown) => {
+  llama ??= getLlama({ gpu: false, build: 'never', maxThreads: 0, logLevel: nativeLogsShown() ? LlamaLogLevel.error : LlamaLogLevel.disabled }).catch((error: unknown) => {
     llama = undefined;
     throw error;
   });

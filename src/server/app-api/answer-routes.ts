@@ -12,6 +12,7 @@ import { editBodySchema, idParamsSchema, optionalEmptyBody, regenerateBodySchema
 import { answerEndEvent } from './answer-end-event.ts';
 import { AnswerEventStream } from './answer-event-stream.ts';
 import { requireConversation, requireMessage } from './require-stored.ts';
+import { answerFromFailedModel } from './answer-from-failed-model.ts';
 import { AnswerSession, startingRecord } from './answer-session.ts';
 
 const tags = ['App API: messages'];
@@ -201,6 +202,15 @@ function subtreeOf(messages: StoredMessage[], rootId: string): StoredMessage[] {
 async function answer(context: ServerContext, request: FastifyRequest, reply: FastifyReply, plan: AnswerPlan): Promise<void> {
   const { store } = context;
   const model = context.models.resolve(plan.settings.modelId);
+  if (model.status === 'failed' && plan.newUserMessage) {
+    const titleFromMessage = plan.conversation.title === DEFAULT_TITLE && plan.newUserMessage.parentId === null;
+    const title = titleFromMessage ? titleOf(plan.newUserMessage.content) : null;
+    try {
+      return await answerFromFailedModel(context, reply, model, { ...plan, newUserMessage: plan.newUserMessage, followsActiveLeaf: plan.followsActiveLeaf ?? false, title });
+    } catch (error) {
+      throw problemFromStoreError(error);
+    }
+  }
   const { backend, info } = model.requireReady();
   const prepared = await prepareGeneration({
     backend,

@@ -11,6 +11,7 @@
  *   PATCH  /api/conversations/:id              { title?, settings?, activeLeafId? } → Conversation
  *   DELETE /api/conversations/:id              → 204
  *   GET    /api/conversations/:id/export?format=json|markdown
+ *   GET    /api/conversations/export?id=     → an anychat-conversations file (all, or one), for import
  *   POST   /api/conversations/:id/messages     SendMessageBody → SSE of AnswerStreamEvent
  *   POST   /api/messages/:id/regenerate        RegenerateBody (id: an assistant message) → SSE
  *   POST   /api/messages/:id/edit              EditBody (id: a user message; creates a sibling) → SSE
@@ -24,7 +25,7 @@
  *   POST   /api/login                          { apiKey } → 204 + HttpOnly SameSite=Strict session cookie (401 if wrong)
  *   POST   /api/logout                         → 204, clears the cookie
  *
- * With `--api-key`, every route above needs the key (`Authorization: Bearer KEY`) or the session
+ * With `--auth-key`, every route above needs the key (`Authorization: Bearer KEY`) or the session
  * cookie, except GET /api/status (it says `authRequired`), /api/login and /api/logout.
  *
  * `answer-start` carries the answer's text so far (empty for a new answer, the earlier text when

@@ -13,12 +13,14 @@ import {
 } from './app-api-schemas.ts';
 import { conversationAsMarkdown } from '../../storage/export/export-markdown.ts';
 import { ImportFileError, parseExportData } from '../../storage/export/import-conversations.ts';
-import { exportFileName } from './export-conversation.ts';
+import { allConversationsFileName, exportFileName } from './export-conversation.ts';
+import { exportConversations } from '../../storage/export/export-json.ts';
 import { requireConversation } from './require-stored.ts';
 
 // Checked by parseExportData rather than by this schema, which names each problem by its JSONPath in the file.
 const importBodySchema = z.unknown().describe('An anychat export file: {"format": "anychat-conversations", "version": 1, "exportedAt", "conversations": [{conversation, messages}]}');
 const tags = ['App API: conversations'];
+const exportAllQuerySchema = z.object({ id: z.string().min(1).optional() });
 
 export function registerConversationRoutes(app: FastifyInstance, context: ServerContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -41,6 +43,19 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
     async (request, reply) => {
       const snapshots = parseImportBody(request.body);
       return reply.code(201).send({ imported: await store.importConversations(snapshots) });
+    },
+  );
+
+  // The import format, so the file can be imported again: every conversation, or the one named by ?id=.
+  routes.get(
+    '/conversations/export',
+    { schema: { tags, summary: 'Export every conversation (or ?id=ONE) as an anychat-conversations file', querystring: exportAllQuerySchema } },
+    async (request, reply) => {
+      const { id } = request.query;
+      const conversation = id ? await requireConversation(store, id) : null;
+      const file = await exportConversations(store, conversation ? [conversation.id] : undefined);
+      const name = conversation ? exportFileName(conversation, 'json') : allConversationsFileName();
+      return reply.header('content-disposition', `attachment; filename="${name}"`).send(file);
     },
   );
 

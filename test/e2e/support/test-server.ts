@@ -5,6 +5,7 @@ import type { Backend, GenerationRequest } from '../../../src/backends/backend.t
 import type { ConversationStore } from '../../../src/storage/conversation-store.ts';
 import { createEchoBackend } from '../../../src/backends/echo/echo-backend.ts';
 import { buildApp } from '../../../src/server/build-app.ts';
+import type { DownloadProgress } from '../../../src/server/models/served-model.ts';
 import type { ServerLimits } from '../../../src/server/server-context.ts';
 import { createMemoryConversationStore } from '../../storage/memory-conversation-store.ts';
 import { ensureWebBuild } from '../../../scripts/ensure-web-build.ts';
@@ -32,6 +33,8 @@ export interface TestServer {
   requests: GenerationRequest[];
   store: ConversationStore;
   close(): Promise<void>;
+  /** As if the server process died: stops listening and drops every connection, streams included. */
+  kill(): void;
 }
 
 /**
@@ -40,6 +43,12 @@ export interface TestServer {
  */
 export interface TestServerOptions {
   backend?: Backend;
+  /**
+   * A backend still loading (resolve it later) or failing to load (reject it), as `anychat serve`
+   * hands one over while a model downloads; its requests are not recorded.
+   */
+  loadingBackend?: Promise<Backend>;
+  downloadProgress?: () => DownloadProgress | null;
   echoDelayMs?: number;
   echoContextWindow?: number;
   apiKey?: string;
@@ -58,7 +67,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   );
   const store = createMemoryConversationStore();
   const app = buildApp({
-    models: [{ id: options.modelId ?? 'echo', backend, parallel: options.parallel ?? 4, maxQueue: options.maxQueue ?? 16 }],
+    models: [
+      {
+        id: options.modelId ?? 'echo',
+        backend: options.loadingBackend ?? backend,
+        parallel: options.parallel ?? 4,
+        maxQueue: options.maxQueue ?? 16,
+        ...(options.downloadProgress ? { downloadProgress: options.downloadProgress } : {}),
+      },
+    ],
     store,
     webRoot: webDist,
     apiKey: options.apiKey ?? null,
@@ -67,7 +84,19 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, requests, store, close: () => app.close() };
+  let killed = false;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    requests,
+    store,
+    // After kill() the listener is gone already; close() then only releases what the app holds.
+    close: () => (killed ? app.close().catch(() => {}) : app.close()),
+    kill: () => {
+      killed = true;
+      app.server.close();
+      app.server.closeAllConnections();
+    },
+  };
 }
 
 export const repositoryPath = (...parts: string[]) => join(fileURLToPath(new URL('../../..', import.meta.url)), ...parts);

@@ -1,4 +1,5 @@
 import { ApiError } from '../services/api-error.ts';
+import { withFieldLabel } from './validate-settings-form.ts';
 
 export interface ErrorDescription {
   title: string;
@@ -27,7 +28,7 @@ const advice: Record<string, string> = {
   'server-unreachable': 'Check that `anychat serve` is running, then retry.',
   unreachable: 'Check that the model server is running, then retry.',
   timeout: 'The model server is stuck or slow: retry, and check the server if it keeps happening.',
-  unauthorized: 'Check the API key anychat is given for the endpoint (`--upstream-api-key`), then retry.',
+  unauthorized: 'Check the API key anychat is given for the endpoint (`--api-key`, or HF_TOKEN), then retry.',
   validation: 'Check the message and the advanced options, then retry.',
   'stream-cut': 'The text received so far is kept. Retry to answer again.',
   upstream: 'Retry; if it keeps failing, check the model server’s logs.',
@@ -49,7 +50,7 @@ export function describeError(code: string, message: string): ErrorDescription {
 export function describeThrown(error: unknown): ErrorDescription & { code: string } {
   if (error instanceof ApiError) {
     const code = error.status === 429 ? 'overloaded' : error.code;
-    return { code, ...describeError(code, error.message) };
+    return { code, ...describeError(code, withFieldLabel(error.message, error.field)) };
   }
   return { code: 'internal', ...describeError('internal', error instanceof Error ? error.message : String(error)) };
 }

@@ -32,8 +32,12 @@ export function mathExtension(render: (tex: string, displayMode: boolean) => str
       {
         name: 'blockMath',
         level: 'block',
+        // Only where a line starts: `$$` in the middle of a sentence is inline math, not a block
+        // that would split the paragraph.
         start(source) {
-          return searchesLeft(this) ? source.match(/\$\$|\\\[/)?.index : undefined;
+          if (!searchesLeft(this)) return undefined;
+          const match = /(?:^|\n)[^\S\n]*(?=\$\$|\\\[)/.exec(source);
+          return match ? match.index + match[0].length : undefined;
         },
         tokenizer(source): MathToken | undefined {
           if (!source.startsWith('$$') && !source.startsWith('\\[')) return undefined;
@@ -52,6 +56,9 @@ export function mathExtension(render: (tex: string, displayMode: boolean) => str
         level: 'inline',
         start: (source) => source.match(/\$|\\\(/)?.index,
         tokenizer(source): MathToken | undefined {
+          // `$$…$$` inside a sentence (a block needs it on its own line): math in the line, as peers render it.
+          const doubleDollarMatch = /^\$\$(?!\s)((?:\\.|[^\\$\n])+?)(?<!\s)\$\$/.exec(source);
+          if (doubleDollarMatch) return { type: 'inlineMath', raw: doubleDollarMatch[0], tex: (doubleDollarMatch[1] ?? '').trim() };
           // `$…$` cannot cross a `$` or a line, so its failed searches are short: only `\(` counts.
           const dollarMatch = /^\$(?!\s)((?:\\.|[^\\$\n])+?)(?<!\s)\$(?!\d)/.exec(source);
           if (dollarMatch) return { type: 'inlineMath', raw: dollarMatch[0], tex: (dollarMatch[1] ?? '').trim() };

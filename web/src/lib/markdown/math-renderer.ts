@@ -6,7 +6,7 @@ import { createLazyModule } from './lazy-module.ts';
 
 type RenderToString = (
   tex: string,
-  options: { displayMode: boolean; throwOnError: boolean; output: 'htmlAndMathml'; macros: Record<string, string> },
+  options: { displayMode: boolean; throwOnError: boolean; strict: 'ignore'; output: 'htmlAndMathml'; macros: Record<string, string> },
 ) => string;
 
 /*
@@ -39,11 +39,20 @@ export function renderMath(tex: string, displayMode: boolean): string {
     const source = escapeHtml(displayMode ? `$$${tex}$$` : `$${tex}$`);
     return displayMode ? `<div class="math-pending">${source}</div>` : `<span class="math-pending">${source}</span>`;
   }
-  // throwOnError false: a model's malformed TeX shows in red instead of breaking the answer.
   // A fresh macros object each time: `\gdef` in one formula writes into it, and must not leak
   // into the next (a model redefining `\href` for every later answer).
   const macros = { ...untrustedCommandsAsText };
-  const html = renderToString(tex, { displayMode, throwOnError: false, output: 'htmlAndMathml', macros });
+  let html: string;
+  try {
+    // strict 'ignore': KaTeX would otherwise warn on the console for every formula that is valid
+    // KaTeX but not LaTeX (unicode text in math), dozens per answer.
+    html = renderToString(tex, { displayMode, throwOnError: true, strict: 'ignore', output: 'htmlAndMathml', macros });
+  } catch {
+    // Model output is full of dollar signs that are not math, and of TeX KaTeX cannot parse. Show
+    // the source as written, quietly: KaTeX's own error is a red message that is hard to read.
+    const source = escapeHtml(displayMode ? `$$${tex}$$` : `$${tex}$`);
+    return displayMode ? `<div class="math-source">${source}</div>` : `<span class="math-source">${source}</span>`;
+  }
   return displayMode ? `<div class="math-display" tabindex="0">${html}</div>` : html;
 }
 

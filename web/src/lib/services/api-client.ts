@@ -43,6 +43,12 @@ export const apiClient = {
   updateConversation: (id: string, patch: { title?: string; settings?: ConversationSettings; activeLeafId?: string | null }) =>
     request<Conversation>(`conversations/${encodeURIComponent(id)}`, json('PATCH', patch)),
   deleteConversation: (id: string) => request<void>(`conversations/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  /** Where the browser downloads an export file (the server names it): every conversation, or one. */
+  exportUrl: (id?: string) => (id ? `api/conversations/export?id=${encodeURIComponent(id)}` : 'api/conversations/export'),
+  markdownExportUrl: (id: string) => `api/conversations/${encodeURIComponent(id)}/export?format=markdown`,
+  /** An export file's text, sent as it is: the server checks it whole and names each problem. */
+  importConversations: (fileText: string) =>
+    request<{ imported: unknown[] }>('conversations/import', { method: 'POST', body: fileText }),
 
   /** One message with its generation's exact prompt, which conversation reads leave out. */
   getMessage: (id: string) => request<StoredMessage>(`messages/${encodeURIComponent(id)}`),

@@ -53,11 +53,16 @@ class ChatStore {
     }
   }
 
-  async send(chat: ConversationChat | null, content: string): Promise<void> {
+  /**
+   * Sends `content`. Resolves to whether the model took it: false when the send was refused or
+   * failed before any answer text (a bad setting, the server down, a 429, a model that failed to
+   * load), so the Prompt box can give the text back.
+   */
+  async send(chat: ConversationChat | null, content: string): Promise<boolean> {
     const requestSettings = settings.forRequest();
     if (!chat) {
       chat = await this.#createChat(content, requestSettings);
-      if (!chat) return;
+      if (!chat) return false;
     }
     const parentId = chat.conversation.activeLeafId;
     const now = new Date().toISOString();
@@ -74,18 +79,18 @@ class ChatStore {
     };
     chat.upsert(pending);
     chat.showLeaf(pending.id);
-    await this.#run(chat, { kind: 'send', conversationId: chat.conversation.id, content, parentId, settings: requestSettings });
+    return this.#run(chat, { kind: 'send', conversationId: chat.conversation.id, content, parentId, settings: requestSettings });
   }
 
-  regenerate(chat: ConversationChat, answer: StoredMessage): Promise<void> {
+  regenerate(chat: ConversationChat, answer: StoredMessage): Promise<boolean> {
     return this.#run(chat, { kind: 'regenerate', messageId: answer.id, settings: settings.forRequest() });
   }
 
-  edit(chat: ConversationChat, userMessage: StoredMessage, content: string): Promise<void> {
+  edit(chat: ConversationChat, userMessage: StoredMessage, content: string): Promise<boolean> {
     return this.#run(chat, { kind: 'edit', messageId: userMessage.id, content, settings: settings.forRequest() });
   }
 
-  continueAnswer(chat: ConversationChat, answer: StoredMessage): Promise<void> {
+  continueAnswer(chat: ConversationChat, answer: StoredMessage): Promise<boolean> {
     return this.#run(chat, { kind: 'continue', messageId: answer.id, settings: settings.forRequest() });
   }
 
@@ -144,24 +149,32 @@ class ChatStore {
     }
   }
 
-  /** Streams one answer into `chat`; every failure ends as `chat.error` with a Retry. */
-  async #run(chat: ConversationChat, answerRequest: AnswerRequest): Promise<void> {
-    if (chat.inFlight) return;
+  /**
+   * Streams one answer into `chat`; every failure ends as `chat.error` with a Retry. Resolves to
+   * false when it failed before the model wrote anything.
+   */
+  async #run(chat: ConversationChat, answerRequest: AnswerRequest): Promise<boolean> {
+    if (chat.inFlight) return false;
     const controller = new AbortController();
     chat.inFlight = { controller, messageId: answerRequest.kind === 'reattach' ? answerRequest.messageId : null };
     chat.error = null;
     let committedUserMessage: StoredMessage | null = null;
     let ended = false;
+    let failed = false;
+    let wroteText = false;
     try {
       for await (const event of streamAnswer(answerRequest, controller.signal)) {
         if (event.type === 'user-message') committedUserMessage = event.message;
         if (event.type === 'answer-finish' || event.type === 'answer-error') ended = true;
+        if (event.type === 'answer-error') failed = true;
+        if (event.type === 'text-delta') wroteText = true;
         const failedAnswer = event.type === 'answer-error' ? event.message : null;
         chat.apply(event, (error) => {
           chat.error = { ...error, retry: this.#retryFor(chat, answerRequest, committedUserMessage, failedAnswer) };
         });
       }
     } catch (error) {
+      failed = true;
       session.noteError(error);
       chat.remove((message) => message.id.startsWith('pending:'));
       const description = describeThrown(error);
@@ -172,12 +185,28 @@ class ChatStore {
       for (const answer of chat.live.values()) answer.flush();
       chat.inFlight = null;
       if (!ended) {
-        // Stopped by disconnecting, or the connection dropped: the server saved what it had.
-        chat.live.clear();
-        await this.reload(chat).catch(() => {});
+        // Stopped by disconnecting, or the connection dropped: the server saved what it had. Until
+        // that is read back (never, while the server is down), keep the text shown, marked as
+        // interrupted: a user must not see it vanish.
+        this.#keepLiveTextAsInterrupted(chat);
+        // Not for a conversation deleted meanwhile (forget() dropped it): there is nothing to read back.
+        if (this.chats.get(chat.conversation.id) === chat) await this.reload(chat).catch(() => {});
       }
-      conversationList.upsert(chat.conversation, chat.messages.length);
+      // Nor put its row back in the sidebar.
+      if (this.chats.get(chat.conversation.id) === chat) conversationList.upsert(chat.conversation, chat.messages.length);
     }
+    return !(failed && !wroteText);
+  }
+
+  #keepLiveTextAsInterrupted(chat: ConversationChat): void {
+    for (const [messageId, answer] of chat.live) {
+      const message = chat.tree.byId.get(messageId);
+      if (message && answer.text !== '') {
+        const generation = message.generation ? { ...message.generation, status: 'disconnected' as const } : null;
+        chat.upsert({ ...message, content: answer.text, generation });
+      }
+    }
+    chat.live.clear();
   }
 
   #retryFor(

@@ -9,6 +9,8 @@ class ConversationListStore {
   loaded = $state(false);
   #searchTimer: ReturnType<typeof setTimeout> | undefined;
   #requestNumber = 0;
+  // Deleted here: an answer that was streaming into one ends after the delete and must not bring its row back.
+  #removed = new Set<string>();
 
   async refresh(): Promise<void> {
     const requestNumber = ++this.#requestNumber;
@@ -31,6 +33,7 @@ class ConversationListStore {
 
   /** Shows a created or changed conversation at the top without waiting for a refresh. */
   upsert(conversation: Conversation, messageCount?: number): void {
+    if (this.#removed.has(conversation.id)) return;
     const existing = this.conversations.find((summary) => summary.id === conversation.id);
     const summary = { ...conversation, messageCount: messageCount ?? existing?.messageCount ?? 0 };
     this.conversations = [summary, ...this.conversations.filter((item) => item.id !== conversation.id)];
@@ -42,7 +45,13 @@ class ConversationListStore {
   }
 
   async remove(id: string): Promise<void> {
-    await apiClient.deleteConversation(id);
+    this.#removed.add(id);
+    try {
+      await apiClient.deleteConversation(id);
+    } catch (error) {
+      this.#removed.delete(id);
+      throw error;
+    }
     this.conversations = this.conversations.filter((item) => item.id !== id);
   }
 }
