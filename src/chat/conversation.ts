@@ -57,6 +57,11 @@ export interface GenerationRecord {
   droppedTurns: number;
   usage: TokenUsage | null;
   timings: GenerationTimings | null;
+  /**
+   * Continue: the answer's tokens from before its last Continue. `usage` counts what the last
+   * generation produced (its prompt already holds the earlier text), so the whole answer is both.
+   */
+  earlierCompletionTokens?: number;
 }
 
 export interface StoredMessage {

@@ -137,6 +137,10 @@ describe('the chat page: what the lesson’s app did and what people expect', ()
     assert.deepEqual(server.requests.at(-1)?.messages?.at(-1), { role: 'assistant', content: 'alpha beta gamma' });
     const continued = (await answers(page).last().locator('.markdown').innerText()).trim();
     assert.ok(continued.startsWith('alpha beta gamma') && continued.length > 'alpha beta gamma'.length, continued);
+    // The stats are the whole answer's: the 3 tokens cut at the limit and the 5 that Continue added
+    // (echo answers the question again, a token a word), not the last generation's alone.
+    const stats = await answers(page).last().locator('.answer-stats').innerText();
+    assert.match(stats, /\b8 tokens/, `${stats} for ${JSON.stringify(continued)}`);
     await page.getByRole('button', { name: 'Advanced options' }).click();
   });
 

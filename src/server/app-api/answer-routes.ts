@@ -235,7 +235,7 @@ async function answer(context: ServerContext, request: FastifyRequest, reply: Fa
       expectActiveLeaf: plan.followsActiveLeaf,
       answerParentId: plan.answerParentId,
       continueAnswerId: plan.continued?.id ?? null,
-      generation: startingRecord(prepared, info.backend, info.modelId),
+      generation: startingRecord(prepared, info.backend, info.modelId, plan.continued?.generation ?? null),
     });
   } catch (error) {
     run.abort('stopped');

@@ -8,8 +8,16 @@ import type { ServerContext } from '../server-context.ts';
 import { AnswerSaver } from './answer-saver.ts';
 
 /** The record an answer starts with: the exact prompt, parameters, backend and model, before any token. */
-export function startingRecord(prepared: PreparedGeneration, backend: GenerationRecord['backend'], modelId: string): GenerationRecord {
+export function startingRecord(
+  prepared: PreparedGeneration,
+  backend: GenerationRecord['backend'],
+  modelId: string,
+  continued: GenerationRecord | null = null,
+): GenerationRecord {
+  // A continued answer keeps the count of everything generated into it before, so its stats are the whole answer's.
+  const earlierCompletionTokens = continued ? (continued.earlierCompletionTokens ?? 0) + (continued.usage?.completionTokens ?? 0) : 0;
   return {
+    ...(earlierCompletionTokens > 0 ? { earlierCompletionTokens } : {}),
     status: 'streaming',
     finishReason: null,
     error: null,

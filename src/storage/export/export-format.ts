@@ -75,6 +75,7 @@ const generationRecordSchema = z.strictObject({
       totalMs: z.number().min(0),
     })
     .nullable(),
+  earlierCompletionTokens: count.optional(),
 });
 
 const conversationSchema = z.strictObject({
