@@ -32,6 +32,8 @@ export interface PreparedGeneration {
 export type GenerationExtras = Pick<GenerationRequest, 'tools' | 'toolChoice' | 'parallelToolCalls' | 'responseFormat' | 'logprobs'> & {
   /** Qwen3's `enable_thinking` template switch; absent: the template's default (or off with `--reasoning off`). */
   enableThinking?: boolean;
+  /** The template's own switches (`reasoning_effort`, `thinking`, …), as transformers' extra kwargs. */
+  templateVariables?: Readonly<Record<string, unknown>>;
 };
 
 export class EmptyMessageError extends Error {
@@ -83,6 +85,7 @@ export async function prepareGeneration(input: {
   const system: ChatMessage[] = systemText ? [{ role: 'system', content: systemText }] : [];
   const enableThinking = extras.enableThinking ?? (info.reasoning === 'off' ? false : undefined);
   const variables = {
+    ...extras.templateVariables,
     ...(toolsInTemplate && tools.length > 0 ? { tools: templateTools(tools) } : {}),
     ...(enableThinking !== undefined ? { enable_thinking: enableThinking } : {}),
   };

@@ -7,6 +7,7 @@ import { createEchoBackend } from '../../backends/echo/echo-backend.ts';
 import { chatToolSchema } from '../chat-tool.ts';
 import type { ChatMessage } from '../message.ts';
 import { prepareGeneration } from '../prepare-generation.ts';
+import { templateTakesTools } from '../tools/tools-system-prompt.ts';
 import { ChatTemplateError, renderJinjaPrompt, type TemplateMessage } from './jinja-template.ts';
 
 /*
@@ -119,6 +120,9 @@ describe('chat templates render byte for byte as transformers + jinja2 render th
 
           // The engine's own path: prepareGeneration renders a chat (system from the settings) the same way.
           if (!testCase.add_generation_prompt || !messages.every(isChatMessage)) return;
+          // A template with no place for tools gets them in the system message instead (the model
+          // must hear of them somehow), on purpose unlike the reference: that path has its own tests.
+          if (tools && !templateTakesTools(source)) return;
           const chat = messages.filter(isChatMessage);
           const prepare = () =>
             prepareGeneration({
@@ -126,8 +130,10 @@ describe('chat templates render byte for byte as transformers + jinja2 render th
               info: { backend: 'echo', modelId: 'reference', contextWindow: null, chatTemplate: source, specialTokens: { bos: suite.bos_token, eos: suite.eos_token }, input: 'prompt', exactTokenCount: false },
               messages: chat.filter((message) => message.role !== 'system'),
               settings: { systemMessage: chat.find((message) => message.role === 'system')?.content, template: 'model' },
-              ...(tools ? { tools } : {}),
-              ...(testCase.variables ? { templateVariables: testCase.variables } : {}),
+              extras: {
+                ...(tools ? { tools: tools.map(({ function: tool }) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })) } : {}),
+                ...(testCase.variables ? { templateVariables: testCase.variables } : {}),
+              },
             });
           if ('output' in want) {
             const prepared = await prepare();
