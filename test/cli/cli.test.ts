@@ -108,7 +108,7 @@ describe('anychat chat', () => {
     child.stdin.write(`${long}\n`);
     await answering;
     // The next line goes in once the answer has stopped, so it is the next question and not cut too.
-    const stopped = waitForOutput(child.stderr, 'finish: aborted');
+    const stopped = waitForOutput(child.stderr, 'finish: stopped');
     child.kill('SIGINT');
     await stopped;
     child.stdin.write('after the interrupt\n/exit\n');
