@@ -189,6 +189,21 @@ describe('model download through node-llama-cpp resolveModelFile', () => {
     assert.equal(downloads().filter((request) => request.headers.range?.startsWith('bytes=0-')).length, 1, 'the first chunk was fetched once');
   });
 
+  it('names a reference it cannot read, and a file the repository does not have', async () => {
+    await assert.rejects(resolveModelPath('hf:just-a-repo', optionsFor()), (error: unknown) => {
+      assert.ok(error instanceof BackendError);
+      assert.match(error.message, /"hf:just-a-repo" is not a usable Hugging Face reference/);
+      assert.match(error.message, /expected hf:owner\/repo\/file\.gguf/);
+      return true;
+    });
+    await assert.rejects(resolveModelPath('hf:someone/tiny-GGUF/missing.bin.gguf.txt', optionsFor()), (error: unknown) => {
+      assert.ok(error instanceof BackendError);
+      assert.equal(error.code, 'upstream');
+      assert.match(error.message, /HTTP 404/);
+      return true;
+    });
+  });
+
   it('says there is no network and what to do instead when the host is unreachable', async () => {
     // A port that was just free: nothing listens there, so the connection is refused.
     const closed = createServer();
