@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { BackendError } from '../backend.ts';
 import type { KnownModelFile } from './default-model.ts';
 import { DEFAULT_MODEL } from './default-model.ts';
 import { resolveModelPath, type DownloadProgressReport, type ResolveModelOptions } from './resolve-model-path.ts';
+import { waitFor } from '../../../test/support/wait-for.ts';
 
 /**
  * A stand-in for a model file: GGUF magic, then random bytes. Larger than ipull's 5 MiB chunk, so
@@ -37,10 +39,12 @@ function startFileServer(): Promise<{
   requests: ServedRequest[];
   requireToken: (token: string | null) => void;
   cutNextRangeFrom: (offset: number) => void;
+  stallRangesFrom: (offset: number | null) => void;
 }> {
   const requests: ServedRequest[] = [];
   let requiredToken: string | null = null;
   let cutFrom: number | null = null;
+  let stallFrom: number | null = null;
   const server = createServer((httpRequest, response) => {
     requests.push({ method: httpRequest.method ?? '', url: httpRequest.url ?? '', headers: httpRequest.headers });
     if (!new URL(httpRequest.url ?? '/', 'http://x').pathname.endsWith('.gguf')) {
@@ -64,6 +68,11 @@ function startFileServer(): Promise<{
       response.end();
       return;
     }
+    if (stallFrom !== null && range && start === stallFrom) {
+      // Half of this chunk, then nothing: a link that hangs until the client gives up.
+      response.write(body.subarray(0, body.length / 2));
+      return;
+    }
     if (cutFrom !== null && range && start === cutFrom) {
       cutFrom = null;
       // Half of this chunk, then the link drops.
@@ -81,6 +90,7 @@ function startFileServer(): Promise<{
         requests,
         requireToken: (token) => (requiredToken = token),
         cutNextRangeFrom: (offset) => (cutFrom = offset),
+        stallRangesFrom: (offset) => (stallFrom = offset),
       });
     });
   });
@@ -108,6 +118,7 @@ describe('model download through node-llama-cpp resolveModelFile', () => {
     directory = await mkdtemp(join(tmpdir(), 'anychat-download-'));
     fileServer.requests.length = 0;
     fileServer.requireToken(null);
+    fileServer.stallRangesFrom(null);
   });
   afterEach(async () => {
     await rm(directory, { recursive: true, force: true });
@@ -187,6 +198,25 @@ describe('model download through node-llama-cpp resolveModelFile', () => {
     const fromSecondChunk = downloads().filter((request) => request.headers.range?.startsWith(`bytes=${CHUNK_BYTES}-`));
     assert.equal(fromSecondChunk.length, 2, 'the cut chunk was asked for again, not the whole file');
     assert.equal(downloads().filter((request) => request.headers.range?.startsWith('bytes=0-')).length, 1, 'the first chunk was fetched once');
+  });
+
+  it('resumes, on the next run, a download stopped part-way', async () => {
+    fileServer.stallRangesFrom(CHUNK_BYTES);
+    const stop = new AbortController();
+    const partial = join(directory, 'hf_someone_tiny-q8_0.gguf.ipull');
+    const stopped = resolveModelPath('hf:someone/tiny-GGUF/tiny-q8_0.gguf', optionsFor({ signal: stop.signal }));
+    // ipull appends its progress record after the file's bytes once the first chunk is complete.
+    await waitFor(async () => existsSync(partial) && (await stat(partial)).size > modelBytes.length, { what: 'the first chunk to be recorded' });
+    stop.abort();
+    await assert.rejects(stopped);
+    assert.ok(existsSync(partial), 'the partial download is kept');
+
+    fileServer.stallRangesFrom(null);
+    const requestsBefore = downloads().length;
+    const path = await resolveModelPath('hf:someone/tiny-GGUF/tiny-q8_0.gguf', optionsFor());
+    assert.deepEqual(await readFile(path), modelBytes);
+    const ranges = downloads().slice(requestsBefore).map((request) => request.headers.range).filter((range) => range !== undefined);
+    assert.ok(ranges.length > 0 && ranges.every((range) => range.startsWith(`bytes=${CHUNK_BYTES}-`)), `only the missing chunk is fetched again: ${ranges.join(', ')}`);
   });
 
   it('names a reference it cannot read, and a file the repository does not have', async () => {

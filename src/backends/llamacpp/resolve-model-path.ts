@@ -18,6 +18,8 @@ export interface ResolveModelOptions {
   progress?: boolean | undefined;
   /** Told of download progress, so the server can show the page a progress bar while the model downloads. */
   onProgress?: ((progress: DownloadProgressReport) => void) | undefined;
+  /** Stops a download part-way; its `.ipull` file stays, and the next run resumes from it. */
+  signal?: AbortSignal | undefined;
   /** Tests pin a small file of their own in place of the default model. */
   defaultModel?: KnownModelFile | undefined;
   /** Read for HF_TOKEN / HF_API_KEY; tests pass their own. */
@@ -73,16 +75,21 @@ async function download(uri: string, endpoint: string, common: CommonOptions, op
   await ensureReachable(endpoint);
   const bar = createDownloadProgress(options.progress ?? process.stderr.isTTY === true);
   try {
-    return await resolveModelFile(uri, {
+    const path = await resolveModelFile(uri, {
       ...common,
       // A download stopped part-way keeps its `.ipull` file, and the next run resumes it.
       deleteTempFileOnCancel: false,
+      signal: options.signal,
       onProgress: ({ downloadedSize, totalSize }) => {
         bar.update(downloadedSize, totalSize);
         options.onProgress?.({ receivedBytes: downloadedSize, totalBytes: totalSize });
       },
     });
+    // A download stopped part-way returns as if it had finished (node-llama-cpp 3.22 through ipull).
+    options.signal?.throwIfAborted();
+    return path;
   } catch (error) {
+    if (options.signal?.aborted) throw error;
     const status = (error as { statusCode?: number }).statusCode;
     const advice = status === 401 || status === 403 ? 'For a gated repository, set HF_TOKEN to a token that may read it. ' : '';
     throw new BackendError(
