@@ -1,6 +1,6 @@
-import type { HuggingFaceFile } from './hugging-face-reference.ts';
-
-export interface KnownModelFile extends HuggingFaceFile {
+export interface KnownModelFile {
+  /** A node-llama-cpp model URI, `hf:owner/repo/file.gguf#revision`, pinned to one commit. */
+  reference: string;
   sizeBytes: number;
   sha256: string;
 }
@@ -11,15 +11,14 @@ export interface KnownModelFile extends HuggingFaceFile {
  * for its size; Q8_0 rather than Q4_K_M because at 0.5B parameters the 4-bit loss is noticeable
  * and the file is still only 645 MiB.
  *
- * Size and SHA-256 could not be checked by downloading here (no network on the build machine);
- * they are the values three independent public projects pin for this exact file (Hugging Face
- * revision 9217f5db79a29953eb74d5343926648285ec7e67). If Qwen ever replaces the file on `main`,
- * the download is refused as a checksum mismatch rather than silently run.
+ * The reference pins Hugging Face commit 9217f5db79a29953eb74d5343926648285ec7e67 (it becomes
+ * `…/resolve/9217f5db…/file` rather than `resolve/main`), so a new upload to the repository cannot
+ * break the checksum check. Size and SHA-256 could not be checked by downloading here (no network
+ * on the build machine); they are the values three independent public projects pin for this exact
+ * file at that revision. A file that does not match is refused and deleted rather than run.
  */
 export const DEFAULT_MODEL: KnownModelFile = {
-  owner: 'Qwen',
-  repository: 'Qwen2.5-0.5B-Instruct-GGUF',
-  file: 'qwen2.5-0.5b-instruct-q8_0.gguf',
+  reference: 'hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q8_0.gguf#9217f5db79a29953eb74d5343926648285ec7e67',
   sizeBytes: 675_710_816,
   sha256: 'ca59ca7f13d0e15a8cfa77bd17e65d24f6844b554a7b6c12e07a5f89ff76844e',
 };

@@ -1,15 +1,19 @@
 import cliProgress from 'cli-progress';
 
 export interface DownloadProgress {
-  advance(bytes: number): void;
+  /** Both counts are for the whole file, as resolveModelFile reports them. */
+  update(downloadedBytes: number, totalBytes: number): void;
   stop(): void;
 }
 
 const MEBIBYTE = 1024 * 1024;
 
-/** A progress bar on stderr in MiB (stdout may be piped into another program); a no-op when disabled. */
-export function createDownloadProgress(enabled: boolean, startBytes: number, totalBytes: number | undefined): DownloadProgress {
-  if (!enabled) return { advance: () => {}, stop: () => {} };
+/**
+ * A progress bar on stderr in MiB; a no-op when disabled. node-llama-cpp's own bar (`cli: true`)
+ * writes to stdout, which `anychat chat` may be piping into another program.
+ */
+export function createDownloadProgress(enabled: boolean): DownloadProgress {
+  if (!enabled) return { update: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
@@ -18,18 +22,23 @@ export function createDownloadProgress(enabled: boolean, startBytes: number, tot
     },
     cliProgress.Presets.shades_classic,
   );
-  const startedAt = performance.now();
-  let done = startBytes;
   const toMebibytes = (bytes: number): number => Math.round((bytes / MEBIBYTE) * 10) / 10;
-  bar.start(toMebibytes(totalBytes ?? 0), toMebibytes(startBytes), { speed: '0.0' });
+  let started: { at: number; bytes: number } | null = null;
   return {
-    advance(bytes) {
-      done += bytes;
-      const seconds = (performance.now() - startedAt) / 1000;
-      bar.update(toMebibytes(done), { speed: seconds > 0 ? ((done - startBytes) / MEBIBYTE / seconds).toFixed(1) : '0.0' });
+    update(downloadedBytes, totalBytes) {
+      if (started === null) {
+        // A resumed download starts part-way; the speed counts only what this run fetched.
+        started = { at: performance.now(), bytes: downloadedBytes };
+        bar.start(toMebibytes(totalBytes), toMebibytes(downloadedBytes), { speed: '0.0' });
+      }
+      const seconds = (performance.now() - started.at) / 1000;
+      bar.setTotal(toMebibytes(totalBytes));
+      bar.update(toMebibytes(downloadedBytes), {
+        speed: seconds > 0 ? ((downloadedBytes - started.bytes) / MEBIBYTE / seconds).toFixed(1) : '0.0',
+      });
     },
     stop() {
-      bar.stop();
+      if (started !== null) bar.stop();
     },
   };
 }
