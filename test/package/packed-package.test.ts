@@ -67,10 +67,9 @@ describe('the packed package', { timeout: 600_000 }, () => {
     assert.ok(packedFiles.includes('dist/server/build-app.js'));
     assert.ok(packedFiles.includes('web/dist/index.html'));
     // The bundled @huggingface/jinja ships as its authors packed it.
-    const unwanted = packedFiles.filter(
-      (path) =>
-        !path.startsWith('node_modules/') && /\.(ts|tsx|svelte|map)$/.test(path) || /(^|\/)(test|tests|__fixtures__|testing|scripts|src|bench)\//.test(path) || /\.test\.js$/.test(path),
-    );
+    const unwanted = packedFiles
+      .filter((path) => !path.startsWith('node_modules/'))
+      .filter((path) => /\.(ts|tsx|svelte|map)$/.test(path) || /(^|\/)(test|tests|__fixtures__|testing|scripts|src|bench)\//.test(path) || /\.test\.js$/.test(path));
     assert.deepEqual(unwanted, []);
   });
 
