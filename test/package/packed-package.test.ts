@@ -117,6 +117,9 @@ describe('the packed package', { timeout: 600_000 }, () => {
     const server = spawn('npx', ['--no-install', 'anychat', 'serve', '--backend', 'echo', '--port', '0', '--data-dir', join(folder, 'data')], {
       cwd: project,
       stdio: ['ignore', 'ignore', 'pipe'],
+      // Its own process group: npx runs anychat as a child, which a SIGTERM to npx alone left running,
+      // holding the stderr pipe open so that this test file never exited.
+      detached: true,
     });
     try {
       const baseUrl = await listeningUrl(server);
@@ -126,9 +129,9 @@ describe('the packed package', { timeout: 600_000 }, () => {
       assert.equal(page.status, 200);
       assert.equal(await page.text(), await readFile(join(installed, 'web', 'dist', 'index.html'), 'utf8'));
     } finally {
-      const exited = once(server, 'exit');
-      server.kill('SIGTERM');
-      await exited;
+      const closed = once(server, 'close');
+      process.kill(-server.pid!, 'SIGTERM');
+      await closed;
     }
   });
 });
