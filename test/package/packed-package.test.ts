@@ -2,6 +2,15 @@
  * What `npm pack` ships, installed as a user installs it: the tarball into an empty folder, then
  * `npx anychat`. This is the only test that runs the compiled dist/ and bin/anychat.js; every
  * other test runs src/ through tsx.
+ *
+ * Chat templates must render as jinja2 does, so anychat runs @huggingface/jinja with
+ * patches/@huggingface+jinja+*.patch applied. patch-package only patches the project it runs in: as
+ * a dependency's postinstall it looked for node_modules/anychat/node_modules/@huggingface/jinja, found
+ * nothing (npm hoists it), and either failed the install (CI=true) or left anychat on the unpatched
+ * library. So the package bundles the patched copy (`bundleDependencies`): npm packs the clone's
+ * node_modules/@huggingface/jinja, patched by `prepare` (which `npm pack` runs), and installs it nested
+ * under anychat, where only anychat resolves it; node-llama-cpp keeps its own, unpatched copy. Neither
+ * a second build nor an import alias is needed, and a user's install runs no script of anychat's.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -10,8 +19,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { z } from 'zod';
 
 const run = promisify(execFile);
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -39,7 +49,8 @@ describe('the packed package', { timeout: 600_000 }, () => {
     await mkdir(project);
     await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'uses-anychat', private: true }));
     // From npm's cache where it can. The llama.cpp binaries (optional, ~700 MB) are left out: the
-    // echo backend needs none, and install scripts are node-llama-cpp's, which this does not test.
+    // echo backend needs none. --ignore-scripts skips only node-llama-cpp's (it would compile llama.cpp
+    // for lack of them): anychat has no install script, which the test below checks.
     await run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--omit=optional', join(folder, packed.filename)], {
       cwd: project,
       maxBuffer: 16 * 1024 * 1024,
@@ -55,10 +66,35 @@ describe('the packed package', { timeout: 600_000 }, () => {
     assert.ok(packedFiles.includes('dist/cli/main.js'));
     assert.ok(packedFiles.includes('dist/server/build-app.js'));
     assert.ok(packedFiles.includes('web/dist/index.html'));
-    const unwanted = packedFiles.filter(
-      (path) => /\.(ts|tsx|svelte|map)$/.test(path) || /(^|\/)(test|tests|__fixtures__|testing|scripts|src|bench)\//.test(path) || /\.test\.js$/.test(path),
-    );
+    // The bundled @huggingface/jinja ships as its authors packed it.
+    const unwanted = packedFiles
+      .filter((path) => !path.startsWith('node_modules/'))
+      .filter((path) => /\.(ts|tsx|svelte|map)$/.test(path) || /(^|\/)(test|tests|__fixtures__|testing|scripts|src|bench)\//.test(path) || /\.test\.js$/.test(path));
     assert.deepEqual(unwanted, []);
+  });
+
+  it('bundles its patched @huggingface/jinja and has no install script that a user install would run', async () => {
+    const manifest = z
+      .object({ scripts: z.record(z.string(), z.string()).default({}), bundleDependencies: z.array(z.string()) })
+      .parse(JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')));
+    assert.deepEqual(manifest.bundleDependencies, ['@huggingface/jinja']);
+    const installScripts = Object.keys(manifest.scripts).filter((name) => ['preinstall', 'install', 'postinstall'].includes(name));
+    assert.deepEqual(installScripts, []);
+    assert.ok(packedFiles.includes('node_modules/@huggingface/jinja/dist/index.js'));
+  });
+
+  it('renders chat templates with the patched library, as jinja2 does', async () => {
+    // Each part is one the unpatched library gets wrong (see jinja2-compatibility.test.ts, whose
+    // outputs come from python3-jinja2): a loop over an undefined `tools` fails, `true` prints
+    // "true", and str.format is unknown.
+    const template = "[{% for tool in tools %}{{ tool }}{% endfor %}] {{ true }} {{ '<{}>'.format(messages[0].content) }}";
+    const rendererUrl = pathToFileURL(join(installed, 'dist', 'chat', 'templates', 'jinja-template.js')).href;
+    const script = [
+      `const { renderJinjaPrompt } = await import(${JSON.stringify(rendererUrl)});`,
+      `process.stdout.write(renderJinjaPrompt(${JSON.stringify(template)}, [{ role: 'user', content: 'hi' }], { bosToken: null, eosToken: null }));`,
+    ].join('\n');
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: join(installed, '..', '..') });
+    assert.equal(stdout, '[] True <hi>');
   });
 
   it('answers --help within 10× a bare node start', async () => {
@@ -81,6 +117,9 @@ describe('the packed package', { timeout: 600_000 }, () => {
     const server = spawn('npx', ['--no-install', 'anychat', 'serve', '--backend', 'echo', '--port', '0', '--data-dir', join(folder, 'data')], {
       cwd: project,
       stdio: ['ignore', 'ignore', 'pipe'],
+      // Its own process group: npx runs anychat as a child, which a SIGTERM to npx alone left running,
+      // holding the stderr pipe open so that this test file never exited.
+      detached: true,
     });
     try {
       const baseUrl = await listeningUrl(server);
@@ -90,9 +129,9 @@ describe('the packed package', { timeout: 600_000 }, () => {
       assert.equal(page.status, 200);
       assert.equal(await page.text(), await readFile(join(installed, 'web', 'dist', 'index.html'), 'utf8'));
     } finally {
-      const exited = once(server, 'exit');
-      server.kill('SIGTERM');
-      await exited;
+      const closed = once(server, 'close');
+      process.kill(-server.pid!, 'SIGTERM');
+      await closed;
     }
   });
 });

@@ -71,7 +71,8 @@ function parse(source: string, name: string): Template {
  * Renders the model's own chat template (GGUF `tokenizer.chat_template`, or one given in the
  * configuration) with a real Jinja implementation, as transformers' `apply_chat_template` does:
  * the same variables, the same globals (jinja2-environment.ts), and jinja2's behaviour where
- * @huggingface/jinja differs (patches/@huggingface+jinja+*.patch, applied on install).
+ * @huggingface/jinja differs (patches/@huggingface+jinja+*.patch: applied by `prepare` in a
+ * clone, bundled already patched in the published package).
  * test/fixtures/chat-templates holds the reference's output for llama.cpp's collection of real
  * templates, and reference-templates.test.ts compares byte for byte.
  *
