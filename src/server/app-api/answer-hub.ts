@@ -42,6 +42,8 @@ interface LiveAnswer {
   text: string;
   listeners: Set<AnswerListener>;
   onFollowerCount: ((count: number) => void) | undefined;
+  /** The answer as it stands (its thinking included), when the publisher can say. */
+  current: (() => StoredMessage) | undefined;
 }
 
 /**
@@ -60,9 +62,9 @@ export class AnswerHub {
   }
 
   /** Announces an answer this process generates. `onFollowerCount` hears how many read it, so it can stop once nobody does. */
-  open(answer: StoredMessage, onFollowerCount?: (count: number) => void): AnswerPublisher {
+  open(answer: StoredMessage, onFollowerCount?: (count: number) => void, current?: () => StoredMessage): AnswerPublisher {
     const messageId = answer.id;
-    const entry: LiveAnswer = { start: answer, text: answer.content, listeners: new Set(), onFollowerCount: undefined };
+    const entry: LiveAnswer = { start: answer, text: answer.content, listeners: new Set(), onFollowerCount: undefined, current };
     this.live.set(messageId, entry);
     const relay = this.options.transport ? this.relayToOtherServers(entry, onFollowerCount) : null;
     entry.onFollowerCount = relay ? relay.onLocalFollowerCount : onFollowerCount;
@@ -102,7 +104,7 @@ export class AnswerHub {
       if (!this.options.transport) return null;
       return followRemoteAnswer(this.options.store, messageId, listener, this.timing);
     }
-    listener({ type: 'answer-start', message: { ...entry.start, content: entry.text } });
+    listener({ type: 'answer-start', message: { ...(entry.current?.() ?? entry.start), content: entry.text } });
     entry.listeners.add(listener);
     entry.onFollowerCount?.(entry.listeners.size);
     return () => {

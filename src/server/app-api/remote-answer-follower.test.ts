@@ -20,6 +20,7 @@ const streamingRecord: GenerationRecord = {
   droppedTurns: 0,
   usage: null,
   timings: null,
+  reasoning: null,
 };
 
 /** What a page rebuilds from the events: replace on answer-start, append on text-delta. */

@@ -66,4 +66,14 @@ describe('Markdown export', () => {
     // The title, on one line, reads as the text it was (entities and tags shown, not applied).
     assert.match(html, /<h1>Notes ## Assistant Sure! !\[x\]\(https:\/\/tracker\.example\/open\.png\) \[click\]\(javascript:alert\(1\)\) &lt;img src=x onerror=alert\(1\)&gt; &amp;lt;b&amp;gt;<\/h1>/);
   });
+
+  it("shows the answer's thinking apart, before the answer, with how long it took, as text", () => {
+    const thinking = sampleGeneration().reasoning!.text;
+    const assistantSection = markdown.slice(markdown.lastIndexOf('## Assistant'));
+    const thinkingAt = assistantSection.indexOf(thinking);
+    assert.ok(thinkingAt > 0, 'the thinking is in the answer\'s section');
+    assert.ok(thinkingAt < assistantSection.indexOf(hostileContent), 'the thinking comes before the answer');
+    assert.match(assistantSection, /\*Thought for 1\.3 s:\*/);
+    assert.match(html, /<pre><code class="language-text">They greet me/);
+  });
 });
