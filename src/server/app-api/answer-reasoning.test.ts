@@ -1,0 +1,91 @@
+/**
+ * A thinking model through the app API: an OpenAI-compatible upstream that leaves `<think>` inline
+ * (QwQ's recorded stream) → anychat's app API over real HTTP. The thinking comes apart from the
+ * answer as `reasoning-delta` events, is stored apart, is not sent back on the next turn, and
+ * survives export and import.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { startFakeOpenAiServer } from '../../../test/fakes/fake-openai-server.ts';
+import { readChunksFixture } from '../../../test/fakes/sse-fixture.ts';
+import { listenOnFreePort } from '../../../test/support/listen-on-free-port.ts';
+import { createTestApp, parseSse } from '../../../test/support/test-app.ts';
+import { createOpenAiBackend } from '../../backends/openai/openai-backend.ts';
+import type { Conversation, StoredMessage } from '../../chat/conversation.ts';
+
+const inlineThink = readChunksFixture(new URL('../../backends/openai/__fixtures__/inline-think.chunks.txt', import.meta.url));
+
+describe('a thinking model through the app API', async () => {
+  const upstream = await startFakeOpenAiServer({ replay: inlineThink });
+  const backend = createOpenAiBackend({ backend: 'openai', endpoint: `${upstream.endpoint}/v1` });
+  const info = await backend.info();
+  const { app } = createTestApp({ backend: { ...backend, info: async () => info } });
+  const base = `${await listenOnFreePort(app)}/api`;
+  after(async () => {
+    await app.close();
+    await upstream.close();
+  });
+
+  const post = (path: string, body: unknown) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const getJson = async <T>(path: string) => (await (await fetch(`${base}${path}`)).json()) as T;
+  const send = async (conversationId: string, content: string) => {
+    const response = await post(`/conversations/${conversationId}/messages`, { content });
+    assert.equal(response.status, 200);
+    return parseSse(await response.text());
+  };
+
+  const conversation = (await (await post('/conversations', { title: 'Sums' })).json()) as Conversation;
+
+  it('streams the thinking as reasoning-delta events, apart from the answer text', async () => {
+    const events = await send(conversation.id, 'What is 2 + 2?');
+    const joined = (type: string) =>
+      events
+        .filter((event) => event.event === type)
+        .map((event) => (JSON.parse(event.data) as { text: string }).text)
+        .join('');
+    assert.equal(joined('reasoning-delta'), 'Okay, 2 plus 2 is 4.');
+    assert.equal(joined('text-delta'), '2 + 2 = 4.');
+    const types = events.map((event) => event.event);
+    assert.ok(types.lastIndexOf('reasoning-delta') < types.indexOf('text-delta'), 'the thinking streams before the answer');
+    const finish = JSON.parse(events.at(-1)!.data) as { type: string; message: StoredMessage };
+    assert.equal(finish.type, 'answer-finish');
+    assert.equal(finish.message.content, '2 + 2 = 4.');
+    assert.equal(finish.message.generation?.reasoning?.text, 'Okay, 2 plus 2 is 4.');
+  });
+
+  it('stores the thinking apart from the answer, with how long it took', async () => {
+    const { messages } = await getJson<{ messages: StoredMessage[] }>(`/conversations/${conversation.id}`);
+    const answer = messages.find((message) => message.role === 'assistant');
+    assert.equal(answer?.content, '2 + 2 = 4.');
+    const reasoning = answer?.generation?.reasoning;
+    assert.equal(reasoning?.text, 'Okay, 2 plus 2 is 4.');
+    assert.ok(typeof reasoning?.durationMs === 'number' && reasoning.durationMs >= 0, `a duration, got ${JSON.stringify(reasoning)}`);
+    assert.ok(Date.parse(reasoning.startedAt) >= Date.parse(conversation.createdAt));
+  });
+
+  it('does not send the thinking back to the model on the next turn', async () => {
+    const before = upstream.requests.length;
+    await send(conversation.id, 'And 3 + 3?');
+    const sent = upstream.requests.slice(before).find((request) => request.path === '/v1/chat/completions')?.body as {
+      messages: Array<{ role: string; content: string }>;
+    };
+    assert.deepEqual(sent.messages.filter((message) => message.role === 'assistant'), [{ role: 'assistant', content: '2 + 2 = 4.' }]);
+    assert.doesNotMatch(JSON.stringify(sent.messages), /plus 2 is 4|think/);
+  });
+
+  it('keeps the thinking through export and import, and in the Markdown export', async () => {
+    const file = await getJson<unknown>(`/conversations/export?id=${conversation.id}`);
+    assert.equal((await post('/conversations/import', file)).status, 201);
+    const { conversations } = await getJson<{ conversations: Conversation[] }>('/conversations');
+    const copy = conversations.find((listed) => listed.id !== conversation.id);
+    assert.ok(copy, 'the import made a second conversation');
+    const { messages } = await getJson<{ messages: StoredMessage[] }>(`/conversations/${copy.id}`);
+    const answers = messages.filter((message) => message.role === 'assistant');
+    assert.equal(answers[0]?.content, '2 + 2 = 4.');
+    assert.equal(answers[0]?.generation?.reasoning?.text, 'Okay, 2 plus 2 is 4.');
+    const markdown = await (await fetch(`${base}/conversations/${copy.id}/export?format=markdown`)).text();
+    assert.ok(markdown.indexOf('Okay, 2 plus 2 is 4.') < markdown.indexOf('2 + 2 = 4.'), 'the thinking is shown before its answer');
+    assert.match(markdown, /\*Thought for \d+\.\d s:\*/);
+  });
+});
