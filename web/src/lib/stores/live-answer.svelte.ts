@@ -45,3 +45,22 @@ export class LiveAnswer {
     this.#buffer = '';
   }
 }
+
+/** A thinking model's thoughts while they stream, and how long it thought (the page's clock, ms since the epoch). */
+export class LiveThinking extends LiveAnswer {
+  readonly startedAt: number;
+  /** When its answer text started; null while it still thinks. */
+  endedAt = $state<number | null>(null);
+
+  constructor(initialText: string, startedAt: number, endedAt: number | null = null) {
+    super(initialText);
+    this.startedAt = startedAt;
+    this.endedAt = endedAt;
+  }
+
+  end(): void {
+    if (this.endedAt !== null) return;
+    this.flush();
+    this.endedAt = Date.now();
+  }
+}
