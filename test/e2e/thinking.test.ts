@@ -64,9 +64,15 @@ describe('a thinking model on the page', () => {
     assert.equal(await block.evaluate((element) => (element as HTMLDetailsElement).open), true, 'open while the model only thinks');
     assert.match(await block.locator('summary').innerText(), /Thinking\s*thinking…/);
     assert.equal(await block.locator('strong').innerText(), 'two');
+    const meter = page.getByRole('meter', { name: 'Context window used' });
+    const usedWhileThinking = Number(await meter.getAttribute('aria-valuenow'));
 
     thinker.letItAnswer();
     await waitForAnswerDone(page);
+    // The meter counted the two thinking tokens while they were generated: the final count is the
+    // prompt plus the 12 completion tokens the finish reports.
+    const usedAtTheEnd = Number(await meter.getAttribute('aria-valuenow'));
+    assert.equal(usedWhileThinking, usedAtTheEnd - 12 + THOUGHTS.length);
     assert.equal(await block.evaluate((element) => (element as HTMLDetailsElement).open), false, 'folded once the answer starts');
     assert.match(await block.locator('summary').innerText(), /Thinking\s*thought for \d+(\.\d)? s/);
     // The answer's text is the answer alone.

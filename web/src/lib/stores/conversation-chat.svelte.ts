@@ -46,6 +46,13 @@ export class ConversationChat {
     return this.branch.findLast((message) => message.generation)?.generation ?? null;
   }
 
+  /** Tokens generated so far (answer and thinking) by the newest answer still streaming: its record has no usage yet. */
+  get generatingTokens(): number {
+    const messageId = this.branch.findLast((message) => message.generation)?.id;
+    if (!messageId) return 0;
+    return (this.live.get(messageId)?.deltas ?? 0) + (this.liveThinking.get(messageId)?.deltas ?? 0);
+  }
+
   replaceAll(conversation: Conversation, messages: StoredMessage[]): void {
     this.conversation = conversation;
     this.messages = messages;
