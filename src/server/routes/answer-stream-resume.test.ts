@@ -10,6 +10,7 @@ import { createEchoBackend } from '../../backends/echo/echo-backend.ts';
 import type { AnswerStreamEvent } from '../app-api/app-api-events.ts';
 import { listenOnFreePort } from '../../../test/support/listen-on-free-port.ts';
 import { createTestApp, parseSse } from '../../../test/support/test-app.ts';
+import { waitFor } from '../../../test/support/wait-for.ts';
 
 const QUESTION = Array.from({ length: 300 }, (_, index) => `w${index}`).join(' ');
 
@@ -176,7 +177,7 @@ function gatedThinkingBackend(): { backend: Backend; letItAnswer: () => void } {
 
 describe('app API answer streams with thinking: N:R ids, Last-Event-ID mid-thought', () => {
   const thinker = gatedThinkingBackend();
-  const { app } = createTestApp({ backend: thinker.backend, limits: { reattachGraceMs: 60_000 } });
+  const { app, store } = createTestApp({ backend: thinker.backend, limits: { reattachGraceMs: 60_000, saveEveryTokens: 1 } });
   let baseUrl: string;
   before(async () => {
     baseUrl = await listenOnFreePort(app);
@@ -189,6 +190,14 @@ describe('app API answer streams with thinking: N:R ids, Last-Event-ID mid-thoug
     const cut = first.frames.at(-1)!;
     assert.deepEqual(cut.event.type === 'reasoning-delta' && [cut.event.text, cut.id], ['abc', '0:3'], 'the id counts the thinking apart: no answer text, 3 of thinking');
     const answerStart = first.frames.find((frame) => frame.event.type === 'answer-start')!.event as Extract<AnswerStreamEvent, { type: 'answer-start' }>;
+
+    // Saved while it streams, like the text: a crash mid-thought keeps the thinking so far.
+    await waitFor(async () => (await store.getMessage(answerStart.message.id))?.generation?.reasoning?.text === 'abcdef', {
+      what: 'the thinking saved while the model thinks',
+    });
+    const midThought = await store.getMessage(answerStart.message.id);
+    assert.equal(midThought?.content, '');
+    assert.equal(midThought?.generation?.reasoning?.durationMs, null, 'still thinking');
 
     let released = false;
     const resumed = await readFrames(`${baseUrl}/api/messages/${answerStart.message.id}/stream`, { headers: { 'last-event-id': cut.id! } }, () => {
@@ -209,5 +218,6 @@ describe('app API answer streams with thinking: N:R ids, Last-Event-ID mid-thoug
     assert.ok(end.type === 'answer-finish');
     assert.equal(end.message.content, 'Four.');
     assert.equal(end.message.generation?.reasoning?.text, 'abcdef');
+    assert.ok((end.message.generation?.reasoning?.durationMs ?? -1) >= 0, 'how long it thought, once the answer started');
   });
 });
