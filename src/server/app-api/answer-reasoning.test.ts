@@ -89,3 +89,50 @@ describe('a thinking model through the app API', async () => {
     assert.match(markdown, /\*Thought for \d+\.\d s:\*/);
   });
 });
+
+/** vLLM, llama-server and DeepSeek stream thinking in its own field, `reasoning_content`. */
+function reasoningContentStream(): string[] {
+  const chunk = (delta: object, finishReason: string | null = null) =>
+    JSON.stringify({ id: 'chatcmpl-r', object: 'chat.completion.chunk', created: 1, model: 'r1', choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
+  return [
+    chunk({ role: 'assistant', content: '' }),
+    chunk({ reasoning_content: 'Two and two' }),
+    chunk({ reasoning_content: ' make four.' }),
+    chunk({ content: '4' }),
+    chunk({}, 'stop'),
+    '[DONE]',
+  ];
+}
+
+describe('a thinking model whose upstream sends reasoning_content, through the app API', async () => {
+  const upstream = await startFakeOpenAiServer({ replay: reasoningContentStream() });
+  const backend = createOpenAiBackend({ backend: 'openai', endpoint: `${upstream.endpoint}/v1` });
+  const info = await backend.info();
+  const { app, store } = createTestApp({ backend: { ...backend, info: async () => info } });
+  const base = `${await listenOnFreePort(app)}/api`;
+  after(async () => {
+    await app.close();
+    await upstream.close();
+  });
+
+  it('streams and stores the reasoning_content apart from the answer', async () => {
+    const conversation = (await (await fetch(`${base}/conversations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as Conversation;
+    const response = await fetch(`${base}/conversations/${conversation.id}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'What is 2 + 2?' }),
+    });
+    const events = parseSse(await response.text()).map((event) => JSON.parse(event.data) as { type: string; text?: string });
+    assert.deepEqual(
+      events.filter((event) => event.type.endsWith('-delta')).map((event) => [event.type, event.text]),
+      [
+        ['reasoning-delta', 'Two and two'],
+        ['reasoning-delta', ' make four.'],
+        ['text-delta', '4'],
+      ],
+    );
+    const answer = (await store.listMessages(conversation.id)).find((message) => message.role === 'assistant');
+    assert.equal(answer?.content, '4');
+    assert.equal(answer?.generation?.reasoning?.text, 'Two and two make four.');
+  });
+});
