@@ -12,6 +12,7 @@ import { listenOnFreePort } from '../../../test/support/listen-on-free-port.ts';
 import { createTestApp, parseSse } from '../../../test/support/test-app.ts';
 import { createOpenAiBackend } from '../../backends/openai/openai-backend.ts';
 import type { Conversation, StoredMessage } from '../../chat/conversation.ts';
+import { sampleGeneration } from '../../../test/storage/fixtures.ts';
 
 const inlineThink = readChunksFixture(new URL('../../backends/openai/__fixtures__/inline-think.chunks.txt', import.meta.url));
 
@@ -134,5 +135,26 @@ describe('a thinking model whose upstream sends reasoning_content, through the a
     const answer = (await store.listMessages(conversation.id)).find((message) => message.role === 'assistant');
     assert.equal(answer?.content, '4');
     assert.equal(answer?.generation?.reasoning?.text, 'Two and two make four.');
+  });
+
+  it('keeps the earlier thinking when an answer cut by length is continued', async () => {
+    const conversation = await store.createConversation();
+    const question = await store.appendMessage({ conversationId: conversation.id, parentId: null, role: 'user', content: 'What is 2 + 2?' });
+    const earlier = { text: 'Sums. ', startedAt: '2026-01-01T00:00:00.000Z', durationMs: 700 };
+    const cut = await store.appendMessage({
+      conversationId: conversation.id,
+      parentId: question.id,
+      role: 'assistant',
+      content: 'The answer is ',
+      generation: { ...sampleGeneration(), finishReason: 'length', reasoning: earlier },
+    });
+    const response = await fetch(`${base}/messages/${cut.id}/continue`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(response.status, 200);
+    const events = parseSse(await response.text()).map((event) => JSON.parse(event.data) as { type: string; message?: StoredMessage });
+    const start = events.find((event) => event.type === 'answer-start');
+    assert.deepEqual(start?.message?.generation?.reasoning, earlier, 'answer-start carries the thinking so far');
+    const continued = await store.getMessage(cut.id);
+    assert.equal(continued?.content, 'The answer is 4');
+    assert.equal(continued?.generation?.reasoning?.text, 'Sums. Two and two make four.');
   });
 });

@@ -236,7 +236,8 @@ async function answer(context: ServerContext, request: FastifyRequest, reply: Fa
       expectActiveLeaf: plan.followsActiveLeaf,
       answerParentId: plan.answerParentId,
       continueAnswerId: plan.continued?.id ?? null,
-      generation: startingRecord(prepared, info.backend, info.modelId),
+      // A continued answer keeps the thinking that came before its text.
+      generation: { ...startingRecord(prepared, info.backend, info.modelId), reasoning: plan.continued?.generation?.reasoning ?? null },
     });
   } catch (error) {
     run.abort('stopped');
