@@ -34,6 +34,7 @@ export function generationRecord(prompt: string, completionTokens: number): Gene
     droppedTurns: 0,
     usage: { promptTokens: Math.ceil(prompt.length / CHARACTERS_PER_TOKEN), completionTokens },
     timings: { timeToFirstTokenMs: 180, tokensPerSecond: 42.5, totalMs: 3_000 },
+    reasoning: null,
   };
 }
 

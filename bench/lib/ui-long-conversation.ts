@@ -24,6 +24,7 @@ function record(): GenerationRecord {
     droppedTurns: 0,
     usage: { promptTokens: 100, completionTokens: 40 },
     timings: { timeToFirstTokenMs: 120, tokensPerSecond: 42, totalMs: 1000 },
+    reasoning: null,
   };
 }
 

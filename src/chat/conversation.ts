@@ -62,6 +62,20 @@ export interface GenerationRecord {
    * generation produced (its prompt already holds the earlier text), so the whole answer is both.
    */
   earlierCompletionTokens?: number;
+  /**
+   * The model's thinking, kept apart from the answer's `content` and never sent back to the model;
+   * null when it did not think (and in records stored before thinking was kept apart).
+   */
+  reasoning: ReasoningRecord | null;
+}
+
+/** What a model thought before answering, and for how long. */
+export interface ReasoningRecord {
+  text: string;
+  /** When the first thinking arrived (ISO time, the server's clock). */
+  startedAt: string;
+  /** How long it thought: until the first answer text, or the end of the answer; null while still thinking. */
+  durationMs: number | null;
 }
 
 export interface StoredMessage {

@@ -6,7 +6,7 @@ import { prepareGeneration, type PreparedGeneration } from '../chat/prepare-gene
 import type { AskOptions } from './ask-command.ts';
 import { backendSettingsFromOptions } from './backend-options.ts';
 import { conversationSettingsFromOptions } from './generation-settings.ts';
-import { describeEnding, printAnswer } from './print-answer.ts';
+import { describeEnding, printAnswer, reasoningOutput } from './print-answer.ts';
 import { EXIT_RUNTIME_FAILURE, ReportedFailure } from './run-action.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -31,7 +31,7 @@ export async function ask(words: string[], options: AskOptions): Promise<void> {
     const prepared: PreparedGeneration = options.raw
       ? rawGeneration(question, settings.parameters ?? {}, info.contextWindow, await backend.countTokens(question))
       : await prepareGeneration({ backend, info, messages: [{ role: 'user', content: question }], settings });
-    const printed = await printAnswer(generateAnswer(backend, prepared, controller.signal), process.stdout);
+    const printed = await printAnswer(generateAnswer(backend, prepared, controller.signal), process.stdout, reasoningOutput(options.hideReasoning));
     clearTimeout(deadline);
     // Cut by our own deadline, not by the user: a failure, reported like the server's timeout.
     const last: GenerationEvent | undefined =

@@ -9,7 +9,7 @@ import { prepareGeneration } from '../chat/prepare-generation.ts';
 import { backendSettingsFromOptions, type BackendOptionValues } from './backend-options.ts';
 import type { GenerationOptionValues } from './generation-options.ts';
 import { conversationSettingsFromOptions } from './generation-settings.ts';
-import { describeEnding, printAnswer } from './print-answer.ts';
+import { describeEnding, printAnswer, reasoningOutput, type ReasoningOutput } from './print-answer.ts';
 import { reportFailure } from './report-failure.ts';
 
 const HELP = `Commands: /system TEXT (set the system message; empty clears it), /temperature X, /clear (forget the history), /exit.
@@ -50,7 +50,7 @@ export async function chat(options: BackendOptionValues & GenerationOptionValues
         process.stdout.write(`${runSlashCommand(input, settings, history)}\n`);
       } else if (input !== '') {
         answering = new AbortController();
-        await answer(backend, info, history, input, settings, answering.signal);
+        await answer(backend, info, history, input, settings, answering.signal, reasoningOutput(options.hideReasoning));
         answering = null;
       }
       lines.prompt();
@@ -70,6 +70,7 @@ async function answer(
   input: string,
   settings: ConversationSettings,
   signal: AbortSignal,
+  reasoning: ReasoningOutput,
 ): Promise<void> {
   const messages: ChatMessage[] = [...history, { role: 'user', content: input }];
   try {
@@ -78,10 +79,10 @@ async function answer(
       process.stderr.write(`(left out the ${prepared.droppedTurns} oldest turn(s) to fit the ${prepared.contextWindow}-token window)\n`);
     }
     process.stdout.write('Assistant: ');
-    const { text, last } = await printAnswer(generateAnswer(backend, prepared, signal), process.stdout);
+    const { text, last } = await printAnswer(generateAnswer(backend, prepared, signal), process.stdout, reasoning);
     process.stdout.write('\n');
     if (last?.type !== 'finish' || last.reason !== 'eos') process.stderr.write(`(${describeEnding(last)})\n`);
-    // Keep what was written even when cut, so a follow-up can refer to it.
+    // Keep what was written even when cut, so a follow-up can refer to it; never the thinking.
     history.push({ role: 'user', content: input }, { role: 'assistant', content: text });
   } catch (error) {
     reportFailure(error, process.argv.includes('--verbose'));

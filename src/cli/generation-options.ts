@@ -11,6 +11,7 @@ export interface GenerationOptionValues {
   stop?: string[];
   system?: string;
   template?: PromptTemplateName;
+  hideReasoning?: boolean;
 }
 
 export function addGenerationOptions(command: Command): Command {
@@ -23,7 +24,8 @@ export function addGenerationOptions(command: Command): Command {
     .option('--seed <n>', 'random seed, for repeatable answers')
     .option('--stop <text>', 'stop sequence, repeatable; \\n and \\t are understood', (value: string, previous: string[] = []) => [...previous, unescape(value)])
     .option('--system <text>', 'system message')
-    .addOption(new Option('--template <name>', "prompt template (default: the model's own when it has one)").choices(['plain', 'model']));
+    .addOption(new Option('--template <name>', "prompt template (default: the model's own when it has one)").choices(['plain', 'model']))
+    .option('--hide-reasoning', "don't show a thinking model's thoughts (by default they go to stderr, dimmed on a terminal)");
 }
 
 /** Shells pass `--stop "\nUser:"` as a backslash and an n; the lesson meant a newline. */

@@ -6,16 +6,57 @@ export interface PrintedAnswer {
   last: GenerationEvent | undefined;
 }
 
-/** Writes text deltas as they arrive and returns the whole text with the event that ended it. */
-export async function printAnswer(events: AsyncIterable<GenerationEvent>, output: NodeJS.WritableStream): Promise<PrintedAnswer> {
+/** Where a thinking model's thoughts go: apart from the answer, so stdout stays the answer alone. */
+export interface ReasoningOutput {
+  /** null: thinking is not shown (`--hide-reasoning`). */
+  stream: NodeJS.WritableStream | null;
+  /** Faint (ANSI dim), for a terminal; plain text when the stream is a file or a pipe. */
+  dim: boolean;
+}
+
+const DIM = '\x1b[2m';
+const NOT_DIM = '\x1b[22m';
+
+/** Thinking to stderr, dimmed when stderr is a terminal, or nowhere with `--hide-reasoning`. */
+export function reasoningOutput(hide: boolean | undefined): ReasoningOutput {
+  return hide ? { stream: null, dim: false } : { stream: process.stderr, dim: process.stderr.isTTY === true };
+}
+
+/**
+ * Writes text deltas as they arrive and returns the whole text with the event that ended it.
+ * Thinking (`reasoning-delta`) goes to `reasoning.stream`, never to `output`, and ends with a line
+ * break once the answer starts or the stream ends.
+ */
+export async function printAnswer(
+  events: AsyncIterable<GenerationEvent>,
+  output: NodeJS.WritableStream,
+  reasoning: ReasoningOutput = { stream: null, dim: false },
+): Promise<PrintedAnswer> {
   let text = '';
   let last: GenerationEvent | undefined;
-  for await (const event of events) {
-    last = event;
-    if (event.type === 'text-delta') {
-      text += event.text;
-      output.write(event.text);
+  let thinking = false;
+  const endThinking = () => {
+    if (!thinking) return;
+    thinking = false;
+    reasoning.stream?.write(reasoning.dim ? `${NOT_DIM}\n` : '\n');
+  };
+  try {
+    for await (const event of events) {
+      last = event;
+      if (event.type === 'reasoning-delta' && reasoning.stream) {
+        if (!thinking && reasoning.dim) reasoning.stream.write(DIM);
+        thinking = true;
+        reasoning.stream.write(event.text);
+      }
+      if (event.type === 'text-delta') {
+        endThinking();
+        text += event.text;
+        output.write(event.text);
+      }
     }
+  } finally {
+    // A terminal left dim after a failure or Ctrl-C would dim the shell's prompt too.
+    endThinking();
   }
   return { text, last };
 }

@@ -17,10 +17,13 @@
  * follows: the generating server counts it as a reader (an answer nobody reads is stopped after
  * a grace period), publishes `text-delta` only while some remote follower is there (so answers
  * nobody follows elsewhere cost no NOTIFY per token), and on `catchUp` publishes the whole text so
- * far as one delta at offset 0 (a new follower, or one that saw a gap in the offsets).
+ * far as one delta at offset 0 (a new follower, or one that saw a gap in the offsets). A thinking
+ * model's thoughts travel the same way, as `text-delta`s with `part: 'reasoning'`, offsets counted
+ * in the thinking (`generation.reasoning.text`).
  */
 export type AnswerNotification =
-  | { type: 'text-delta'; messageId: string; offset: number; text: string }
+  /** `part: 'reasoning'`: a delta of the answer's thinking, its offset counted in the thinking; absent: of its text. */
+  | { type: 'text-delta'; messageId: string; offset: number; text: string; part?: 'reasoning' }
   | { type: 'answer-end'; messageId: string }
   | { type: 'stop-request'; messageId: string }
   | { type: 'follower-heartbeat'; messageId: string; catchUp: boolean };

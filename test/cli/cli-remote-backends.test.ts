@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startFakeOpenAiServer, type FakeOpenAiServer } from '../fakes/fake-openai-server.ts';
 import { startFakeTgiServer, type FakeTgiServer } from '../fakes/fake-tgi-server.ts';
+import { readChunksFixture } from '../fakes/sse-fixture.ts';
 import { runAnychat } from './run-anychat.ts';
 
 describe('anychat against a TGI server', () => {
@@ -64,5 +65,39 @@ describe('anychat against an OpenAI-compatible server', () => {
       { role: 'user', content: 'second question' },
     ]);
     assert.match(result.stdout, /Assistant: second question\n/);
+  });
+});
+
+describe('anychat with a thinking model', () => {
+  let openai: FakeOpenAiServer;
+  before(async () => {
+    // QwQ's recorded stream: `<think>` left inline in the content, split by anychat.
+    openai = await startFakeOpenAiServer({ replay: readChunksFixture(new URL('../../src/backends/openai/__fixtures__/inline-think.chunks.txt', import.meta.url)) });
+  });
+  after(() => openai.close());
+
+  it('writes the thinking to stderr, undimmed when stderr is no terminal, and the answer alone to stdout', async () => {
+    const result = await runAnychat(['ask', '--endpoint', `${openai.endpoint}/v1`, 'What is 2 + 2?']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, '2 + 2 = 4.\n');
+    assert.equal(result.stderr, 'Okay, 2 plus 2 is 4.\n');
+  });
+
+  it('hides the thinking with --hide-reasoning', async () => {
+    const result = await runAnychat(['ask', '--hide-reasoning', '--endpoint', `${openai.endpoint}/v1`, 'What is 2 + 2?']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, '2 + 2 = 4.\n');
+    assert.equal(result.stderr, '');
+  });
+
+  it('keeps the thinking out of chat’s stdout and out of the history it sends back', async () => {
+    const before = openai.requests.length;
+    const result = await runAnychat(['chat', '--endpoint', `${openai.endpoint}/v1`], { stdin: 'What is 2 + 2?\nAnd 3 + 3?\n/exit\n' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, /plus 2 is 4/);
+    assert.match(result.stdout, /Assistant: 2 \+ 2 = 4\.\n/);
+    assert.match(result.stderr, /Okay, 2 plus 2 is 4\.\n/);
+    const last = openai.requests.slice(before).filter((request) => request.path.endsWith('/chat/completions')).at(-1)?.body as { messages: unknown };
+    assert.doesNotMatch(JSON.stringify(last.messages), /plus 2 is 4/);
   });
 });

@@ -218,6 +218,24 @@ export function describeConversationStore(name: string, options: ConversationSto
         assert.equal(final?.createdAt, answer.createdAt);
       });
 
+      it("keeps an answer's thinking apart from its text while it streams and once it ends", async () => {
+        const conversation = await store.createConversation();
+        const question = await store.appendMessage({ conversationId: conversation.id, parentId: null, role: 'user', content: 'Hi' });
+        const streaming = sampleGeneration({ status: 'streaming', finishReason: null, usage: null, timings: null, reasoning: null });
+        const answer = await store.appendMessage({ conversationId: conversation.id, parentId: question.id, role: 'assistant', content: '', generation: streaming });
+        const thinking = { text: 'They say hi; <think> is text here.', startedAt: '2026-01-01T00:00:00.000Z', durationMs: null };
+        await store.updateAnswer(answer.id, { content: '', generation: { ...streaming, prompt: null, reasoning: thinking } });
+        const [, whileThinking] = await store.listMessages(conversation.id);
+        assert.equal(whileThinking?.content, '');
+        assert.deepEqual(whileThinking?.generation?.reasoning, thinking);
+        const thought = { ...thinking, durationMs: 2_500 };
+        await store.updateAnswer(answer.id, { content: 'Hello', generation: { ...streaming, status: 'done', finishReason: 'eos', prompt: null, reasoning: thought } });
+        const [, done] = await store.listMessages(conversation.id);
+        assert.equal(done?.content, 'Hello');
+        assert.deepEqual(done?.generation?.reasoning, thought);
+        assert.deepEqual((await store.getMessage(answer.id))?.generation?.reasoning, thought);
+      });
+
       it('stores any text a model may produce, without failing the save', async () => {
         const conversation = await store.createConversation();
         const message = await store.appendMessage({ conversationId: conversation.id, parentId: null, role: 'assistant', content: '' });

@@ -22,6 +22,10 @@ export function sampleGeneration(overrides: Partial<GenerationRecord> = {}): Gen
     droppedTurns: 0,
     usage: { promptTokens: 17, completionTokens: 3 },
     timings: { timeToFirstTokenMs: 12.5, tokensPerSecond: 41.25, totalMs: 85 },
+    reasoning: null,
     ...overrides,
   };
 }
+
+/** Thinking as a reasoning model's answer keeps it (GenerationRecord.reasoning). */
+export const sampleReasoning = { text: 'They greet me — ünïcødé 🤔; a short "hi" fits.', startedAt: '2025-01-31T12:00:00.000Z', durationMs: 1250 };

@@ -5,16 +5,29 @@ import type { AnswerStreamEvent } from './app-api-events.ts';
 /** How long a dropped reader has to take its last bytes before its connection is cut. */
 const DROP_FLUSH_MS = 2_000;
 
+/** How much of an answer a client has: its text's length and its thinking's (UTF-16 code units). */
+export interface StreamPosition {
+  content: number;
+  reasoning: number;
+}
+
+/** `N`, or `N:R` once the answer has thinking: the SSE id of an event that leaves the client at `position`. */
+function eventId(position: StreamPosition): string {
+  return position.reasoning > 0 ? `${position.content}:${position.reasoning}` : String(position.content);
+}
+
 /**
  * One client's SSE stream of an answer (send, regenerate, edit, continue, re-attach).
  *
- * SSE ids: every event that ends at a known point of the answer's text carries `id: N`, where N
- * is the length of the answer's text (in UTF-16 code units, JavaScript's `string.length`) once
- * that event is applied: `answer-start` (its text so far), each `text-delta`, and the final
- * event (its stored text). A client that reconnects sends the last id it saw as `Last-Event-ID`
- * (a browser's EventSource does so by itself); GET /api/messages/:id/stream then skips
- * `answer-start` and sends, as `text-delta`s, exactly the characters from N on, then the rest
- * live: no gap, no duplicate.
+ * SSE ids: every event that ends at a known point of the answer carries an id saying how much of
+ * it the client then has: `N`, the length of the answer's text (in UTF-16 code units, JavaScript's
+ * `string.length`) once that event is applied, or `N:R` once the model has thought, R the length of
+ * its thinking (`generation.reasoning.text`), which streams apart as `reasoning-delta`s. Ids go on
+ * `answer-start` (its text and thinking so far), each `text-delta` and `reasoning-delta`, and the
+ * final event (the stored answer). A client that reconnects sends the last id it saw as
+ * `Last-Event-ID` (a browser's EventSource does so by itself); GET /api/messages/:id/stream then
+ * skips `answer-start` and sends, as `reasoning-delta`s and `text-delta`s, exactly the thinking
+ * from R on and the characters from N on, then the rest live: no gap, no duplicate.
  *
  * Memory: the answer is shared by every follower and cannot wait for one, so a follower whose
  * socket still holds more than `maxBufferedBytes` when the next event comes is dropped (its
@@ -22,17 +35,17 @@ const DROP_FLUSH_MS = 2_000;
  */
 export class AnswerEventStream {
   private readonly stream: SseStream;
-  /** Where the next text from the source starts in the answer; null before `answer-start`. */
-  private sourceOffset: number | null = null;
-  /** How much of the answer's text this client has. */
-  private clientHas: number;
+  /** Where the next text and thinking from the source start in the answer; null before `answer-start`. */
+  private source: StreamPosition | null = null;
+  /** How much of the answer's text and thinking this client has. */
+  private readonly client: StreamPosition;
 
   constructor(
     reply: FastifyReply,
-    private readonly options: { resumeFrom: number | null; maxBufferedBytes: number; onDropped: () => void },
+    private readonly options: { resumeFrom: StreamPosition | null; maxBufferedBytes: number; onDropped: () => void },
   ) {
     this.stream = new SseStream(reply);
-    this.clientHas = options.resumeFrom ?? 0;
+    this.client = { ...(options.resumeFrom ?? { content: 0, reasoning: 0 }) };
   }
 
   get closed(): boolean {
@@ -49,27 +62,36 @@ export class AnswerEventStream {
       case 'user-message':
         this.write(event, undefined);
         break;
-      case 'answer-start':
-        this.sourceOffset = event.message.content.length;
+      case 'answer-start': {
+        const reasoning = event.message.generation?.reasoning?.text ?? '';
+        this.source = { content: event.message.content.length, reasoning: reasoning.length };
         if (this.options.resumeFrom === null) {
-          this.clientHas = this.sourceOffset;
-          this.write(event, this.sourceOffset);
+          this.client.content = this.source.content;
+          this.client.reasoning = this.source.reasoning;
+          this.write(event, eventId(this.client));
         } else {
-          this.sendTextFrom(0, event.message.content, event.message.id);
+          this.sendFrom('reasoning', 0, reasoning, event.message.id);
+          this.sendFrom('content', 0, event.message.content, event.message.id);
         }
         break;
-      case 'text-delta': {
-        const start = this.sourceOffset ?? 0;
-        this.sourceOffset = start + event.text.length;
-        this.sendTextFrom(start, event.text, event.messageId);
+      }
+      case 'text-delta':
+      case 'reasoning-delta': {
+        const part = event.type === 'text-delta' ? 'content' : 'reasoning';
+        this.source ??= { content: 0, reasoning: 0 };
+        const start = this.source[part];
+        this.source[part] = start + event.text.length;
+        this.sendFrom(part, start, event.text, event.messageId);
         break;
       }
       case 'answer-finish':
       case 'answer-error':
         if (event.message) {
-          // The stored text may hold what the last deltas did not (an answer followed from another server).
-          if (event.message.content.length > this.clientHas) this.sendTextFrom(0, event.message.content, event.message.id);
-          this.write(event, event.message.content.length);
+          // The stored answer may hold what the last deltas did not (an answer followed from another server).
+          const reasoning = event.message.generation?.reasoning?.text ?? '';
+          if (reasoning.length > this.client.reasoning) this.sendFrom('reasoning', 0, reasoning, event.message.id);
+          if (event.message.content.length > this.client.content) this.sendFrom('content', 0, event.message.content, event.message.id);
+          this.write(event, eventId({ content: event.message.content.length, reasoning: Math.max(reasoning.length, this.client.reasoning) }));
         } else {
           this.write(event, undefined);
         }
@@ -82,13 +104,14 @@ export class AnswerEventStream {
     this.stream.end();
   }
 
-  /** Sends the part of `text` (which starts at `start` in the answer) that this client lacks. */
-  private sendTextFrom(start: number, text: string, messageId: string): void {
+  /** Sends the part of `text` (which starts at `start` in the answer's text or thinking) that this client lacks. */
+  private sendFrom(part: keyof StreamPosition, start: number, text: string, messageId: string): void {
     const end = start + text.length;
-    if (end <= this.clientHas) return;
-    const fresh = text.slice(Math.max(0, this.clientHas - start));
-    this.clientHas = end;
-    this.write({ type: 'text-delta', messageId, text: fresh }, end);
+    if (end <= this.client[part]) return;
+    const fresh = text.slice(Math.max(0, this.client[part] - start));
+    this.client[part] = end;
+    const type = part === 'content' ? 'text-delta' : 'reasoning-delta';
+    this.write({ type, messageId, text: fresh }, eventId(this.client));
   }
 
   /**
@@ -96,7 +119,7 @@ export class AnswerEventStream {
    * final event carry the whole text), which is no sign of a reader falling behind; a buffer
    * still over the bound when the next event comes is.
    */
-  private write(event: AnswerStreamEvent, id: number | undefined): void {
+  private write(event: AnswerStreamEvent, id: string | undefined): void {
     if (this.stream.closed) return;
     if (this.stream.bufferedBytes > this.options.maxBufferedBytes) {
       this.stream.drop(
@@ -106,6 +129,6 @@ export class AnswerEventStream {
       this.options.onDropped();
       return;
     }
-    this.stream.sendJson(event, event.type, id === undefined ? undefined : String(id));
+    this.stream.sendJson(event, event.type, id);
   }
 }

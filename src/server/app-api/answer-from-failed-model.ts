@@ -42,6 +42,7 @@ export async function answerFromFailedModel(
     droppedTurns: 0,
     usage: null,
     timings: null,
+    reasoning: null,
   };
   // One transaction, with the same checks as a working model's answer (no question under an answer
   // still streaming), so a failed send never leaves a question without its answer.

@@ -40,8 +40,12 @@ const MISSED_HEARTBEATS_BEFORE_GONE = 3;
 interface LiveAnswer {
   start: StoredMessage;
   text: string;
+  /** The thinking so far, relayed to followers on other servers like the text. */
+  reasoning: string;
   listeners: Set<AnswerListener>;
   onFollowerCount: ((count: number) => void) | undefined;
+  /** The answer as it stands (its thinking included), when the publisher can say. */
+  current: (() => StoredMessage) | undefined;
 }
 
 /**
@@ -60,9 +64,16 @@ export class AnswerHub {
   }
 
   /** Announces an answer this process generates. `onFollowerCount` hears how many read it, so it can stop once nobody does. */
-  open(answer: StoredMessage, onFollowerCount?: (count: number) => void): AnswerPublisher {
+  open(answer: StoredMessage, onFollowerCount?: (count: number) => void, current?: () => StoredMessage): AnswerPublisher {
     const messageId = answer.id;
-    const entry: LiveAnswer = { start: answer, text: answer.content, listeners: new Set(), onFollowerCount: undefined };
+    const entry: LiveAnswer = {
+      start: answer,
+      text: answer.content,
+      reasoning: answer.generation?.reasoning?.text ?? '',
+      listeners: new Set(),
+      onFollowerCount: undefined,
+      current,
+    };
     this.live.set(messageId, entry);
     const relay = this.options.transport ? this.relayToOtherServers(entry, onFollowerCount) : null;
     entry.onFollowerCount = relay ? relay.onLocalFollowerCount : onFollowerCount;
@@ -71,8 +82,12 @@ export class AnswerHub {
       reachable: relay ? relay.listening : Promise.resolve(),
       publish: (event) => {
         if (event.type === 'text-delta') {
-          relay?.onDelta(entry.text.length, event.text);
+          relay?.onDelta(entry.text.length, event.text, undefined);
           entry.text += event.text;
+        }
+        if (event.type === 'reasoning-delta') {
+          relay?.onDelta(entry.reasoning.length, event.text, 'reasoning');
+          entry.reasoning += event.text;
         }
         // A listener that throws (a closed socket) must not stop the others from hearing.
         for (const listener of [...entry.listeners]) {
@@ -102,7 +117,7 @@ export class AnswerHub {
       if (!this.options.transport) return null;
       return followRemoteAnswer(this.options.store, messageId, listener, this.timing);
     }
-    listener({ type: 'answer-start', message: { ...entry.start, content: entry.text } });
+    listener({ type: 'answer-start', message: { ...(entry.current?.() ?? entry.start), content: entry.text } });
     entry.listeners.add(listener);
     entry.onFollowerCount?.(entry.listeners.size);
     return () => {
@@ -154,6 +169,7 @@ export class AnswerHub {
         clearTimeout(remoteExpiry);
         remoteExpiry = setTimeout(reportFollowers, lifetimeMs + 1);
         remoteExpiry.unref();
+        if (notification.catchUp && entry.reasoning) publish({ type: 'text-delta', messageId, offset: 0, text: entry.reasoning, part: 'reasoning' });
         if (notification.catchUp && entry.text) publish({ type: 'text-delta', messageId, offset: 0, text: entry.text });
         if (!wasFollowed) reportFollowers();
       })
@@ -168,8 +184,8 @@ export class AnswerHub {
         localFollowers = count;
         reportFollowers();
       },
-      onDelta: (offset: number, text: string) => {
-        if (remoteFollowed()) publish({ type: 'text-delta', messageId, offset, text });
+      onDelta: (offset: number, text: string, part: 'reasoning' | undefined) => {
+        if (remoteFollowed()) publish({ type: 'text-delta', messageId, offset, text, ...(part ? { part } : {}) });
       },
       close: () => {
         clearTimeout(remoteExpiry);

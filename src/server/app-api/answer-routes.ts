@@ -10,7 +10,7 @@ import { startGeneration } from '../scheduling/run-generation.ts';
 import type { ServerContext } from '../server-context.ts';
 import { editBodySchema, idParamsSchema, optionalEmptyBody, regenerateBodySchema, sendMessageBodySchema, streamHeadersSchema } from './app-api-schemas.ts';
 import { answerEndEvent } from './answer-end-event.ts';
-import { AnswerEventStream } from './answer-event-stream.ts';
+import { AnswerEventStream, type StreamPosition } from './answer-event-stream.ts';
 import { requireConversation, requireMessage } from './require-stored.ts';
 import { answerFromFailedModel } from './answer-from-failed-model.ts';
 import { AnswerSession, startingRecord } from './answer-session.ts';
@@ -41,6 +41,7 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
   const turnsOf = (messages: StoredMessage[], leafId: string | null): ChatMessage[] =>
     branchEndingAt(messages, leafId)
       .filter((message) => message.role !== 'system')
+      // The answer text only: past thinking (generation.reasoning) is never sent back to the model.
       .map((message) => ({ role: message.role, content: message.content }));
 
   routes.post(
@@ -235,6 +236,7 @@ async function answer(context: ServerContext, request: FastifyRequest, reply: Fa
       expectActiveLeaf: plan.followsActiveLeaf,
       answerParentId: plan.answerParentId,
       continueAnswerId: plan.continued?.id ?? null,
+      // A continued answer keeps the thinking and the token count from before its last Continue.
       generation: startingRecord(prepared, info.backend, info.modelId, plan.continued?.generation ?? null),
     });
   } catch (error) {
@@ -262,7 +264,7 @@ function problemFromStoreError(error: unknown): unknown {
   }
 }
 
-function answerEventStream(context: ServerContext, reply: FastifyReply, resumeFrom: number | null): AnswerEventStream {
+function answerEventStream(context: ServerContext, reply: FastifyReply, resumeFrom: StreamPosition | null): AnswerEventStream {
   const maxBufferedBytes = context.limits.followerBufferBytes;
   return new AnswerEventStream(reply, {
     resumeFrom,

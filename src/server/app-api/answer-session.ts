@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { GenerationEvent } from '../../backends/backend.ts';
 import type { AnswerStatus, GenerationRecord, StoredMessage } from '../../chat/conversation.ts';
+import { appendReasoning, endReasoning } from '../../chat/reasoning/reasoning-record.ts';
 import type { PreparedGeneration } from '../../chat/prepare-generation.ts';
 import type { AbortCause } from '../scheduling/running-generations.ts';
 import type { GenerationRun } from '../scheduling/run-generation.ts';
@@ -31,6 +32,7 @@ export function startingRecord(
     droppedTurns: prepared.droppedTurns,
     usage: null,
     timings: null,
+    reasoning: continued?.reasoning ?? null,
   };
 }
 
@@ -71,7 +73,7 @@ export class AnswerSession {
     this.content = answer.content;
     this.record = answer.generation;
     this.releaseRegistration = run.nameAnswer(answer.id);
-    this.publisher = context.hub.open(answer, (count) => this.onFollowerCount(count));
+    this.publisher = context.hub.open(answer, (count) => this.onFollowerCount(count), () => this.current());
     this.saver = new AnswerSaver(context.store, answer.id, () => ({ content: this.content, generation: withoutPrompt(this.record) }), {
       intervalMs: context.limits.saveIntervalMs,
       everyTokens: context.limits.saveEveryTokens,
@@ -93,7 +95,15 @@ export class AnswerSession {
       await this.publisher.reachable;
       for await (const event of this.run.events) {
         last = event;
+        if (event.type === 'reasoning-delta') {
+          this.record = { ...this.record, reasoning: appendReasoning(this.record.reasoning, event.text, new Date()) };
+          deltas++;
+          this.publisher.publish({ type: 'reasoning-delta', messageId: this.answer.id, text: event.text });
+          this.saver.noteDelta();
+        }
         if (event.type === 'text-delta') {
+          // The answer has started: the thinking before it is over.
+          this.record = { ...this.record, reasoning: endReasoning(this.record.reasoning, new Date()) };
           this.content += event.text;
           deltas++;
           this.publisher.publish({ type: 'text-delta', messageId: this.answer.id, text: event.text });
@@ -108,7 +118,14 @@ export class AnswerSession {
     }
   }
 
+  /** The answer as it stands, for a follower that attaches mid-answer. */
+  private current(): StoredMessage {
+    return { ...this.answer, content: this.content, generation: this.record };
+  }
+
   private async finalize(last: GenerationEvent | null, deltas: number): Promise<void> {
+    // Thought until the end (no answer text, or stopped while thinking).
+    this.record = { ...this.record, reasoning: endReasoning(this.record.reasoning, new Date()) };
     const fallbackUsage = { promptTokens: this.record.promptTokens ?? 0, completionTokens: deltas };
     if (last?.type === 'finish') {
       this.record = {

@@ -30,6 +30,10 @@
  *
  * `answer-start` carries the answer's text so far (empty for a new answer, the earlier text when
  * continuing, everything generated until now when re-attaching); each `text-delta` appends to it.
+ * A model that thinks sends its thinking as `reasoning-delta`s, apart from the answer's text: they
+ * append to `generation.reasoning.text` (in `answer-start`, the thinking so far), which records too
+ * when the thinking started and, once the answer text starts or the answer ends, how long it took.
+ * Thinking is stored apart and never sent back to the model in later turns.
  * Re-attaching and stop work whichever server generates the answer (servers sharing one
  * PostgreSQL reach each other through LISTEN/NOTIFY).
  *
@@ -43,7 +47,8 @@
  *
  * SSE frames are `event: <type>\ndata: <json>\n\n`, one per AnswerStreamEvent, `type` repeated
  * inside the JSON. Events that end at a point of the answer's text carry `id: N`, the text's length
- * then; re-attaching with `Last-Event-ID: N` resumes from there (answer-event-stream.ts).
+ * then, or `N:R` once there is thinking, R its length; re-attaching with `Last-Event-ID` set to one
+ * resumes from there (answer-event-stream.ts).
  *
  * Refusals specific to answers: 409 `conflict` for a continue of an answer still streaming, and
  * for a send under an answer still streaming (or, without parentId, when another send got there
@@ -85,6 +90,8 @@ export type AnswerStreamEvent =
   /** The stored assistant message as created, its generation record holding the exact prompt. */
   | { type: 'answer-start'; message: StoredMessage }
   | { type: 'text-delta'; messageId: string; text: string }
+  /** The model's thinking, apart from the answer: it appends to `message.generation.reasoning.text`. */
+  | { type: 'reasoning-delta'; messageId: string; text: string }
   | {
       type: 'answer-finish';
       message: StoredMessage;

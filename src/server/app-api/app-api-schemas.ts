@@ -44,7 +44,9 @@ export const conversationPatchBodySchema = z
 
 export const idParamsSchema = z.object({ id: z.string().min(1) });
 
-const lastEventIdError = { error: 'Last-Event-ID must be the id of an event this stream sent: a whole number, the answer\'s length in characters' };
+const lastEventIdError = {
+  error: 'Last-Event-ID must be the id of an event this stream sent: N or N:R, whole numbers, the answer\'s length in characters and its thinking\'s',
+};
 
 /** Re-attaching: `Last-Event-ID`, the last SSE id the client saw (answer-event-stream.ts says what it counts). */
 // Loose: every other header stays as it came.
@@ -52,8 +54,11 @@ export const streamHeadersSchema = z.looseObject({
   'last-event-id': z
     .string(lastEventIdError)
     .trim()
-    .regex(/^\d{1,15}$/, lastEventIdError)
-    .transform(Number)
+    .regex(/^\d{1,15}(:\d{1,15})?$/, lastEventIdError)
+    .transform((id) => {
+      const [content, reasoning] = id.split(':');
+      return { content: Number(content), reasoning: Number(reasoning ?? 0) };
+    })
     .optional(),
 });
 

@@ -20,6 +20,7 @@ const streamingRecord: GenerationRecord = {
   droppedTurns: 0,
   usage: null,
   timings: null,
+  reasoning: null,
 };
 
 /** What a page rebuilds from the events: replace on answer-start, append on text-delta. */
@@ -67,6 +68,50 @@ describe('following an answer generated on another server', () => {
     await store.answerNotifications.publish({ type: 'answer-end', messageId });
     await waitFor(() => events.at(-1)?.type === 'answer-finish', { what: 'answer-finish' });
     assert.equal(textOf(events), 'Hello world, and more!', 'every character once, in order');
+    unsubscribe();
+    await store.close();
+  });
+
+  it("follows the thinking apart from the text, from the saved thinking on, and ends on the final save", async () => {
+    const store = createMemoryConversationStore();
+    const conversation = await store.createConversation();
+    const question = await store.appendMessage({ conversationId: conversation.id, parentId: null, role: 'user', content: 'Hi' });
+    const saved = { text: 'Hmm', startedAt: '2026-01-01T00:00:00.000Z', durationMs: null };
+    const answer = await store.appendMessage({ conversationId: conversation.id, parentId: question.id, role: 'assistant', content: '', generation: { ...streamingRecord, reasoning: saved } });
+    const messageId = answer.id;
+    // The generating server, as answer-hub.ts behaves: on catchUp, the thinking so far at offset 0.
+    await store.answerNotifications.subscribeToAnswer(messageId, (notification) => {
+      if (notification.type === 'follower-heartbeat' && notification.catchUp) {
+        void store.answerNotifications.publish({ type: 'text-delta', messageId, offset: 0, text: 'Hmm, four', part: 'reasoning' });
+      }
+    });
+    const events: AnswerStreamEvent[] = [];
+    const reasoningOf = () => events.filter((event) => event.type === 'reasoning-delta').map((event) => event.text).join('');
+    const unsubscribe = await followRemoteAnswer(store, messageId, (event) => events.push(event), { heartbeatMs: 20, silenceCheckMs: 5_000 });
+    assert.ok(unsubscribe);
+    const start = events[0];
+    assert.equal(start?.type === 'answer-start' && start.message.generation?.reasoning?.text, 'Hmm');
+    await waitFor(() => reasoningOf() === ', four', { what: 'the thinking past the saved thinking' });
+    await store.answerNotifications.publish({ type: 'text-delta', messageId, offset: 9, text: '.', part: 'reasoning' });
+    await store.answerNotifications.publish({ type: 'text-delta', messageId, offset: 0, text: '4' });
+    assert.equal(reasoningOf(), ', four.');
+    assert.equal(textOf(events), '4', 'the thinking never lands in the text');
+
+    await store.updateAnswer(messageId, {
+      content: '4!',
+      generation: {
+        ...streamingRecord,
+        status: 'done',
+        finishReason: 'eos',
+        usage: { promptTokens: 1, completionTokens: 6 },
+        timings: { timeToFirstTokenMs: 1, tokensPerSecond: 10, totalMs: 900 },
+        reasoning: { ...saved, text: 'Hmm, four. Sure.', durationMs: 900 },
+      },
+    });
+    await store.answerNotifications.publish({ type: 'answer-end', messageId });
+    await waitFor(() => events.at(-1)?.type === 'answer-finish', { what: 'answer-finish' });
+    assert.equal(`Hmm${reasoningOf()}`, 'Hmm, four. Sure.', 'the final save fills in the thinking the notifications missed');
+    assert.equal(textOf(events), '4!');
     unsubscribe();
     await store.close();
   });

@@ -31,6 +31,7 @@ export async function followRemoteAnswer(
   let phase: 'reading' | 'following' | 'ended' = 'reading';
   const arrivedWhileReading: AnswerNotification[] = [];
   let text = '';
+  let reasoning = '';
   let lastHeardAt = Date.now();
   // Asked with every heartbeat until a delta joins up with what we have: at the start, the
   // generating server publishes deltas only once it knows someone follows from elsewhere.
@@ -54,6 +55,10 @@ export async function followRemoteAnswer(
       return;
     }
     // Whatever the last notifications did not carry, the final save holds.
+    const finalReasoning = final.generation?.reasoning?.text ?? '';
+    if (finalReasoning.length > reasoning.length && finalReasoning.startsWith(reasoning)) {
+      listener({ type: 'reasoning-delta', messageId, text: finalReasoning.slice(reasoning.length) });
+    }
     if (final.content.length > text.length && final.content.startsWith(text)) {
       listener({ type: 'text-delta', messageId, text: final.content.slice(text.length) });
     }
@@ -67,17 +72,24 @@ export async function followRemoteAnswer(
       return;
     }
     if (notification.type !== 'text-delta') return;
-    if (notification.offset > text.length) {
+    const isReasoning = notification.part === 'reasoning';
+    const have = isReasoning ? reasoning : text;
+    if (notification.offset > have.length) {
       // A gap: some deltas never reached us. Ask for the whole text again rather than guess.
       needsCatchUp = true;
       sendHeartbeat();
       return;
     }
     needsCatchUp = false;
-    const fresh = notification.text.slice(text.length - notification.offset);
+    const fresh = notification.text.slice(have.length - notification.offset);
     if (!fresh) return;
-    text += fresh;
-    listener({ type: 'text-delta', messageId, text: fresh });
+    if (isReasoning) {
+      reasoning += fresh;
+      listener({ type: 'reasoning-delta', messageId, text: fresh });
+    } else {
+      text += fresh;
+      listener({ type: 'text-delta', messageId, text: fresh });
+    }
   };
 
   // Ticks from now on, acting only once following: `stopListening` clears it on every way out.
@@ -121,6 +133,7 @@ export async function followRemoteAnswer(
 
   phase = 'following';
   text = stored.content;
+  reasoning = stored.generation.reasoning?.text ?? '';
   listener({ type: 'answer-start', message: stored });
   for (const notification of arrivedWhileReading.splice(0)) apply(notification);
 

@@ -5,10 +5,12 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import type { Backend, GenerationEvent } from '../../backends/backend.ts';
 import { createEchoBackend } from '../../backends/echo/echo-backend.ts';
 import type { AnswerStreamEvent } from '../app-api/app-api-events.ts';
 import { listenOnFreePort } from '../../../test/support/listen-on-free-port.ts';
 import { createTestApp, parseSse } from '../../../test/support/test-app.ts';
+import { waitFor } from '../../../test/support/wait-for.ts';
 
 const QUESTION = Array.from({ length: 300 }, (_, index) => `w${index}`).join(' ');
 
@@ -152,4 +154,70 @@ describe('app API answer streams: SSE ids, Last-Event-ID, delete while streaming
       assert.equal((await fetch(`${baseUrl}/api/messages/${answer!.id}`)).status, 404);
     });
   }
+});
+
+/** Thinks "abc" then "def", then waits for the test before answering: a stream can be cut and resumed mid-thought. */
+function gatedThinkingBackend(): { backend: Backend; letItAnswer: () => void } {
+  let letItAnswer!: () => void;
+  const answerAllowed = new Promise<void>((resolve) => (letItAnswer = resolve));
+  const echo = createEchoBackend({ backend: 'echo' });
+  const backend: Backend = {
+    ...echo,
+    name: 'echo',
+    async *generate(): AsyncGenerator<GenerationEvent> {
+      yield { type: 'reasoning-delta', text: 'abc' };
+      yield { type: 'reasoning-delta', text: 'def' };
+      await answerAllowed;
+      yield { type: 'text-delta', text: 'Four.' };
+      yield { type: 'finish', reason: 'eos', usage: { promptTokens: 1, completionTokens: 3 }, timings: { timeToFirstTokenMs: 1, tokensPerSecond: null, totalMs: 1 } };
+    },
+  };
+  return { backend, letItAnswer };
+}
+
+describe('app API answer streams with thinking: N:R ids, Last-Event-ID mid-thought', () => {
+  const thinker = gatedThinkingBackend();
+  const { app, store } = createTestApp({ backend: thinker.backend, limits: { reattachGraceMs: 60_000, saveEveryTokens: 1 } });
+  let baseUrl: string;
+  before(async () => {
+    baseUrl = await listenOnFreePort(app);
+  });
+  after(() => app.close());
+
+  it('resumes a stream cut mid-thought with the rest of the thinking, then the answer, each once', async () => {
+    const conversation = (await (await fetch(`${baseUrl}/api/conversations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { id: string };
+    const first = await readFrames(`${baseUrl}/api/conversations/${conversation.id}/messages`, { method: 'POST', body: { content: 'Think' } }, ({ event }) => event.type !== 'reasoning-delta');
+    const cut = first.frames.at(-1)!;
+    assert.deepEqual(cut.event.type === 'reasoning-delta' && [cut.event.text, cut.id], ['abc', '0:3'], 'the id counts the thinking apart: no answer text, 3 of thinking');
+    const answerStart = first.frames.find((frame) => frame.event.type === 'answer-start')!.event as Extract<AnswerStreamEvent, { type: 'answer-start' }>;
+
+    // Saved while it streams, like the text: a crash mid-thought keeps the thinking so far.
+    await waitFor(async () => (await store.getMessage(answerStart.message.id))?.generation?.reasoning?.text === 'abcdef', {
+      what: 'the thinking saved while the model thinks',
+    });
+    const midThought = await store.getMessage(answerStart.message.id);
+    assert.equal(midThought?.content, '');
+    assert.equal(midThought?.generation?.reasoning?.durationMs, null, 'still thinking');
+
+    let released = false;
+    const resumed = await readFrames(`${baseUrl}/api/messages/${answerStart.message.id}/stream`, { headers: { 'last-event-id': cut.id! } }, () => {
+      // The rest of the thinking has come: now let the model answer.
+      if (!released) thinker.letItAnswer();
+      released = true;
+      return true;
+    });
+    assert.deepEqual(
+      resumed.frames.map(({ id, event }) => [event.type, event.type === 'reasoning-delta' || event.type === 'text-delta' ? event.text : null, id]),
+      [
+        ['reasoning-delta', 'def', '0:6'],
+        ['text-delta', 'Four.', '5:6'],
+        ['answer-finish', null, '5:6'],
+      ],
+    );
+    const end = resumed.frames.at(-1)!.event;
+    assert.ok(end.type === 'answer-finish');
+    assert.equal(end.message.content, 'Four.');
+    assert.equal(end.message.generation?.reasoning?.text, 'abcdef');
+    assert.ok((end.message.generation?.reasoning?.durationMs ?? -1) >= 0, 'how long it thought, once the answer started');
+  });
 });

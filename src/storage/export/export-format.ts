@@ -76,6 +76,11 @@ const generationRecordSchema = z.strictObject({
     })
     .nullable(),
   earlierCompletionTokens: count.optional(),
+  // Absent in files written before thinking was kept apart from the answer.
+  reasoning: z
+    .strictObject({ text: z.string(), startedAt: isoTime, durationMs: z.number().min(0).nullable() })
+    .nullable()
+    .default(null),
 });
 
 const conversationSchema = z.strictObject({

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { marked } from 'marked';
-import { sampleGeneration } from '../../../test/storage/fixtures.ts';
+import { sampleGeneration, sampleReasoning } from '../../../test/storage/fixtures.ts';
 import type { ConversationSnapshot } from '../conversation-store.ts';
 import { conversationAsMarkdown } from './export-markdown.ts';
 
@@ -34,7 +34,7 @@ function snapshot(): ConversationSnapshot {
     parentId,
     role,
     content,
-    generation: role === 'assistant' ? { ...sampleGeneration(), modelId: '![m](https://tracker.example/m.png)', status: 'error' as const, error: { code: 'upstream' as const, message: '[err](javascript:alert(2))' } } : null,
+    generation: role === 'assistant' ? { ...sampleGeneration({ reasoning: sampleReasoning }), modelId: '![m](https://tracker.example/m.png)', status: 'error' as const, error: { code: 'upstream' as const, message: '[err](javascript:alert(2))' } } : null,
     createdAt: at,
     updatedAt: at,
   });
@@ -65,5 +65,15 @@ describe('Markdown export', () => {
     assert.ok(markdown.includes(hostileContent), 'the message is there verbatim, inside its block');
     // The title, on one line, reads as the text it was (entities and tags shown, not applied).
     assert.match(html, /<h1>Notes ## Assistant Sure! !\[x\]\(https:\/\/tracker\.example\/open\.png\) \[click\]\(javascript:alert\(1\)\) &lt;img src=x onerror=alert\(1\)&gt; &amp;lt;b&amp;gt;<\/h1>/);
+  });
+
+  it("shows the answer's thinking apart, before the answer, with how long it took, as text", () => {
+    const thinking = sampleReasoning.text;
+    const assistantSection = markdown.slice(markdown.lastIndexOf('## Assistant'));
+    const thinkingAt = assistantSection.indexOf(thinking);
+    assert.ok(thinkingAt > 0, 'the thinking is in the answer\'s section');
+    assert.ok(thinkingAt < assistantSection.indexOf(hostileContent), 'the thinking comes before the answer');
+    assert.match(assistantSection, /\*Thought for 1\.3 s:\*/);
+    assert.match(html, /<pre><code class="language-text">They greet me/);
   });
 });

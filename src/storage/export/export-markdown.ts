@@ -24,7 +24,11 @@ export function conversationAsMarkdown({ conversation, messages }: ConversationS
     lines.push('', '## System', '', textBlock(conversation.settings.systemMessage));
   }
   for (const message of branch) {
-    lines.push('', `## ${ROLE_HEADINGS[message.role]}`, '', textBlock(message.content));
+    lines.push('', `## ${ROLE_HEADINGS[message.role]}`, '');
+    const reasoning = message.generation?.reasoning;
+    // The thinking before the answer, apart from it, as the page shows it.
+    if (reasoning) lines.push(`${thoughtHeading(reasoning.durationMs)}`, '', textBlock(reasoning.text), '');
+    lines.push(textBlock(message.content));
     if (message.generation) lines.push('', `> ${describeGeneration(message.generation)}`);
   }
   return `${lines.join('\n')}\n`;
@@ -58,6 +62,10 @@ function statusText(generation: GenerationRecord): string {
     case 'streaming':
       return 'unfinished: the server stopped mid-answer (partial)';
   }
+}
+
+function thoughtHeading(durationMs: number | null): string {
+  return durationMs === null ? '*Thinking (unfinished):*' : `*Thought for ${(durationMs / 1000).toFixed(1)} s:*`;
 }
 
 /** `text` verbatim in a fenced block whose fence no line of it can close. */

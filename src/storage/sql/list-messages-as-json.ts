@@ -52,7 +52,11 @@ export async function listMessagesAsJson(
   // 5,000 messages copying was a tenth of the time.
   return (JSON.parse(row.messages) as MessageJson[]).map((message) => {
     const generation = message.generation as GenerationRecord | null;
-    if (generation) generation.prompt = message.prompt ?? null;
+    if (generation) {
+      generation.prompt = message.prompt ?? null;
+      // Records stored before thinking was kept apart have no field.
+      generation.reasoning ??= null;
+    }
     return {
       id: message.id,
       conversationId: message.conversationId,

@@ -22,7 +22,8 @@ export type MessageRow = Omit<Selectable<MessagesTable>, 'insertion_order' | 'an
 
 /** `prompt`: the answer's prompt when it was read, null when left out (listings). */
 export function messageFromRow(row: MessageRow, prompt: SentPrompt | null): StoredMessage {
-  const generation = row.generation ? { ...row.generation, prompt } : null;
+  // Records stored before thinking was kept apart have no `reasoning` field.
+  const generation = row.generation ? { ...row.generation, reasoning: row.generation.reasoning ?? null, prompt } : null;
   return {
     id: row.id,
     conversationId: row.conversation_id,

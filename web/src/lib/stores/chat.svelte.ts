@@ -167,7 +167,7 @@ class ChatStore {
         if (event.type === 'user-message') committedUserMessage = event.message;
         if (event.type === 'answer-finish' || event.type === 'answer-error') ended = true;
         if (event.type === 'answer-error') failed = true;
-        if (event.type === 'text-delta') wroteText = true;
+        if (event.type === 'text-delta' || event.type === 'reasoning-delta') wroteText = true;
         const failedAnswer = event.type === 'answer-error' ? event.message : null;
         chat.apply(event, (error) => {
           chat.error = { ...error, retry: this.#retryFor(chat, answerRequest, committedUserMessage, failedAnswer) };
@@ -201,12 +201,17 @@ class ChatStore {
   #keepLiveTextAsInterrupted(chat: ConversationChat): void {
     for (const [messageId, answer] of chat.live) {
       const message = chat.tree.byId.get(messageId);
-      if (message && answer.text !== '') {
-        const generation = message.generation ? { ...message.generation, status: 'disconnected' as const } : null;
+      const thinking = chat.liveThinking.get(messageId);
+      if (message && (answer.text !== '' || thinking?.text)) {
+        const reasoning = thinking?.text
+          ? { text: thinking.text, startedAt: new Date(thinking.startedAt).toISOString(), durationMs: (thinking.endedAt ?? Date.now()) - thinking.startedAt }
+          : (message.generation?.reasoning ?? null);
+        const generation = message.generation ? { ...message.generation, status: 'disconnected' as const, reasoning } : null;
         chat.upsert({ ...message, content: answer.text, generation });
       }
     }
     chat.live.clear();
+    chat.liveThinking.clear();
   }
 
   #retryFor(

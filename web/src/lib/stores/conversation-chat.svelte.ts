@@ -2,7 +2,7 @@ import { SvelteMap } from 'svelte/reactivity';
 import { describeError, type ErrorDescription } from '../chat/describe-error.ts';
 import { activeBranch, buildMessageTree } from '../chat/message-tree.ts';
 import type { AnswerStreamEvent, Conversation, StoredMessage } from '../types/api.ts';
-import { LiveAnswer } from './live-answer.svelte.ts';
+import { LiveAnswer, LiveThinking } from './live-answer.svelte.ts';
 
 export interface ChatError extends ErrorDescription {
   code: string;
@@ -27,6 +27,8 @@ export class ConversationChat {
   branch = $derived.by(() => activeBranch(this.tree, this.conversation.activeLeafId));
   /** Text of answers still streaming, by message id. */
   live = new SvelteMap<string, LiveAnswer>();
+  /** Thinking of answers still streaming, by message id: shown apart from the answer, above it. */
+  liveThinking = new SvelteMap<string, LiveThinking>();
   inFlight = $state.raw<AnswerInFlight | null>(null);
   error = $state.raw<ChatError | null>(null);
 
@@ -42,6 +44,13 @@ export class ConversationChat {
   /** The newest answer on screen with a generation record: what the context meter reports on. */
   get latestGeneration() {
     return this.branch.findLast((message) => message.generation)?.generation ?? null;
+  }
+
+  /** Tokens generated so far (answer and thinking) by the newest answer still streaming: its record has no usage yet. */
+  get generatingTokens(): number {
+    const messageId = this.branch.findLast((message) => message.generation)?.id;
+    if (!messageId) return 0;
+    return (this.live.get(messageId)?.deltas ?? 0) + (this.liveThinking.get(messageId)?.deltas ?? 0);
   }
 
   replaceAll(conversation: Conversation, messages: StoredMessage[]): void {
@@ -84,9 +93,21 @@ export class ConversationChat {
         this.upsert(event.message);
         this.showLeaf(event.message.id);
         this.live.set(event.message.id, new LiveAnswer(event.message.content));
+        this.startThinking(event.message);
         if (this.inFlight) this.inFlight = { ...this.inFlight, messageId: event.message.id };
         return;
+      case 'reasoning-delta': {
+        let thinking = this.liveThinking.get(event.messageId);
+        if (!thinking) {
+          thinking = new LiveThinking(this.tree.byId.get(event.messageId)?.generation?.reasoning?.text ?? '', Date.now());
+          this.liveThinking.set(event.messageId, thinking);
+        }
+        thinking.append(event.text);
+        return;
+      }
       case 'text-delta': {
+        // The answer has started: the thinking before it is over.
+        this.liveThinking.get(event.messageId)?.end();
         let answer = this.live.get(event.messageId);
         if (!answer) {
           // Re-attached to a stream whose answer-start we did not see: continue from the saved text.
@@ -98,15 +119,29 @@ export class ConversationChat {
       }
       case 'answer-finish':
         this.live.delete(event.message.id);
+        this.liveThinking.delete(event.message.id);
         this.upsert(event.message);
         return;
       case 'answer-error':
         if (event.message) {
           this.live.delete(event.message.id);
+          this.liveThinking.delete(event.message.id);
           this.upsert(event.message);
         }
         onError({ code: event.code, ...describeError(event.code, event.error), retry: null });
         return;
     }
+  }
+
+  /** An answer that starts (or is re-attached to) with thinking so far: time it from the record's start. */
+  private startThinking(message: StoredMessage): void {
+    const reasoning = message.generation?.reasoning;
+    if (!reasoning) {
+      this.liveThinking.delete(message.id);
+      return;
+    }
+    const startedAt = Date.parse(reasoning.startedAt);
+    const endedAt = reasoning.durationMs === null ? null : startedAt + reasoning.durationMs;
+    this.liveThinking.set(message.id, new LiveThinking(reasoning.text, startedAt, endedAt));
   }
 }

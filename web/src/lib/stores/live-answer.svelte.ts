@@ -9,7 +9,10 @@ const minimumIntervalMs = 33;
 /** The text of an answer while it streams. */
 export class LiveAnswer {
   text = $state('');
+  /** Deltas applied so far: each is about one token from every backend, what the context meter adds while generating. */
+  deltas = $state(0);
   #buffer = '';
+  #bufferedDeltas = 0;
   #lastFlush = 0;
   #cancelScheduledFlush: (() => void) | null = null;
 
@@ -19,6 +22,7 @@ export class LiveAnswer {
 
   append(delta: string): void {
     this.#buffer += delta;
+    this.#bufferedDeltas++;
     if (this.#cancelScheduledFlush) return;
     if (document.hidden) {
       // Hidden tabs get no animation frames; a timeout keeps their text current for when they return.
@@ -42,6 +46,27 @@ export class LiveAnswer {
     this.#lastFlush = performance.now();
     if (!this.#buffer) return;
     this.text += this.#buffer;
+    this.deltas += this.#bufferedDeltas;
     this.#buffer = '';
+    this.#bufferedDeltas = 0;
+  }
+}
+
+/** A thinking model's thoughts while they stream, and how long it thought (the page's clock, ms since the epoch). */
+export class LiveThinking extends LiveAnswer {
+  readonly startedAt: number;
+  /** When its answer text started; null while it still thinks. */
+  endedAt = $state<number | null>(null);
+
+  constructor(initialText: string, startedAt: number, endedAt: number | null = null) {
+    super(initialText);
+    this.startedAt = startedAt;
+    this.endedAt = endedAt;
+  }
+
+  end(): void {
+    if (this.endedAt !== null) return;
+    this.flush();
+    this.endedAt = Date.now();
   }
 }
