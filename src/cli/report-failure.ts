@@ -3,7 +3,7 @@ import { ContextOverflowError } from '../chat/fit-to-context-window.ts';
 import { InvalidParametersError } from '../chat/generation-parameters.ts';
 import { EmptyMessageError } from '../chat/prepare-generation.ts';
 import { ChatTemplateError } from '../chat/templates/jinja-template.ts';
-import { StorageConfigError, StorageOpenError } from '../storage/open-conversation-store.ts';
+import { StorageConfigError, StorageOpenError } from '../storage/storage-errors.ts';
 import { EXIT_RUNTIME_FAILURE, EXIT_USAGE, ReportedFailure } from './run-action.ts';
 import { CommandFailure } from './command-failure.ts';
 import { UsageError } from './usage-error.ts';

@@ -18,6 +18,11 @@ export function runAction<Arguments extends unknown[]>(action: (...args: Argumen
     try {
       await action(...args);
     } catch (error) {
+      // Already told to the user: exit with its code, without loading the failure reporter.
+      if (error instanceof ReportedFailure) {
+        process.exitCode = error.exitCode;
+        return;
+      }
       const { reportFailure } = await import('./report-failure.ts');
       process.exitCode = reportFailure(error, process.argv.includes('--verbose'));
       // The failure is reported; a library that could not start may still hold a timer (PGlite

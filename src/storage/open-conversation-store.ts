@@ -4,6 +4,7 @@ import { defaultDataDirectory } from './default-data-directory.ts';
 import { createPgliteConversationStore, IN_MEMORY, pgliteDirectory } from './pglite/create-pglite-conversation-store.ts';
 import { createPostgresConversationStore } from './postgres/create-postgres-conversation-store.ts';
 import { describeDatabaseUrl } from './postgres/describe-database-url.ts';
+import { StorageConfigError, StorageOpenError } from './storage-errors.ts';
 
 export interface StorageConfig {
   /** anychat's data directory (`--data-dir`), or `memory://`; used when DATABASE_URL is unset. */
@@ -12,14 +13,7 @@ export interface StorageConfig {
   environment?: NodeJS.ProcessEnv;
 }
 
-export class StorageConfigError extends Error {
-  override readonly name = 'StorageConfigError';
-}
-
-/** The configured store could not be opened; the message says where and what to try. */
-export class StorageOpenError extends Error {
-  override readonly name = 'StorageOpenError';
-}
+export { StorageConfigError, StorageOpenError };
 
 const EXAMPLE_URL = 'postgres://anychat:password@localhost:5432/anychat';
 
