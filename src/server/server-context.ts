@@ -76,7 +76,9 @@ export const defaultServerLimits: ServerLimits = {
   cspReportRefillMs: 2000,
   cspReportGlobalBurst: 300,
   cspReportGlobalRefillMs: 200,
-  followerBufferBytes: 1024 * 1024,
+  // Above the largest token an upstream may send (1 MiB, --upstream-max-token-bytes) plus the answer
+  // that follows it, so a reader keeping up is never dropped for one large event.
+  followerBufferBytes: 4 * 1024 * 1024,
 };
 
 /** What each API's plugin is registered with. */
