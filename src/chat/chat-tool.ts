@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ToolDefinition } from './tools/tool-definition.ts';
 
 /**
  * A tool the model may call, in OpenAI's shape, which is also what transformers hands a chat
@@ -14,3 +15,8 @@ export const chatToolSchema = z.looseObject({
   }),
 });
 export type ChatTool = z.infer<typeof chatToolSchema>;
+
+/** The function an OpenAI-shaped tool describes, as generation requests carry it. */
+export function toolDefinitionOf({ function: tool }: { function: { name: string; description?: string | null | undefined; parameters?: Record<string, unknown> | null | undefined } }): ToolDefinition {
+  return { name: tool.name, ...(tool.description ? { description: tool.description } : {}), ...(tool.parameters ? { parameters: tool.parameters } : {}) };
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createBackend } from '../backends/create-backend.ts';
-import { chatToolSchema } from '../chat/chat-tool.ts';
+import { chatToolSchema, toolDefinitionOf } from '../chat/chat-tool.ts';
 import { messagesFromHistory } from '../chat/message.ts';
 import { prepareGeneration } from '../chat/prepare-generation.ts';
 import { backendSettingsFromOptions } from './backend-options.ts';
@@ -40,7 +40,7 @@ export async function renderPrompt(options: RenderPromptOptions): Promise<void> 
       allowEmptyMessage: true,
       // The tools as the served APIs take them, so the prompt is the one a tool-using request gets.
       ...(input.tools
-        ? { extras: { tools: input.tools.map(({ function: tool }) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })) } }
+        ? { extras: { tools: input.tools.map(toolDefinitionOf) } }
         : {}),
     });
     if (input.tools && prepared.template === 'plain') {

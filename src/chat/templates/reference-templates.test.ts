@@ -4,7 +4,7 @@ import { after, before, describe, it, mock } from 'node:test';
 import { z } from 'zod';
 import type { Backend } from '../../backends/backend.ts';
 import { createEchoBackend } from '../../backends/echo/echo-backend.ts';
-import { chatToolSchema } from '../chat-tool.ts';
+import { chatToolSchema, toolDefinitionOf } from '../chat-tool.ts';
 import type { ChatMessage } from '../message.ts';
 import { prepareGeneration } from '../prepare-generation.ts';
 import { templateTakesTools } from '../tools/tools-system-prompt.ts';
@@ -131,7 +131,7 @@ describe('chat templates render byte for byte as transformers + jinja2 render th
               messages: chat.filter((message) => message.role !== 'system'),
               settings: { systemMessage: chat.find((message) => message.role === 'system')?.content, template: 'model' },
               extras: {
-                ...(tools ? { tools: tools.map(({ function: tool }) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })) } : {}),
+                ...(tools ? { tools: tools.map(toolDefinitionOf) } : {}),
                 ...(testCase.variables ? { templateVariables: testCase.variables } : {}),
               },
             });

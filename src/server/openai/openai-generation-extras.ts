@@ -1,3 +1,4 @@
+import { toolDefinitionOf } from '../../chat/chat-tool.ts';
 import type { BackendInfo } from '../../backends/backend.ts';
 import type { GenerationExtras } from '../../chat/prepare-generation.ts';
 import { checkExtrasSupported } from '../models/check-generation-extras.ts';
@@ -19,11 +20,7 @@ export function refuseUnsupportedOpenAiFields(body: ChatCompletionRequest | Comp
 
 /** Tools, response format, logprobs and the thinking switch of a chat request, checked against the backend. */
 export function chatExtrasFromOpenAi(body: ChatCompletionRequest, info: BackendInfo): GenerationExtras {
-  const tools = (body.tools ?? []).map((tool) => ({
-    name: tool.function.name,
-    ...(tool.function.description ? { description: tool.function.description } : {}),
-    ...(tool.function.parameters ? { parameters: tool.function.parameters } : {}),
-  }));
+  const tools = (body.tools ?? []).map(toolDefinitionOf);
   const choice = body.tool_choice;
   const toolChoice = choice === null || choice === undefined ? undefined : typeof choice === 'string' ? choice : { name: choice.function.name };
   if ((toolChoice === 'required' || typeof toolChoice === 'object') && tools.length === 0) {
