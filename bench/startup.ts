@@ -26,7 +26,7 @@ const rounds = quick ? 5 : 11;
 const memoryRounds = quick ? 2 : 4;
 const anychatBin = join(repositoryRoot, 'bin', 'anychat.js');
 
-ensureCompiled();
+await ensureCompiled();
 const folder = await mkdtemp(join(tmpdir(), 'anychat-startup-'));
 const dataDir = join(folder, 'data');
 

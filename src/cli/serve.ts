@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Backend } from '../backends/backend.ts';
 import { createBackend } from '../backends/create-backend.ts';
 import { endpointPassword } from '../backends/http/endpoint-url.ts';
 import type { DownloadProgress } from '../server/models/served-model.ts';
 import { createServerLogger } from '../server/observability/create-logger.ts';
 import { chooseStorage, describeStorage, openConversationStore } from '../storage/open-conversation-store.ts';
+import { packageVersion } from '../package-root.ts';
 import { backendSettingsFromOptions } from './backend-options.ts';
 import { CommandFailure } from './command-failure.ts';
 import { DEFAULT_PORT, type ServeOptions } from './serve-command.ts';
@@ -152,11 +151,3 @@ async function listen(app: FastifyInstance, options: ServeOptions): Promise<void
   }
 }
 
-function packageVersion(): string {
-  try {
-    const packageJson = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string };
-    return packageJson.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}

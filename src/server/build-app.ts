@@ -4,6 +4,7 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
+import { packageRoot } from '../package-root.ts';
 import type { ConversationStore } from '../storage/conversation-store.ts';
 import { AnswerHub } from './app-api/answer-hub.ts';
 import { APP_API_PREFIX, OPENAI_API_PREFIX } from './api-prefixes.ts';
@@ -56,7 +57,7 @@ export interface AppDependencies {
   version?: string;
 }
 
-export const defaultWebRoot = join(import.meta.dirname, '..', '..', 'web', 'dist');
+export const defaultWebRoot = join(packageRoot, 'web', 'dist');
 
 /**
  * The whole HTTP app, ready for `inject()` in tests or `listen()` in `anychat serve`; it never

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { ConversationStore } from './conversation-store.ts';
 import { defaultDataDirectory } from './default-data-directory.ts';
 import { createPgliteConversationStore, IN_MEMORY, pgliteDirectory } from './pglite/create-pglite-conversation-store.ts';
-import { createPostgresConversationStore } from './postgres/create-postgres-conversation-store.ts';
 import { describeDatabaseUrl } from './postgres/describe-database-url.ts';
 import { StorageConfigError, StorageOpenError } from './storage-errors.ts';
 
@@ -65,9 +64,10 @@ export function describeStorage(choice: StorageChoice): string {
 export async function openConversationStore(config: StorageConfig = {}): Promise<ConversationStore> {
   const choice = chooseStorage(config);
   try {
-    return choice.kind === 'postgres'
-      ? await createPostgresConversationStore({ databaseUrl: choice.databaseUrl })
-      : await createPgliteConversationStore({ dataDir: choice.dataDir });
+    if (choice.kind === 'pglite') return await createPgliteConversationStore({ dataDir: choice.dataDir });
+    // Loaded only when chosen: the PostgreSQL driver is start-up time a PGlite user never needs.
+    const { createPostgresConversationStore } = await import('./postgres/create-postgres-conversation-store.ts');
+    return await createPostgresConversationStore({ databaseUrl: choice.databaseUrl });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     // PGlite's own messages ("PGlite failed to initialize properly") name neither the folder nor a way out.
