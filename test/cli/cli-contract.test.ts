@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import { renderPlainPrompt } from '../../src/chat/templates/plain-template.ts';
 import { messagesFromHistory } from '../../src/chat/message.ts';
 import { startServe } from '../robustness/serve-process.ts';
-import { ANYCHAT_FROM_SOURCE, runAnychat } from './run-anychat.ts';
+import { ANYCHAT_COMMAND, runAnychat } from './run-anychat.ts';
 
 const TINY_MODEL = path.resolve(import.meta.dirname, '../../.cache/models/tiny.gguf');
 
@@ -169,7 +169,7 @@ describe('anychat chat in a terminal', () => {
       'os.waitpid(pid, 0)',
       'sys.stdout.write(out.decode())',
     ].join('\n');
-    const child = spawn('python3', ['-c', script, process.execPath, ...ANYCHAT_FROM_SOURCE, 'chat', '--backend', 'echo'], {
+    const child = spawn('python3', ['-c', script, process.execPath, ...ANYCHAT_COMMAND, 'chat', '--backend', 'echo'], {
       env: Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ANYCHAT_'))),
     });
     let output = '';

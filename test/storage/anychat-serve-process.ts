@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import type { AnswerStreamEvent } from '../../src/server/app-api/app-api-events.ts';
-import { ANYCHAT_FROM_SOURCE } from '../cli/run-anychat.ts';
+import { ANYCHAT_COMMAND } from '../cli/run-anychat.ts';
 import type { createTestSchema } from './test-postgres.ts';
 
 export interface RunningServer {
@@ -38,7 +38,7 @@ export interface StartingServer {
 export function spawnServer(options: ServeOptions): StartingServer {
   const child = spawn(
     process.execPath,
-    [...ANYCHAT_FROM_SOURCE, 'serve', '--backend', 'echo', '--echo-delay', String(options.echoDelayMs), '--data-dir', options.dataDir, '--port', '0', '--log-level', 'warn'],
+    [...ANYCHAT_COMMAND, 'serve', '--backend', 'echo', '--echo-delay', String(options.echoDelayMs), '--data-dir', options.dataDir, '--port', '0', '--log-level', 'warn'],
     { env: options.environment, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
