@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -124,6 +124,7 @@ describe('one style for every error', () => {
     const verbose = await runAnychat(['--verbose', 'ask', '--model', corrupt, 'hello']);
     assert.equal(verbose.code, 1);
     assert.match(verbose.stderr, /\[node-llama-cpp\]/, 'the native lines are there when asked for');
+    await rm(corrupt, { force: true });
   });
 });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,7 +69,7 @@ describe('anychat with the embedded llama.cpp engine on a generated model', () =
     // chat reports the failed turn the same way and keeps going until /exit.
     const chatResult = await runAnychat(['chat', '--max-new-tokens', '2', ...common], { stdin: 'hi\n/exit\n' });
     assert.equal(chatResult.code, 0, chatResult.stderr);
-    assert.match(chatResult.stderr, /^anychat: chat template .*uses-wordcount\.jinja failed: Unknown StringValue filter: wordcount; pass a template that works with --chat-template FILE, or use --template plain$/m);
+    assert.match(chatResult.stderr, /^anychat: chat template .*uses-wordcount\.jinja failed: Unknown StringValue filter: wordcount; pass a template that works with --chat-template FILE, or use --template plain$/m);    rmSync(directory, { recursive: true, force: true });
   });
 
   it('names a missing model file and how to fix it', async () => {
