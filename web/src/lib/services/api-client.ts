@@ -30,6 +30,9 @@ const json = (method: string, body: unknown): RequestInit => ({ method, body: JS
 export const apiClient = {
   status: () => request<ServerStatus>('status'),
   login: (apiKey: string) => request<void>('login', json('POST', { apiKey })),
+  /** `--auth accounts`: a user name and password buy the session cookie. */
+  signIn: (username: string, password: string) => request<{ username: string; isAdmin: boolean }>('login', json('POST', { username, password })),
+  logout: () => request<void>('logout', { method: 'POST' }),
   models: () => request<{ models: ModelDescription[]; defaultModelId: string }>('models'),
 
   listConversations(search = '') {
