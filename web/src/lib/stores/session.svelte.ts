@@ -45,6 +45,8 @@ class SessionStore {
    */
   async signOut(): Promise<void> {
     await apiClient.logout();
+    // Without the open conversation's id: the next account would only be told it does not exist.
+    history.replaceState(null, '', location.pathname + location.search);
     location.reload();
   }
 
