@@ -2,7 +2,7 @@
  * `--auth accounts` in real Chromium: the page asks for a user name and password, refuses a wrong
  * one, chats once signed in, shows who is signed in, and Sign out ends the session (the cookie no
  * longer opens anything, even copied) and brings the form back. A second account sees none of the
- * first one's conversations.
+ * first one's conversations. An admin sees the Users view; others have no such button.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -48,6 +48,13 @@ describe('a server with accounts', () => {
     await waitForAnswerDone(page);
     assert.match(await answers(page).first().innerText(), /only for alice/);
 
+    // The admin's Users view: every account with its usage.
+    await page.getByRole('button', { name: 'Users' }).click();
+    const users = page.getByRole('dialog', { name: 'Users' });
+    await users.getByRole('rowheader', { name: 'bob' }).waitFor();
+    assert.equal(await users.getByRole('row').count(), 3, 'a header row, alice and bob');
+    await users.getByRole('button', { name: 'Close' }).click();
+
     const cookie = (await context.cookies()).find((candidate) => candidate.name === SESSION_COOKIE);
     assert.ok(cookie?.httpOnly, 'the session cookie is HttpOnly');
     assert.equal(cookie?.sameSite, 'Strict');
@@ -60,6 +67,7 @@ describe('a server with accounts', () => {
     await promptBox(page).waitFor();
     await page.getByLabel('Account').getByText('bob', { exact: true }).waitFor();
     assert.equal(await page.getByText('only for alice').count(), 0, "Bob's sidebar has none of Alice's conversations");
+    assert.equal(await page.getByRole('button', { name: 'Users' }).count(), 0, 'only admins have the Users view');
     await context.close();
   });
 });
