@@ -2,7 +2,8 @@
  * The upgrade path and the `users` commands, through the real CLI on one PGlite data folder: a
  * conversation made under --auth key is Alice's (the first admin) once the server restarts with
  * --auth accounts, Bob (added before the first admin) does not see it, and a token printed by
- * `users token` works until `users revoke-token`.
+ * `users token` works until `users revoke-token`, `users passwd` replaces the password and
+ * `users remove` removes the account.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -80,13 +81,25 @@ describe('upgrade to --auth accounts, and anychat users', () => {
     assert.equal(again.code, 1);
     assert.match(again.stderr, /no token with the id or label "ci"/);
 
+    const newPassword = 'alice-new-password-2';
+    const passwd = await runAnychat(['users', 'passwd', ALICE.username, '--data-dir', dataDir], { stdin: `${newPassword}\n` });
+    assert.equal(passwd.code, 0, passwd.stderr);
+
     const restarted = await startServe(['--auth', 'accounts', '--data-dir', dataDir], env);
+    const login = (password: string) =>
+      fetch(`${restarted.baseUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: ALICE.username, password }) });
     try {
       const refused = await fetch(`${restarted.baseUrl}/api/conversations`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(refused.status, 401, 'a revoked token is refused');
+      assert.equal((await login(ALICE.password)).status, 401, 'the old password no longer works');
+      assert.equal((await login(newPassword)).status, 200);
     } finally {
       await restarted.stop();
     }
+
+    const removed = await runAnychat(['users', 'remove', BOB.username, '--data-dir', dataDir]);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.doesNotMatch((await runAnychat(['users', 'list', '--data-dir', dataDir])).stdout, /^bob\s/m);
   });
 
   it('refuses contradictory auth flags before starting', async () => {
