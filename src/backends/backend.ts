@@ -88,6 +88,11 @@ export interface GenerationRequest {
    * Absent: the model does not think, or the backend's server splits it (openai).
    */
   reasoning?: ReasoningSyntax;
+  /**
+   * The template's thinking switch (Qwen3's `enable_thinking`), for backends whose server renders
+   * the template (openai); raw-text backends got it in the rendered prompt already.
+   */
+  enableThinking?: boolean;
 }
 
 /** What a backend can honour beyond plain text; the served APIs refuse (422) what it cannot. */

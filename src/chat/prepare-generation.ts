@@ -131,6 +131,7 @@ export async function prepareGeneration(input: {
     ...(extras.responseFormat ? { responseFormat: extras.responseFormat } : {}),
     ...(extras.logprobs ? { logprobs: extras.logprobs } : {}),
     ...(reasoning ? { reasoning } : {}),
+    ...(template === 'messages' && enableThinking !== undefined ? { enableThinking } : {}),
   };
   const request: GenerationRequest =
     template === 'messages'

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
+import { LlamaGrammarEvaluationState, type Llama, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token } from 'node-llama-cpp';
 import { AnswerStreamSplitter } from '../../chat/answer-stream-splitter.ts';
 import { StopSequenceMatcher } from '../../chat/stop-sequence-matcher.ts';
 import {
@@ -42,9 +42,11 @@ export async function createLlamaCppBackend(
   config: LlamaCppBackendConfig,
   hooks: { onDownloadProgress?: ResolveModelOptions['onProgress'] } = {},
 ): Promise<LlamaCppBackend> {
-  const { model: modelReference, contextSize, threads, parallel, batchSize, modelCacheDirectory, reasoning } = llamaCppBackendConfigSchema.parse(config);
+  const { model: modelReference, contextSize, threads, parallel, batchSize, modelCacheDirectory, reasoning, grammar: grammarText } = llamaCppBackendConfigSchema.parse(config);
   const modelPath = await resolveModelPath(modelReference, { cacheDirectory: modelCacheDirectory, onProgress: hooks.onDownloadProgress });
   const llama = await loadLlama();
+  // Compiled before the model loads, so a grammar with a mistake stops the start at once, not every answer.
+  const defaultGrammar = grammarText === undefined ? null : await compileDefaultGrammar(llama, grammarText);
   const model = await loadModelFile(llama, modelPath);
   const batchCounter = createCountedBatchStrategy();
   const context = await model
@@ -145,9 +147,14 @@ export async function createLlamaCppBackend(
     const { maxNewTokens, temperature, topK, topP, seed, repetitionPenalty, stop } = request.parameters;
     const tools = request.toolChoice === 'none' ? [] : (request.tools ?? []);
     let grammarState: LlamaGrammarEvaluationState | undefined;
+    // A JSON grammar (a response format, a forced call) writes the answer itself; the configured
+    // grammar covers the raw text, thinking included.
+    let jsonGrammar = false;
     try {
       const grammar = grammars.forToolChoice(tools, request.toolChoice) ?? grammars.forResponseFormat(request.responseFormat);
-      if (grammar) grammarState = new LlamaGrammarEvaluationState({ model, grammar: await grammar });
+      jsonGrammar = grammar !== null;
+      const chosen = grammar ? await grammar : defaultGrammar;
+      if (chosen) grammarState = new LlamaGrammarEvaluationState({ model, grammar: chosen });
     } catch (error) {
       yield { type: 'error', code: 'validation', message: `the response format or tool schema cannot be turned into a grammar: ${(error as Error).message}` };
       return;
@@ -176,9 +183,9 @@ export async function createLlamaCppBackend(
     const answer = new AnswerStreamSplitter({
       // A grammar holds from the first token, so a block the prompt opened holds the grammar's JSON,
       // which is the answer: the client asked for it, not for thoughts.
-      reasoning: reasoning === 'raw' || (grammarState && request.reasoning?.startsInside) ? null : (request.reasoning ?? null),
+      reasoning: reasoning === 'raw' || (jsonGrammar && request.reasoning?.startsInside) ? null : (request.reasoning ?? null),
       tools,
-      callRequired: grammarState !== undefined && tools.length > 0 && request.toolChoice !== 'auto' && request.toolChoice !== undefined,
+      callRequired: jsonGrammar && tools.length > 0 && request.toolChoice !== 'auto' && request.toolChoice !== undefined,
       singleCall: request.parallelToolCalls === false,
     });
     // Joined after the first token: a prompt goes to node-llama-cpp at once and shares whatever batch is next.
@@ -245,6 +252,14 @@ export async function createLlamaCppBackend(
       // Waits for the token being computed (if any) so the sequence is idle when it goes back to the pool.
       await tokens.return();
     }
+  }
+}
+
+async function compileDefaultGrammar(llama: Llama, text: string): Promise<LlamaGrammar> {
+  try {
+    return await llama.createGrammar({ grammar: text });
+  } catch (error) {
+    throw new BackendError('model-load', `the --grammar-file grammar does not parse (${(error as Error).message}; run with --verbose for llama.cpp's reason); write GBNF with a root rule, e.g. root ::= "yes" | "no"`);
   }
 }
 
