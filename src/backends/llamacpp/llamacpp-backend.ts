@@ -149,16 +149,16 @@ export async function createLlamaCppBackend(
     let grammarState: LlamaGrammarEvaluationState | undefined;
     // A JSON grammar (a response format, a forced call) writes the answer itself; the configured
     // grammar covers the raw text, thinking included.
-    let jsonGrammar = false;
+    let grammar: Promise<LlamaGrammar> | null;
     try {
-      const grammar = grammars.forToolChoice(tools, request.toolChoice) ?? grammars.forResponseFormat(request.responseFormat);
-      jsonGrammar = grammar !== null;
+      grammar = grammars.forToolChoice(tools, request.toolChoice) ?? grammars.forResponseFormat(request.responseFormat);
       const chosen = grammar ? await grammar : defaultGrammar;
       if (chosen) grammarState = new LlamaGrammarEvaluationState({ model, grammar: chosen });
     } catch (error) {
       yield { type: 'error', code: 'validation', message: `the response format or tool schema cannot be turned into a grammar: ${(error as Error).message}` };
       return;
     }
+    const jsonGrammar = grammar !== null;
     const reused = await keepSharedPrefix(sequence, promptTokens);
     const history = [...promptTokens];
     const topLogprobs = request.logprobs?.top;
