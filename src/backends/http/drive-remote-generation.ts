@@ -95,7 +95,8 @@ export async function* driveRemoteGeneration(options: RemoteGenerationOptions): 
       const completionTokens = part.completionTokens ?? meter.completionTokens;
       const promptTokens = part.promptTokens ?? (await options.countPromptTokens());
       const reason = last.stopped ? 'stop' : toolCalls.length > 0 ? 'tool-calls' : decideReason(part.reason, completionTokens, options.maxNewTokens);
-      yield meter.finish(reason, promptTokens, completionTokens);
+      const finished = meter.finish(reason, promptTokens, completionTokens);
+      yield part.promptLogprobs ? { ...finished, promptLogprobs: part.promptLogprobs } : finished;
       return;
     }
     if (signal?.aborted) {

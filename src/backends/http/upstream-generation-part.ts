@@ -1,5 +1,5 @@
 import type { ToolCall } from '../../chat/tools/tool-definition.ts';
-import type { FinishReason, TokenLogprob } from '../backend.ts';
+import type { FinishReason, PromptTokenLogprob, TokenLogprob } from '../backend.ts';
 
 /**
  * What a wire-format parser (TGI's `/generate_stream`, OpenAI's chat chunks) reduces a stream to.
@@ -31,4 +31,6 @@ export type UpstreamGenerationPart =
       reason: FinishReason | null;
       promptTokens: number | null;
       completionTokens: number | null;
+      /** The prompt's tokens with their log-probabilities, when asked for (TGI's `prefill`). */
+      promptLogprobs?: PromptTokenLogprob[];
     };

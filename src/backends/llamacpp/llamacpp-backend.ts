@@ -9,9 +9,11 @@ import {
   type FinishReason,
   type GenerationEvent,
   type GenerationRequest,
+  type PromptTokenLogprob,
   type TokenLogprob,
 } from '../backend.ts';
 import { GrammarCache } from './build-grammar.ts';
+import { evaluatePromptWithLogprobs } from './prompt-logprobs.ts';
 import { GenerationMeter } from '../generation-meter.ts';
 import { createCountedBatchStrategy, type DecodeBatchStats } from './decode-batch-counter.ts';
 import { DecodeStepGate, type DecodeStepTicket } from './decode-step-gate.ts';
@@ -79,7 +81,7 @@ export async function createLlamaCppBackend(
     specialTokens: { bos: model.tokens.bosString, eos: model.tokens.eosString },
     input: 'prompt',
     exactTokenCount: true,
-    capabilities: { responseFormats: ['json-object', 'json-schema'], tools: true, maxTopLogprobs: MAX_TOP_LOGPROBS, schemaByLocalGrammar: true },
+    capabilities: { responseFormats: ['json-object', 'json-schema'], tools: true, maxTopLogprobs: MAX_TOP_LOGPROBS, schemaByLocalGrammar: true, promptLogprobs: true },
     reasoning,
   };
   const grammars = new GrammarCache(llama, info.chatTemplate);
@@ -159,7 +161,17 @@ export async function createLlamaCppBackend(
       return;
     }
     const jsonGrammar = grammar !== null;
-    const reused = await keepSharedPrefix(sequence, promptTokens);
+    let promptLogprobs: PromptTokenLogprob[] | undefined;
+    let reused: number;
+    try {
+      if (request.promptLogprobs) {
+        promptLogprobs = await evaluatePromptWithLogprobs(sequence, model, promptTokens);
+        reused = promptTokens.length - 1;
+      } else reused = await keepSharedPrefix(sequence, promptTokens);
+    } catch (error) {
+      yield { type: 'error', code: 'generation', message: `llama.cpp failed while reading the prompt: ${(error as Error).message}` };
+      return;
+    }
     const history = [...promptTokens];
     const topLogprobs = request.logprobs?.top;
     const tokens = sequence.evaluateWithMetadata(
@@ -204,7 +216,8 @@ export async function createLlamaCppBackend(
       }
       const rest = answer.finish();
       yield* rest.events;
-      yield meter.finish(rest.calledTools ? 'tool-calls' : reason, promptTokens.length);
+      const finished = meter.finish(rest.calledTools ? 'tool-calls' : reason, promptTokens.length);
+      yield promptLogprobs ? { ...finished, promptLogprobs } : finished;
     };
     try {
       while (true) {
