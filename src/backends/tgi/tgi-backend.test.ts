@@ -154,7 +154,10 @@ describe("TGI's decoder_input_details, passed through anychat's TGI API to a TGI
     const { createTestApp } = await import('../../../test/support/test-app.ts');
     const { listenOnFreePort } = await import('../../../test/support/listen-on-free-port.ts');
     const server = await startServer();
-    const { app } = createTestApp({ backend: createTgiBackend({ backend: 'tgi', endpoint: server.endpoint }) });
+    const backend = createTgiBackend({ backend: 'tgi', endpoint: server.endpoint });
+    // Asked once here, so the model is ready the moment the app is built (as with the echo backend).
+    const info = await backend.info();
+    const { app } = createTestApp({ backend: { ...backend, info: async () => info } });
     try {
       const base = await listenOnFreePort(app);
       const response = await fetch(`${base}/generate`, {
