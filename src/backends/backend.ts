@@ -62,12 +62,16 @@ export interface PromptTokenLogprob {
 /**
  * The one event shape every backend yields; the server, the page and the CLI read only this.
  * `reasoning-delta` is the model's thinking, kept apart from the answer. `tool-call` is one
- * complete, parsed call; `finish` with reason `tool-calls` follows the last one. `logprobs` on a
+ * complete, parsed call; `finish` with reason `tool-calls` follows the last one. Where the wire
+ * streams a call as it is written, `tool-call-delta`s come first (`id` and `name` with the first of
+ * each index, then argument fragments), and the complete `tool-call` of that index still follows,
+ * so a reader that wants whole calls ignores the deltas. `logprobs` on a
  * text delta covers the tokens that made that delta, present only when the request asked.
  */
 export type GenerationEvent =
   | { type: 'text-delta'; text: string; tokenId?: number; logprobs?: TokenLogprob[] }
   | { type: 'reasoning-delta'; text: string }
+  | { type: 'tool-call-delta'; index: number; id?: string; name?: string; argumentsDelta: string }
   | { type: 'tool-call'; index: number; call: ToolCall }
   | { type: 'finish'; reason: FinishReason; usage: TokenUsage; timings: GenerationTimings; promptLogprobs?: PromptTokenLogprob[] }
   | { type: 'error'; code: BackendErrorCode; message: string; status?: number };

@@ -17,6 +17,8 @@ export type UpstreamGenerationPart =
     }
   /** Thinking the server already separated (`reasoning_content`, `reasoning`). */
   | { type: 'reasoning'; text: string; tokenCount: number }
+  /** A fragment of a call as the server streamed it; `index` counts calls in the order they began. */
+  | { type: 'tool-call-delta'; index: number; id?: string; name?: string; argumentsDelta: string }
   /** A complete call, assembled from the server's fragments; comes before the finish. */
   | { type: 'tool-call'; call: ToolCall }
   | {

@@ -122,7 +122,7 @@ async function generate(
       text += event.text;
       tokens.push(tgiToken(event));
       topTokens.push(tgiTopTokens(event));
-    } else if (event.type === 'reasoning-delta' || event.type === 'tool-call') {
+    } else if (event.type === 'reasoning-delta' || event.type === 'tool-call' || event.type === 'tool-call-delta') {
       // A raw prompt opens no template, so neither comes; TGI's API has no field for them.
       continue;
     } else if (event.type === 'error') {
@@ -166,7 +166,7 @@ async function pipeTgiEvents(run: GenerationRun, stream: SseStream, writer: TgiS
         stream.sendJson(writer.delta(event));
         // A reader that does not read pauses the generation here rather than filling memory.
         await stream.drained();
-      } else if (event.type === 'reasoning-delta' || event.type === 'tool-call') continue;
+      } else if (event.type === 'reasoning-delta' || event.type === 'tool-call' || event.type === 'tool-call-delta') continue;
       else if (event.type === 'finish') {
         if (event.reason !== 'aborted') stream.sendJson(writer.finish(event));
       } else {
