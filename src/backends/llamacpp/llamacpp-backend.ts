@@ -272,7 +272,8 @@ async function compileDefaultGrammar(llama: Llama, text: string): Promise<LlamaG
   try {
     return await llama.createGrammar({ grammar: text });
   } catch (error) {
-    throw new BackendError('model-load', `the --grammar-file grammar does not parse (${(error as Error).message}; run with --verbose for llama.cpp's reason); write GBNF with a root rule, e.g. root ::= "yes" | "no"`);
+    // llama.cpp's parser prints the reason (rule and position) to stderr itself; the error only says it failed.
+    throw new BackendError('model-load', `the --grammar-file grammar does not parse (${(error as Error).message}: llama.cpp's reason is printed above); write GBNF with a root rule, e.g. root ::= "yes" | "no"`);
   }
 }
 
