@@ -45,3 +45,6 @@ export const QWEN3_CHAT_TEMPLATE = referenceTemplate('Qwen-Qwen3-0.6B');
 
 /** DeepSeek-R1-Distill's own template, which ends the generation prompt with `<think>\n`. */
 export const DEEPSEEK_R1_CHAT_TEMPLATE = referenceTemplate('deepseek-ai-DeepSeek-R1-Distill-Llama-8B');
+
+/** gpt-oss's own template: harmony channels, `analysis` for thinking and `final` for the answer. */
+export const GPT_OSS_CHAT_TEMPLATE = referenceTemplate('openai-gpt-oss-120b');

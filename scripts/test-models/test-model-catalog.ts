@@ -1,5 +1,5 @@
 import { GgmlType } from '../gguf/gguf-types.ts';
-import { DEEPSEEK_R1_CHAT_TEMPLATE, QWEN25_CHAT_TEMPLATE, QWEN3_CHAT_TEMPLATE, SMOLLM2_CHAT_TEMPLATE } from './chat-templates.ts';
+import { DEEPSEEK_R1_CHAT_TEMPLATE, GPT_OSS_CHAT_TEMPLATE, QWEN25_CHAT_TEMPLATE, QWEN3_CHAT_TEMPLATE, SMOLLM2_CHAT_TEMPLATE } from './chat-templates.ts';
 import type { VocabularySpec } from './vocabulary.ts';
 
 export interface TestModelSpec {
@@ -59,6 +59,19 @@ const deepSeekR1Vocabulary: VocabularySpec = {
   endOfSequenceText: '<｜end▁of▁sentence｜>',
   beginningOfSequenceText: '<｜begin▁of▁sentence｜>',
   addBeginningOfSequence: true,
+};
+
+/**
+ * gpt-oss's harmony tokens in StarCoder's control slots. With `<|return|>`, `<|call|>` and
+ * `<|end|>` all present, llama.cpp ends generation at `<|return|>` or `<|call|>` and renders
+ * `<|end|>`, `<|start|>`, `<|channel|>` and `<|message|>` in the text, as for the real gpt-oss.
+ */
+const gptOssVocabulary: VocabularySpec = {
+  file: 'starcoder',
+  renameTokens: { 1: '<|return|>', 2: '<|start|>', 3: '<|end|>', 4: '<|channel|>', 5: '<|message|>', 6: '<|call|>', 7: '<|constrain|>', 8: '<|startoftext|>' },
+  endOfSequenceText: '<|return|>',
+  beginningOfSequenceText: '<|startoftext|>',
+  addBeginningOfSequence: false,
 };
 
 /** The `tiny` shape: 2 blocks of 64, a few MB, loads in milliseconds. */
@@ -149,6 +162,13 @@ export const testModelCatalog = {
     vocabulary: deepSeekR1Vocabulary,
     chatTemplate: DEEPSEEK_R1_CHAT_TEMPLATE,
     seed: 4,
+  },
+  'tiny-gpt-oss': {
+    ...tinyShape,
+    description: "tiny model with gpt-oss's chat template and harmony tokens (thinks in the analysis channel), for tests",
+    vocabulary: gptOssVocabulary,
+    chatTemplate: GPT_OSS_CHAT_TEMPLATE,
+    seed: 5,
   },
   'smollm2-135m-shape-q8_0': { ...smolLm2Shape, description: 'SmolLM2-135M shape, Q8_0', weightType: GgmlType.Q8_0, seed: 135 },
   'smollm2-135m-shape-q4_0': { ...smolLm2Shape, description: 'SmolLM2-135M shape, Q4_0', weightType: GgmlType.Q4_0, seed: 135 },

@@ -14,6 +14,7 @@ import {
 } from '../backend.ts';
 import { GrammarCache } from './build-grammar.ts';
 import { evaluatePromptWithLogprobs } from './prompt-logprobs.ts';
+import { harmonyEndToken } from './harmony-end-token.ts';
 import { GenerationMeter } from '../generation-meter.ts';
 import { createCountedBatchStrategy, type DecodeBatchStats } from './decode-batch-counter.ts';
 import { DecodeStepGate, type DecodeStepTicket } from './decode-step-gate.ts';
@@ -85,6 +86,7 @@ export async function createLlamaCppBackend(
     reasoning,
   };
   const grammars = new GrammarCache(llama, info.chatTemplate);
+  const turnGoesOn = harmonyEndToken(model, info.chatTemplate);
 
   return {
     name: 'llamacpp',
@@ -241,7 +243,7 @@ export async function createLlamaCppBackend(
         // Present only when asked for (`probabilities: true`), which the output type cannot see.
         const { token, probabilities } = step.value as { token: Token; probabilities?: Map<Token, number> };
         meter.recordTokens(1);
-        if (model.isEogToken(token)) {
+        if (model.isEogToken(token) && token !== turnGoesOn) {
           yield* finish('eos', true);
           return;
         }

@@ -24,6 +24,8 @@ const WORDS = 'words ::= word (" " word){2,4}\nword ::= [a-z]{2,6}';
 const QWEN3_GRAMMAR = `root ::= "<think>\\n" words "\\n</think>\\n\\n" words\n${WORDS}`;
 /** DeepSeek-R1's prompt already ends in `<think>\n`: the model only closes it. */
 const DEEPSEEK_R1_GRAMMAR = `root ::= words "\\n</think>\\n\\n" words\n${WORDS}`;
+/** gpt-oss thinks in the analysis channel, which `<|end|>` closes, and answers in the final one. */
+const GPT_OSS_GRAMMAR = `root ::= "<|channel|>analysis<|message|>" words "<|end|><|start|>assistant<|channel|>final<|message|>" words\n${WORDS}`;
 const SOME_WORDS = /^[a-z]{2,6}( [a-z]{2,6}){2,4}$/;
 
 interface Served {
@@ -110,6 +112,25 @@ describe('a generated Qwen3-template model that thinks, on /v1', () => {
     assert.match(reasoning, SOME_WORDS);
     assert.match(content, SOME_WORDS);
     assert.doesNotMatch(content, /think/);
+  });
+});
+
+describe('a generated gpt-oss-template model: harmony channels, on /v1', () => {
+  let gptOss: Served;
+  before(async () => {
+    gptOss = await serve('tiny-gpt-oss', GPT_OSS_GRAMMAR);
+  });
+  after(() => gptOss?.close());
+
+  it('splits the analysis channel off as reasoning_content and answers with the final channel alone, going on past <|end|>', async () => {
+    const { reasoning, content } = await streamed(gptOss.client, question);
+    assert.ok(gptOss.requests.at(-1)?.prompt?.endsWith('<|start|>assistant'), gptOss.requests.at(-1)?.prompt);
+    assert.match(reasoning, SOME_WORDS);
+    assert.match(content, SOME_WORDS);
+    const collected = await gptOss.client.chat.completions.create(question);
+    assert.match((collected.choices[0]?.message as ThinkingMessage).reasoning_content ?? '', SOME_WORDS);
+    assert.match(collected.choices[0]?.message.content ?? '', SOME_WORDS);
+    assert.equal(collected.choices[0]?.finish_reason, 'stop', 'the turn ended at <|return|>, after the answer');
   });
 });
 
