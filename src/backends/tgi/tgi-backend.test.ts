@@ -175,6 +175,15 @@ describe("TGI's decoder_input_details, passed through anychat's TGI API to a TGI
       const upstream = server.requests.filter((request) => request.path.startsWith('/generate')).at(-1);
       assert.equal(upstream?.path, '/generate', 'the streaming backend used /generate for this request');
       assert.equal((upstream?.body as { parameters: { decoder_input_details?: boolean } }).parameters.decoder_input_details, true);
+
+      // /generate's top_tokens are not read, so asking for both is refused rather than answered empty.
+      const both = await fetch(`${base}/generate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ inputs: 'one', parameters: { decoder_input_details: true, top_n_tokens: 2 } }),
+      });
+      assert.equal(both.status, 422);
+      assert.match(((await both.json()) as { error: string }).error, /parameters\.top_n_tokens: cannot be combined with decoder_input_details on a TGI upstream/);
     } finally {
       await app.close();
     }

@@ -57,6 +57,11 @@ export function tgiExtras(parameters: TgiParameters | null | undefined, info: Ba
   if (given.decoder_input_details && !info.capabilities?.promptLogprobs) {
     refuse('decoder_input_details', `the ${info.backend} backend does not report the prompt tokens' log-probabilities; leave it false`);
   }
+  // A TGI upstream gives the prompt's log-probabilities only on its /generate, whose top_tokens
+  // anychat does not read (it reads them from streams); better refused than empty.
+  if (given.decoder_input_details && given.top_n_tokens && info.backend === 'tgi') {
+    refuse('top_n_tokens', 'cannot be combined with decoder_input_details on a TGI upstream; ask for one of them per request');
+  }
   const extras: TgiExtras = {
     ...(given.top_n_tokens ? { logprobs: { top: given.top_n_tokens } } : {}),
     ...(given.grammar ? { responseFormat: responseFormatFromTgiGrammar(given.grammar) } : {}),
