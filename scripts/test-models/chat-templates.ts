@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repositoryRoot } from './repository-root.ts';
+
 /**
  * Chat templates copied from the models our test models imitate, so the chat layer renders
  * prompts for them exactly as for the real files.
@@ -30,3 +34,17 @@ export const SMOLLM2_CHAT_TEMPLATE =
   "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}" +
   '{% endfor %}' +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+
+/** One of the real templates kept (byte for byte as published) for the template fidelity tests. */
+function referenceTemplate(name: string): string {
+  return readFileSync(join(repositoryRoot, 'test', 'fixtures', 'chat-templates', 'templates', `${name}.jinja`), 'utf8');
+}
+
+/** Qwen3's own template, whole: tools, `<think>` blocks and the `enable_thinking` switch. */
+export const QWEN3_CHAT_TEMPLATE = referenceTemplate('Qwen-Qwen3-0.6B');
+
+/** DeepSeek-R1-Distill's own template, which ends the generation prompt with `<think>\n`. */
+export const DEEPSEEK_R1_CHAT_TEMPLATE = referenceTemplate('deepseek-ai-DeepSeek-R1-Distill-Llama-8B');
+
+/** gpt-oss's own template: harmony channels, `analysis` for thinking and `final` for the answer. */
+export const GPT_OSS_CHAT_TEMPLATE = referenceTemplate('openai-gpt-oss-120b');

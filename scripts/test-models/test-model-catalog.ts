@@ -1,5 +1,5 @@
 import { GgmlType } from '../gguf/gguf-types.ts';
-import { QWEN25_CHAT_TEMPLATE, SMOLLM2_CHAT_TEMPLATE } from './chat-templates.ts';
+import { DEEPSEEK_R1_CHAT_TEMPLATE, GPT_OSS_CHAT_TEMPLATE, QWEN25_CHAT_TEMPLATE, QWEN3_CHAT_TEMPLATE, SMOLLM2_CHAT_TEMPLATE } from './chat-templates.ts';
 import type { VocabularySpec } from './vocabulary.ts';
 
 export interface TestModelSpec {
@@ -48,6 +48,47 @@ const smolLm2Vocabulary: VocabularySpec = {
   addBeginningOfSequence: false,
 };
 
+/**
+ * DeepSeek-R1's control tokens in the places StarCoder keeps its own (as SmolLM2's vocabulary
+ * does for ChatML), so the R1 template's `<｜User｜>`/`<｜Assistant｜>` are one token each, as in the
+ * real GGUFs, and the model ends its turn with `<｜end▁of▁sentence｜>`.
+ */
+const deepSeekR1Vocabulary: VocabularySpec = {
+  file: 'starcoder',
+  renameTokens: { 1: '<｜begin▁of▁sentence｜>', 2: '<｜end▁of▁sentence｜>', 3: '<｜User｜>', 4: '<｜Assistant｜>' },
+  endOfSequenceText: '<｜end▁of▁sentence｜>',
+  beginningOfSequenceText: '<｜begin▁of▁sentence｜>',
+  addBeginningOfSequence: true,
+};
+
+/**
+ * gpt-oss's harmony tokens in StarCoder's control slots. With `<|return|>`, `<|call|>` and
+ * `<|end|>` all present, llama.cpp ends generation at `<|return|>` or `<|call|>` and renders
+ * `<|end|>`, `<|start|>`, `<|channel|>` and `<|message|>` in the text, as for the real gpt-oss.
+ */
+const gptOssVocabulary: VocabularySpec = {
+  file: 'starcoder',
+  renameTokens: { 1: '<|return|>', 2: '<|start|>', 3: '<|end|>', 4: '<|channel|>', 5: '<|message|>', 6: '<|call|>', 7: '<|constrain|>', 8: '<|startoftext|>' },
+  endOfSequenceText: '<|return|>',
+  beginningOfSequenceText: '<|startoftext|>',
+  addBeginningOfSequence: false,
+};
+
+/** The `tiny` shape: 2 blocks of 64, a few MB, loads in milliseconds. */
+const tinyShape = {
+  architecture: 'llama',
+  blockCount: 2,
+  embeddingLength: 64,
+  feedForwardLength: 256,
+  headCount: 4,
+  headCountKv: 2,
+  contextLength: 4096,
+  ropeFrequencyBase: 10000,
+  rmsNormEpsilon: 1e-5,
+  attentionBias: false,
+  weightType: GgmlType.Q8_0,
+} as const;
+
 const smolLm2Shape = {
   architecture: 'llama',
   blockCount: 30,
@@ -84,6 +125,8 @@ const qwen25Shape = {
  * Qwen2.5-0.5B, so benchmarks pay the real compute per token.
  */
 export const testModelCatalog = {
+  // Written out key by key: the recipe stored in the file is this object in this order, so
+  // reordering it would make every checkout rebuild the model.
   tiny: {
     architecture: 'llama',
     description: 'tiny llama-architecture model with the SmolLM2-style vocabulary and ChatML, for tests',
@@ -102,6 +145,30 @@ export const testModelCatalog = {
     vocabulary: smolLm2Vocabulary,
     chatTemplate: SMOLLM2_CHAT_TEMPLATE,
     seed: 1,
+  },
+  // Thinking models for tests: the `tiny` shape with the real Qwen3 and DeepSeek-R1 templates, so
+  // the engine sees a thinking template in the GGUF itself. Qwen3's and SmolLM2's ChatML tokens
+  // are the same; `<think>` is ordinary text in both vocabularies.
+  'tiny-qwen3': {
+    ...tinyShape,
+    description: "tiny model with Qwen3's chat template (thinks in <think> tags, has enable_thinking), for tests",
+    vocabulary: smolLm2Vocabulary,
+    chatTemplate: QWEN3_CHAT_TEMPLATE,
+    seed: 3,
+  },
+  'tiny-deepseek-r1': {
+    ...tinyShape,
+    description: "tiny model with DeepSeek-R1's chat template (opens the think block in the prompt), for tests",
+    vocabulary: deepSeekR1Vocabulary,
+    chatTemplate: DEEPSEEK_R1_CHAT_TEMPLATE,
+    seed: 4,
+  },
+  'tiny-gpt-oss': {
+    ...tinyShape,
+    description: "tiny model with gpt-oss's chat template and harmony tokens (thinks in the analysis channel), for tests",
+    vocabulary: gptOssVocabulary,
+    chatTemplate: GPT_OSS_CHAT_TEMPLATE,
+    seed: 5,
   },
   'smollm2-135m-shape-q8_0': { ...smolLm2Shape, description: 'SmolLM2-135M shape, Q8_0', weightType: GgmlType.Q8_0, seed: 135 },
   'smollm2-135m-shape-q4_0': { ...smolLm2Shape, description: 'SmolLM2-135M shape, Q4_0', weightType: GgmlType.Q4_0, seed: 135 },

@@ -52,17 +52,28 @@ export interface TokenLogprob extends TokenAlternative {
   top: TokenAlternative[];
 }
 
+/** A prompt token and how likely the model found it after the ones before; null for the first. */
+export interface PromptTokenLogprob {
+  tokenId: number | null;
+  text: string;
+  logprob: number | null;
+}
+
 /**
  * The one event shape every backend yields; the server, the page and the CLI read only this.
  * `reasoning-delta` is the model's thinking, kept apart from the answer. `tool-call` is one
- * complete, parsed call; `finish` with reason `tool-calls` follows the last one. `logprobs` on a
+ * complete, parsed call; `finish` with reason `tool-calls` follows the last one. Where the wire
+ * streams a call as it is written, `tool-call-delta`s come first (`id` and `name` with the first of
+ * each index, then argument fragments), and the complete `tool-call` of that index still follows,
+ * so a reader that wants whole calls ignores the deltas. `logprobs` on a
  * text delta covers the tokens that made that delta, present only when the request asked.
  */
 export type GenerationEvent =
   | { type: 'text-delta'; text: string; tokenId?: number; logprobs?: TokenLogprob[] }
   | { type: 'reasoning-delta'; text: string }
+  | { type: 'tool-call-delta'; index: number; id?: string; name?: string; argumentsDelta: string }
   | { type: 'tool-call'; index: number; call: ToolCall }
-  | { type: 'finish'; reason: FinishReason; usage: TokenUsage; timings: GenerationTimings }
+  | { type: 'finish'; reason: FinishReason; usage: TokenUsage; timings: GenerationTimings; promptLogprobs?: PromptTokenLogprob[] }
   | { type: 'error'; code: BackendErrorCode; message: string; status?: number };
 
 /**
@@ -83,11 +94,18 @@ export interface GenerationRequest {
   responseFormat?: ResponseFormat;
   /** Log-probabilities of the generated tokens, with `top` alternatives per token (0 for none). */
   logprobs?: { top: number };
+  /** Log-probabilities of the prompt's own tokens (TGI's `decoder_input_details`), on the finish event. */
+  promptLogprobs?: boolean;
   /**
    * How the prompt's template marks thinking, for backends that see raw text (llamacpp, tgi).
    * Absent: the model does not think, or the backend's server splits it (openai).
    */
   reasoning?: ReasoningSyntax;
+  /**
+   * The template's thinking switch (Qwen3's `enable_thinking`), for backends whose server renders
+   * the template (openai); raw-text backends got it in the rendered prompt already.
+   */
+  enableThinking?: boolean;
 }
 
 /** What a backend can honour beyond plain text; the served APIs refuse (422) what it cannot. */
@@ -101,6 +119,8 @@ export interface BackendCapabilities {
    * findUnsupportedSchemaFeature); false: the upstream server checks them itself.
    */
   schemaByLocalGrammar: boolean;
+  /** Whether it returns the prompt tokens' log-probabilities (`promptLogprobs`); absent: no. */
+  promptLogprobs?: boolean;
 }
 
 export const NO_CAPABILITIES: BackendCapabilities = { responseFormats: [], tools: false, maxTopLogprobs: null, schemaByLocalGrammar: false };

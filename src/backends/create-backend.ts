@@ -26,6 +26,8 @@ export interface BackendSettings {
   chatTemplateName?: string | undefined;
   /** What to do with a thinking model's thoughts (`--reasoning`); default `auto`. */
   reasoning?: ReasoningMode | undefined;
+  /** A GBNF grammar for every answer of the embedded engine (`--grammar-file`). */
+  grammar?: string | undefined;
   /** Called with download progress while a default model is fetched. */
   onDownloadProgress?: ((progress: { receivedBytes: number; totalBytes: number | null }) => void) | undefined;
 }
@@ -67,6 +69,7 @@ async function createBareBackend(settings: BackendSettings): Promise<Backend> {
         contextSize: settings.contextSize,
         parallel: settings.parallel,
         reasoning: settings.reasoning,
+        grammar: settings.grammar,
       }, { onDownloadProgress: settings.onDownloadProgress });
     }
   }

@@ -30,7 +30,7 @@ export class GenerationMeter {
     };
   }
 
-  finish(reason: FinishReason, promptTokens: number, completionTokens = this.completionTokens): GenerationEvent {
+  finish(reason: FinishReason, promptTokens: number, completionTokens = this.completionTokens): Extract<GenerationEvent, { type: 'finish' }> {
     const usage: TokenUsage = { promptTokens, completionTokens };
     return { type: 'finish', reason, usage, timings: this.timings() };
   }

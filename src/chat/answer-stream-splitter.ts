@@ -1,5 +1,6 @@
 import type { GenerationEvent, TokenLogprob } from '../backends/backend.ts';
 import { ReasoningSplitter, type ReasoningSyntax } from './reasoning/split-reasoning.ts';
+import { ForcedCallStreamer } from './tools/forced-call-streamer.ts';
 import { parseToolCalls, TOOL_CALL_OPENERS } from './tools/parse-tool-calls.ts';
 import type { ToolDefinition } from './tools/tool-definition.ts';
 
@@ -8,7 +9,10 @@ export interface AnswerStreamOptions {
   reasoning: ReasoningSyntax | null;
   /** Tools the model may call; with none, text streams as it comes. */
   tools: readonly ToolDefinition[];
-  /** The grammar forces a call: hold everything from the first token. */
+  /**
+   * The grammar forces one call: everything from the first token is that call, streamed as
+   * `tool-call-delta`s while it is written (the grammar keeps it valid).
+   */
   callRequired: boolean;
   /** OpenAI's `parallel_tool_calls: false`: only the first call the model wrote is made. */
   singleCall?: boolean;
@@ -27,9 +31,11 @@ export class AnswerStreamSplitter {
   private toolState: ToolState;
   private held = '';
   private pendingLogprobs: TokenLogprob[] = [];
+  private readonly forcedCall: ForcedCallStreamer | null;
 
   constructor(private readonly options: AnswerStreamOptions) {
     this.reasoning = options.reasoning ? new ReasoningSplitter(options.reasoning) : null;
+    this.forcedCall = options.callRequired ? new ForcedCallStreamer() : null;
     this.toolState = options.callRequired ? 'holding' : options.tools.length > 0 ? 'undecided' : 'text';
   }
 
@@ -50,6 +56,8 @@ export class AnswerStreamSplitter {
       if (parsed) {
         if (parsed.text) events.push(this.textEvent(parsed.text));
         const calls = this.options.singleCall ? parsed.calls.slice(0, 1) : parsed.calls;
+        // The id the deltas already gave the client.
+        if (this.forcedCall && calls[0]) calls[0] = { ...calls[0], id: this.forcedCall.id };
         calls.forEach((call, index) => events.push({ type: 'tool-call', index, call }));
         this.held = '';
         return { events, calledTools: true };
@@ -63,7 +71,7 @@ export class AnswerStreamSplitter {
   private answerText(text: string, tokenId?: number): GenerationEvent[] {
     if (this.toolState === 'text') return text ? [this.textEvent(text, tokenId)] : [];
     this.held += text;
-    if (this.toolState === 'holding') return [];
+    if (this.toolState === 'holding') return this.forcedCall ? this.forcedCall.push(text) : [];
     const start = this.held.trimStart();
     if (start === '') return [];
     if (TOOL_CALL_OPENERS.some((opener) => start.startsWith(opener))) {

@@ -11,6 +11,8 @@ export interface ConversationSettings {
   parameters?: GenerationParameters;
   /** Which configured model answers; absent means the server's default. */
   modelId?: string;
+  /** The template's thinking switch (Qwen3's `enable_thinking`); absent: the template's default. */
+  enableThinking?: boolean;
 }
 
 export interface Conversation {

@@ -29,7 +29,7 @@ export interface PreparedGeneration {
  * What a request asks beyond text (tools, a response format, logprobs, the thinking switch); the
  * served APIs check these against the backend's capabilities before preparing.
  */
-export type GenerationExtras = Pick<GenerationRequest, 'tools' | 'toolChoice' | 'parallelToolCalls' | 'responseFormat' | 'logprobs'> & {
+export type GenerationExtras = Pick<GenerationRequest, 'tools' | 'toolChoice' | 'parallelToolCalls' | 'responseFormat' | 'logprobs' | 'promptLogprobs'> & {
   /** Qwen3's `enable_thinking` template switch; absent: the template's default (or off with `--reasoning off`). */
   enableThinking?: boolean;
   /** The template's own switches (`reasoning_effort`, `thinking`, …), as transformers' extra kwargs. */
@@ -131,6 +131,7 @@ export async function prepareGeneration(input: {
     ...(extras.responseFormat ? { responseFormat: extras.responseFormat } : {}),
     ...(extras.logprobs ? { logprobs: extras.logprobs } : {}),
     ...(reasoning ? { reasoning } : {}),
+    ...(template === 'messages' && enableThinking !== undefined ? { enableThinking } : {}),
   };
   const request: GenerationRequest =
     template === 'messages'

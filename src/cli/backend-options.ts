@@ -19,6 +19,7 @@ export interface BackendOptionValues {
   echoDelay?: number;
   chatTemplate?: string;
   reasoning?: ReasoningMode;
+  grammarFile?: string;
   upstreamMaxLineBytes?: number;
   upstreamMaxEventBytes?: number;
   upstreamMaxTokenBytes?: number;
@@ -67,6 +68,7 @@ export function addBackendOptions(command: Command, { upstreamKeyAlias = false }
         .choices(['auto', 'off', 'raw'])
         .env('ANYCHAT_REASONING'),
     )
+    .addOption(new Option('--grammar-file <file>', 'GBNF grammar every answer of the llamacpp backend must follow (thinking included)').env('ANYCHAT_GRAMMAR_FILE'))
     .addOption(upstreamLimitOption('maxLineBytes', 'longest SSE line accepted from the endpoint', 'ANYCHAT_UPSTREAM_MAX_LINE_BYTES'))
     .addOption(upstreamLimitOption('maxEventBytes', 'largest SSE event (or non-streamed answer) accepted from the endpoint', 'ANYCHAT_UPSTREAM_MAX_EVENT_BYTES'))
     .addOption(upstreamLimitOption('maxTokenBytes', 'largest single token accepted from the endpoint', 'ANYCHAT_UPSTREAM_MAX_TOKEN_BYTES'))
@@ -105,9 +107,22 @@ export function backendSettingsFromOptions(options: BackendOptionValues, environ
       throw new UsageError(`cannot read --chat-template ${options.chatTemplate}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
   }
+  let grammar: string | undefined;
+  if (options.grammarFile) {
+    if (backend !== 'llamacpp') {
+      throw new UsageError(`--grammar-file works with the llamacpp backend only; a ${backend} server takes a grammar per request (response_format, or TGI's grammar)`);
+    }
+    try {
+      grammar = readFileSync(options.grammarFile, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read --grammar-file ${options.grammarFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    if (grammar.trim() === '') throw new UsageError(`--grammar-file ${options.grammarFile} is empty; write a GBNF grammar with a root rule, e.g. root ::= "yes" | "no"`);
+  }
   return {
     backend,
     model: options.model,
+    grammar,
     endpoint: options.endpoint,
     // The lesson read HF_API_KEY; Hugging Face's own tools read HF_TOKEN.
     apiKey: options.apiKey ?? options.upstreamApiKey ?? environment.HF_API_KEY ?? environment.HF_TOKEN,

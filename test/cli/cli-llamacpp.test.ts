@@ -72,6 +72,38 @@ describe('anychat with the embedded llama.cpp engine on a generated model', () =
     assert.match(chatResult.stderr, /^anychat: chat template .*uses-wordcount\.jinja failed: Unknown StringValue filter: wordcount; pass a template that works with --chat-template FILE, or use --template plain$/m);    rmSync(directory, { recursive: true, force: true });
   });
 
+  it('--grammar-file: the answer follows the grammar; a bad grammar or file is named in one line', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'anychat-grammar-'));
+    const grammar = join(directory, 'yes-no.gbnf');
+    writeFileSync(grammar, 'root ::= "yes" | "no"');
+    const common = ['--model', model, '--threads', '1', '--context-size', '512', '--max-new-tokens', '8'];
+    const answered = await runAnychat(['ask', ...common, '--grammar-file', grammar, 'Is it?']);
+    assert.equal(answered.code, 0, answered.stderr);
+    assert.match(answered.stdout, /^(yes|no)\n?$/);
+
+    const broken = join(directory, 'broken.gbnf');
+    writeFileSync(broken, 'root ::= "yes" | undefined-rule');
+    const empty = join(directory, 'empty.gbnf');
+    writeFileSync(empty, '  \n');
+    // llama.cpp's own parser prints where the grammar went wrong, then anychat says what to do.
+    const brokenResult = await runAnychat(['ask', ...common, '--grammar-file', broken, 'Is it?']);
+    assert.equal(brokenResult.code, 1, brokenResult.stderr);
+    assert.match(brokenResult.stderr, /Undefined rule identifier 'undefined-rule'/);
+    assert.match(brokenResult.stderr.trimEnd().split('\n').at(-1) ?? '', /^anychat: the --grammar-file grammar does not parse .*write GBNF with a root rule/);
+    assert.doesNotMatch(brokenResult.stderr, /\n\s+at /);
+    const cases: Array<[string[], RegExp, number]> = [
+      [['--grammar-file', empty], /^anychat: --grammar-file .*empty\.gbnf is empty; write a GBNF grammar with a root rule/, 2],
+      [['--grammar-file', join(directory, 'missing.gbnf')], /^anychat: cannot read --grammar-file .*missing\.gbnf: ENOENT/, 2],
+      [['--grammar-file', grammar, '--backend', 'echo'], /^anychat: --grammar-file works with the llamacpp backend only/, 2],
+    ];
+    for (const [flags, message, code] of cases) {
+      const result = await runAnychat(['ask', ...common, ...flags, 'Is it?']);
+      assert.equal(result.code, code, result.stderr);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trimEnd().split('\n').length, 1, result.stderr);
+    }
+  });
+
   it('names a missing model file and how to fix it', async () => {
     const result = await runAnychat(['ask', '--model', '/nonexistent/model.gguf', 'hello']);
     assert.equal(result.code, 1);

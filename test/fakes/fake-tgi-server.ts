@@ -57,6 +57,7 @@ interface TgiParameters {
   temperature?: number;
   top_p?: number;
   details?: boolean;
+  decoder_input_details?: boolean;
 }
 
 export async function startFakeTgiServer(options: FakeTgiServerOptions = {}): Promise<FakeTgiServer> {
@@ -120,10 +121,13 @@ function validationProblem(parameters: TgiParameters): string | null {
   return null;
 }
 
+function body(request: RecordedRequest): { inputs?: string; parameters?: TgiParameters } {
+  return (request.body ?? {}) as { inputs?: string; parameters?: TgiParameters };
+}
+
 function planFor(request: RecordedRequest) {
-  const body = (request.body ?? {}) as { inputs?: string; parameters?: TgiParameters };
-  const parameters = body.parameters ?? {};
-  const inputs = body.inputs ?? '';
+  const parameters = body(request).parameters ?? {};
+  const inputs = body(request).inputs ?? '';
   const script = planEcho(lastUserMessageInPrompt(inputs), {
     maxTokens: parameters.max_new_tokens ?? 100,
     stop: parameters.stop ?? [],
@@ -147,7 +151,10 @@ function serveGenerate(request: RecordedRequest, response: ServerResponse): void
       ? {
           finish_reason: finishReasons[script.finish],
           generated_tokens: tokens.length,
-          prefill: [],
+          // TGI's prefill: each prompt token, the first without a log-probability.
+          prefill: parameters.decoder_input_details
+            ? splitIntoWords(body(request).inputs ?? '').map((text, index) => ({ id: 500 + index, text, logprob: index === 0 ? null : -1 - index / 10 }))
+            : [],
           seed: null,
           tokens,
           top_tokens: null,

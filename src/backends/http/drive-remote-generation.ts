@@ -47,7 +47,7 @@ export async function* driveRemoteGeneration(options: RemoteGenerationOptions): 
         yield aborted();
         return;
       }
-      const partBytes = part.type !== 'tool-call' && part.text ? Buffer.byteLength(part.text) : 0;
+      const partBytes = part.type !== 'tool-call' && part.type !== 'tool-call-delta' && part.text ? Buffer.byteLength(part.text) : 0;
       if (partBytes > limits.maxTokenBytes) {
         throw new BackendError('protocol', `${options.serverLabel} sent one token of ${partBytes} bytes, larger than ${describeUpstreamLimit(limits, 'maxTokenBytes')}`);
       }
@@ -64,6 +64,10 @@ export async function* driveRemoteGeneration(options: RemoteGenerationOptions): 
       if (part.type === 'reasoning') {
         if (part.tokenCount > 0) meter.recordTokens(part.tokenCount);
         yield { type: 'reasoning-delta', text: part.text };
+        continue;
+      }
+      if (part.type === 'tool-call-delta') {
+        yield { ...part };
         continue;
       }
       if (part.type === 'tool-call') {
@@ -95,7 +99,8 @@ export async function* driveRemoteGeneration(options: RemoteGenerationOptions): 
       const completionTokens = part.completionTokens ?? meter.completionTokens;
       const promptTokens = part.promptTokens ?? (await options.countPromptTokens());
       const reason = last.stopped ? 'stop' : toolCalls.length > 0 ? 'tool-calls' : decideReason(part.reason, completionTokens, options.maxNewTokens);
-      yield meter.finish(reason, promptTokens, completionTokens);
+      const finished = meter.finish(reason, promptTokens, completionTokens);
+      yield part.promptLogprobs ? { ...finished, promptLogprobs: part.promptLogprobs } : finished;
       return;
     }
     if (signal?.aborted) {

@@ -1,5 +1,5 @@
 import type { ToolCall } from '../../chat/tools/tool-definition.ts';
-import type { FinishReason, TokenLogprob } from '../backend.ts';
+import type { FinishReason, PromptTokenLogprob, TokenLogprob } from '../backend.ts';
 
 /**
  * What a wire-format parser (TGI's `/generate_stream`, OpenAI's chat chunks) reduces a stream to.
@@ -17,6 +17,8 @@ export type UpstreamGenerationPart =
     }
   /** Thinking the server already separated (`reasoning_content`, `reasoning`). */
   | { type: 'reasoning'; text: string; tokenCount: number }
+  /** A fragment of a call as the server streamed it; `index` counts calls in the order they began. */
+  | { type: 'tool-call-delta'; index: number; id?: string; name?: string; argumentsDelta: string }
   /** A complete call, assembled from the server's fragments; comes before the finish. */
   | { type: 'tool-call'; call: ToolCall }
   | {
@@ -31,4 +33,6 @@ export type UpstreamGenerationPart =
       reason: FinishReason | null;
       promptTokens: number | null;
       completionTokens: number | null;
+      /** The prompt's tokens with their log-probabilities, when asked for (TGI's `prefill`). */
+      promptLogprobs?: PromptTokenLogprob[];
     };

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
+import { LlamaGrammarEvaluationState, type Llama, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token } from 'node-llama-cpp';
 import { AnswerStreamSplitter } from '../../chat/answer-stream-splitter.ts';
 import { StopSequenceMatcher } from '../../chat/stop-sequence-matcher.ts';
 import {
@@ -9,9 +9,12 @@ import {
   type FinishReason,
   type GenerationEvent,
   type GenerationRequest,
+  type PromptTokenLogprob,
   type TokenLogprob,
 } from '../backend.ts';
 import { GrammarCache } from './build-grammar.ts';
+import { evaluatePromptWithLogprobs } from './prompt-logprobs.ts';
+import { harmonyEndToken } from './harmony-end-token.ts';
 import { GenerationMeter } from '../generation-meter.ts';
 import { createCountedBatchStrategy, type DecodeBatchStats } from './decode-batch-counter.ts';
 import { DecodeStepGate, type DecodeStepTicket } from './decode-step-gate.ts';
@@ -42,9 +45,11 @@ export async function createLlamaCppBackend(
   config: LlamaCppBackendConfig,
   hooks: { onDownloadProgress?: ResolveModelOptions['onProgress'] } = {},
 ): Promise<LlamaCppBackend> {
-  const { model: modelReference, contextSize, threads, parallel, batchSize, modelCacheDirectory, reasoning } = llamaCppBackendConfigSchema.parse(config);
+  const { model: modelReference, contextSize, threads, parallel, batchSize, modelCacheDirectory, reasoning, grammar: grammarText } = llamaCppBackendConfigSchema.parse(config);
   const modelPath = await resolveModelPath(modelReference, { cacheDirectory: modelCacheDirectory, onProgress: hooks.onDownloadProgress });
   const llama = await loadLlama();
+  // Compiled before the model loads, so a grammar with a mistake stops the start at once, not every answer.
+  const defaultGrammar = grammarText === undefined ? null : await compileDefaultGrammar(llama, grammarText);
   const model = await loadModelFile(llama, modelPath);
   const batchCounter = createCountedBatchStrategy();
   const context = await model
@@ -77,10 +82,11 @@ export async function createLlamaCppBackend(
     specialTokens: { bos: model.tokens.bosString, eos: model.tokens.eosString },
     input: 'prompt',
     exactTokenCount: true,
-    capabilities: { responseFormats: ['json-object', 'json-schema'], tools: true, maxTopLogprobs: MAX_TOP_LOGPROBS, schemaByLocalGrammar: true },
+    capabilities: { responseFormats: ['json-object', 'json-schema'], tools: true, maxTopLogprobs: MAX_TOP_LOGPROBS, schemaByLocalGrammar: true, promptLogprobs: true },
     reasoning,
   };
   const grammars = new GrammarCache(llama, info.chatTemplate);
+  const turnGoesOn = harmonyEndToken(model, info.chatTemplate);
 
   return {
     name: 'llamacpp',
@@ -145,14 +151,29 @@ export async function createLlamaCppBackend(
     const { maxNewTokens, temperature, topK, topP, seed, repetitionPenalty, stop } = request.parameters;
     const tools = request.toolChoice === 'none' ? [] : (request.tools ?? []);
     let grammarState: LlamaGrammarEvaluationState | undefined;
+    // A JSON grammar (a response format, a forced call) writes the answer itself; the configured
+    // grammar covers the raw text, thinking included.
+    let grammar: Promise<LlamaGrammar> | null;
     try {
-      const grammar = grammars.forToolChoice(tools, request.toolChoice) ?? grammars.forResponseFormat(request.responseFormat);
-      if (grammar) grammarState = new LlamaGrammarEvaluationState({ model, grammar: await grammar });
+      grammar = grammars.forToolChoice(tools, request.toolChoice) ?? grammars.forResponseFormat(request.responseFormat);
+      const chosen = grammar ? await grammar : defaultGrammar;
+      if (chosen) grammarState = new LlamaGrammarEvaluationState({ model, grammar: chosen });
     } catch (error) {
       yield { type: 'error', code: 'validation', message: `the response format or tool schema cannot be turned into a grammar: ${(error as Error).message}` };
       return;
     }
-    const reused = await keepSharedPrefix(sequence, promptTokens);
+    const jsonGrammar = grammar !== null;
+    let promptLogprobs: PromptTokenLogprob[] | undefined;
+    let reused: number;
+    try {
+      if (request.promptLogprobs) {
+        promptLogprobs = await evaluatePromptWithLogprobs(sequence, model, promptTokens);
+        reused = promptTokens.length - 1;
+      } else reused = await keepSharedPrefix(sequence, promptTokens);
+    } catch (error) {
+      yield { type: 'error', code: 'generation', message: `llama.cpp failed while reading the prompt: ${(error as Error).message}` };
+      return;
+    }
     const history = [...promptTokens];
     const topLogprobs = request.logprobs?.top;
     const tokens = sequence.evaluateWithMetadata(
@@ -176,9 +197,9 @@ export async function createLlamaCppBackend(
     const answer = new AnswerStreamSplitter({
       // A grammar holds from the first token, so a block the prompt opened holds the grammar's JSON,
       // which is the answer: the client asked for it, not for thoughts.
-      reasoning: reasoning === 'raw' || (grammarState && request.reasoning?.startsInside) ? null : (request.reasoning ?? null),
+      reasoning: reasoning === 'raw' || (jsonGrammar && request.reasoning?.startsInside) ? null : (request.reasoning ?? null),
       tools,
-      callRequired: grammarState !== undefined && tools.length > 0 && request.toolChoice !== 'auto' && request.toolChoice !== undefined,
+      callRequired: jsonGrammar && tools.length > 0 && request.toolChoice !== 'auto' && request.toolChoice !== undefined,
       singleCall: request.parallelToolCalls === false,
     });
     // Joined after the first token: a prompt goes to node-llama-cpp at once and shares whatever batch is next.
@@ -197,7 +218,8 @@ export async function createLlamaCppBackend(
       }
       const rest = answer.finish();
       yield* rest.events;
-      yield meter.finish(rest.calledTools ? 'tool-calls' : reason, promptTokens.length);
+      const finished = meter.finish(rest.calledTools ? 'tool-calls' : reason, promptTokens.length);
+      yield promptLogprobs ? { ...finished, promptLogprobs } : finished;
     };
     try {
       while (true) {
@@ -221,7 +243,7 @@ export async function createLlamaCppBackend(
         // Present only when asked for (`probabilities: true`), which the output type cannot see.
         const { token, probabilities } = step.value as { token: Token; probabilities?: Map<Token, number> };
         meter.recordTokens(1);
-        if (model.isEogToken(token)) {
+        if (model.isEogToken(token) && token !== turnGoesOn) {
           yield* finish('eos', true);
           return;
         }
@@ -245,6 +267,15 @@ export async function createLlamaCppBackend(
       // Waits for the token being computed (if any) so the sequence is idle when it goes back to the pool.
       await tokens.return();
     }
+  }
+}
+
+async function compileDefaultGrammar(llama: Llama, text: string): Promise<LlamaGrammar> {
+  try {
+    return await llama.createGrammar({ grammar: text });
+  } catch (error) {
+    // llama.cpp's parser prints the reason (rule and position) to stderr itself; the error only says it failed.
+    throw new BackendError('model-load', `the --grammar-file grammar does not parse (${(error as Error).message}: llama.cpp's reason is printed above); write GBNF with a root rule, e.g. root ::= "yes" | "no"`);
   }
 }
 

@@ -44,6 +44,12 @@ export const llamaCppBackendConfigSchema = z.object({
    * the model wrote it, as llama-server's `--reasoning-format none` does.
    */
   reasoning: reasoningModeSchema.default('auto'),
+  /**
+   * A GBNF grammar every answer must follow unless the request brings its own (a response format
+   * or a forced tool call), as llama-server's `--grammar-file`. It covers the raw text, thinking
+   * included, and the thinking is still split from the answer.
+   */
+  grammar: z.string().min(1).optional(),
 });
 export type LlamaCppBackendConfig = z.input<typeof llamaCppBackendConfigSchema>;
 export type ParsedLlamaCppBackendConfig = z.output<typeof llamaCppBackendConfigSchema>;

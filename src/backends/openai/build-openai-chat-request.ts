@@ -30,13 +30,15 @@ export interface OpenAiChatRequest {
   response_format?: { type: 'json_object' } | { type: 'json_schema'; json_schema: { name: string; schema: Record<string, unknown> } };
   logprobs?: boolean;
   top_logprobs?: number;
+  /** vLLM's and llama-server's way to reach the template's switches, such as Qwen3's `enable_thinking`. */
+  chat_template_kwargs?: { enable_thinking: boolean };
 }
 
 export function buildOpenAiChatRequest(
   messages: ChatMessage[],
   parameters: ResolvedGenerationParameters,
   model: string | null,
-  extras: Pick<GenerationRequest, 'tools' | 'toolChoice' | 'parallelToolCalls' | 'responseFormat' | 'logprobs'> = {},
+  extras: Pick<GenerationRequest, 'tools' | 'toolChoice' | 'parallelToolCalls' | 'responseFormat' | 'logprobs' | 'enableThinking'> = {},
 ): OpenAiChatRequest {
   const format = extras.responseFormat;
   return {
@@ -70,6 +72,7 @@ export function buildOpenAiChatRequest(
       ? { response_format: { type: 'json_schema' as const, json_schema: { name: format.name ?? 'answer', schema: format.schema } } }
       : {}),
     ...(extras.logprobs ? { logprobs: true, ...(extras.logprobs.top > 0 ? { top_logprobs: extras.logprobs.top } : {}) } : {}),
+    ...(extras.enableThinking !== undefined ? { chat_template_kwargs: { enable_thinking: extras.enableThinking } } : {}),
   };
 }
 

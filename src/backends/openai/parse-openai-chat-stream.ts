@@ -61,10 +61,16 @@ export async function* parseOpenAiChatStream(
     if (content) yield { type: 'text', text: content, tokenCount: 1, ...(logprobs?.length ? { logprobs } : {}) };
     for (const fragment of choice.delta?.tool_calls ?? []) {
       const index = fragment.index ?? 0;
-      const call = calls.get(index) ?? { id: fragment.id ?? newToolCallId(), name: '', arguments: '' };
-      call.name += fragment.function?.name ?? '';
-      call.arguments += fragment.function?.arguments ?? '';
+      const known = calls.get(index);
+      const call = known ?? { id: fragment.id ?? newToolCallId(), name: '', arguments: '' };
+      const name = fragment.function?.name ?? '';
+      const argumentsDelta = fragment.function?.arguments ?? '';
+      call.name += name;
+      call.arguments += argumentsDelta;
+      // Passed on as they come, so clients see the call being written, numbered in the order calls began.
+      const ordinal = known ? [...calls.keys()].indexOf(index) : calls.size;
       calls.set(index, call);
+      yield { type: 'tool-call-delta', index: ordinal, ...(known ? {} : { id: call.id }), ...(name ? { name } : {}), argumentsDelta };
     }
     if (choice.finish_reason) finishReason = choice.finish_reason;
     if (choice.stop_reason !== undefined && choice.stop_reason !== null) stopReason = choice.stop_reason;

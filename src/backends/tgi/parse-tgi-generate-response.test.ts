@@ -11,7 +11,18 @@ describe('partsFromTgiGenerateResponse', () => {
     const texts = parts.flatMap((part) => (part.type === 'text' ? [part.text] : []));
     assert.equal(texts.length, 10);
     assert.equal(texts.join(''), ' for /api/v1/projects/1');
-    assert.deepEqual(parts.at(-1), { type: 'finish', reason: 'length', promptTokens: 3, completionTokens: 10 });
+    // The recording asked for decoder_input_details: its prefill is the prompt's log-probabilities, passed on.
+    assert.deepEqual(parts.at(-1), {
+      type: 'finish',
+      reason: 'length',
+      promptTokens: 3,
+      completionTokens: 10,
+      promptLogprobs: [
+        { tokenId: 1, text: '<s>', logprob: null },
+        { tokenId: 4321, text: 'Test', logprob: -8.6875 },
+        { tokenId: 2009, text: 'request', logprob: -11.546875 },
+      ],
+    });
   });
 
   it('falls back to the whole text when the tokens do not add up to it (return_full_text)', () => {

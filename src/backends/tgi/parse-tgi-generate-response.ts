@@ -27,6 +27,7 @@ export function partsFromTgiGenerateResponse(json: unknown, serverLabel: string)
       // `prefill` is empty unless `decoder_input_details` was asked for; empty means unknown.
       promptTokens: prefillLength > 0 ? prefillLength : null,
       completionTokens: details?.generated_tokens ?? null,
+      ...(prefillLength > 0 ? { promptLogprobs: (details?.prefill ?? []).map((token) => ({ tokenId: token.id, text: token.text, logprob: token.logprob ?? null })) } : {}),
     },
   ];
 }

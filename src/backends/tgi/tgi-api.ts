@@ -48,8 +48,8 @@ export const tgiGenerateResponseSchema = z.object({
     .object({
       finish_reason: tgiFinishReasonSchema,
       generated_tokens: z.number(),
-      /** Prompt tokens, filled only with `decoder_input_details: true`. */
-      prefill: z.array(z.unknown()).optional(),
+      /** Prompt tokens, filled only with `decoder_input_details: true`; the first has a null logprob. */
+      prefill: z.array(z.object({ id: z.number(), text: z.string(), logprob: z.number().nullish() })).optional(),
       tokens: z.array(tgiTokenSchema).optional(),
     })
     .nullish(),

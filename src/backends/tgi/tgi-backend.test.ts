@@ -148,3 +148,44 @@ describe('tgi backend', () => {
     assert.equal(finish.usage.completionTokens, 20);
   });
 });
+
+describe("TGI's decoder_input_details, passed through anychat's TGI API to a TGI upstream", () => {
+  it('asks the upstream for its prefill on /generate (its stream has none) and returns it as details.prefill', async () => {
+    const { createTestApp } = await import('../../../test/support/test-app.ts');
+    const { listenOnFreePort } = await import('../../../test/support/listen-on-free-port.ts');
+    const server = await startServer();
+    const backend = createTgiBackend({ backend: 'tgi', endpoint: server.endpoint });
+    // Asked once here, so the model is ready the moment the app is built (as with the echo backend).
+    const info = await backend.info();
+    const { app } = createTestApp({ backend: { ...backend, info: async () => info } });
+    try {
+      const base = await listenOnFreePort(app);
+      const response = await fetch(`${base}/generate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ inputs: 'User: one two three\nAssistant:', parameters: { max_new_tokens: 3, decoder_input_details: true } }),
+      });
+      assert.equal(response.status, 200);
+      const body = (await response.json()) as { generated_text: string; details: { prefill: Array<{ id: number; text: string; logprob: number | null }> } };
+      assert.equal(body.generated_text, 'one two three');
+      assert.deepEqual(body.details.prefill.slice(0, 2), [
+        { id: 500, text: 'User:', logprob: null },
+        { id: 501, text: ' one', logprob: -1.1 },
+      ]);
+      const upstream = server.requests.filter((request) => request.path.startsWith('/generate')).at(-1);
+      assert.equal(upstream?.path, '/generate', 'the streaming backend used /generate for this request');
+      assert.equal((upstream?.body as { parameters: { decoder_input_details?: boolean } }).parameters.decoder_input_details, true);
+
+      // /generate's top_tokens are not read, so asking for both is refused rather than answered empty.
+      const both = await fetch(`${base}/generate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ inputs: 'one', parameters: { decoder_input_details: true, top_n_tokens: 2 } }),
+      });
+      assert.equal(both.status, 422);
+      assert.match(((await both.json()) as { error: string }).error, /parameters\.top_n_tokens: cannot be combined with decoder_input_details on a TGI upstream/);
+    } finally {
+      await app.close();
+    }
+  });
+});

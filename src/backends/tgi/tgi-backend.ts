@@ -56,6 +56,7 @@ export function createTgiBackend(config: TgiBackendConfig): Backend {
         tools: false,
         maxTopLogprobs: stream ? TGI_DEFAULT_MAX_TOP_N_TOKENS : null,
         schemaByLocalGrammar: false,
+        promptLogprobs: true,
       },
     };
     // Only a real answer is cached: a server that was down at first gets asked again.
@@ -71,11 +72,16 @@ export function createTgiBackend(config: TgiBackendConfig): Backend {
       return;
     }
     const estimatedPromptTokens = estimateTokenCount(prompt);
+    // TGI computes the prompt's log-probabilities only on /generate (its stream refuses them).
+    const streamed = stream && !request.promptLogprobs;
     let exchange: UpstreamExchange;
     try {
       exchange = await sendUpstreamRequest({
-        url: endpointUrl(endpoint, stream ? 'generate_stream' : 'generate'),
-        json: { inputs: prompt, parameters: buildTgiParameters(request.parameters, request.responseFormat, request.logprobs) },
+        url: endpointUrl(endpoint, streamed ? 'generate_stream' : 'generate'),
+        json: {
+          inputs: prompt,
+          parameters: { ...buildTgiParameters(request.parameters, request.responseFormat, request.logprobs), ...(request.promptLogprobs ? { decoder_input_details: true } : {}) },
+        },
         apiKey,
         timeoutMs,
         signal,
@@ -89,7 +95,7 @@ export function createTgiBackend(config: TgiBackendConfig): Backend {
     const opened = exchange;
     async function* parts(): AsyncGenerator<UpstreamGenerationPart> {
       try {
-        if (stream) {
+        if (streamed) {
           yield* parseTgiStream(opened.chunks(), connection.serverLabel, limits);
         } else {
           yield* partsFromTgiGenerateResponse(await readJsonBody(opened, connection.serverLabel, limits), connection.serverLabel);

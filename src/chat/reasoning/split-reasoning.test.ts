@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { detectReasoningSyntax, ReasoningSplitter, THINK_TAGS, type SplitPart } from './split-reasoning.ts';
+import { detectReasoningSyntax, HARMONY_CHANNELS, ReasoningSplitter, THINK_TAGS, type ReasoningSyntax, type SplitPart } from './split-reasoning.ts';
 
-function splitAll(chunks: string[], startsInside = false): { reasoning: string; text: string } {
-  const splitter = new ReasoningSplitter({ ...THINK_TAGS, startsInside });
+function splitAll(chunks: string[], startsInside = false, syntax: Omit<ReasoningSyntax, 'startsInside'> = THINK_TAGS): { reasoning: string; text: string } {
+  const splitter = new ReasoningSplitter({ ...syntax, startsInside });
   const parts: SplitPart[] = [...chunks.flatMap((chunk) => splitter.push(chunk)), ...splitter.flush()];
   return {
     reasoning: parts.filter((part) => part.kind === 'reasoning').map((part) => part.text).join(''),
@@ -37,6 +37,26 @@ describe('ReasoningSplitter', () => {
     assert.deepEqual(splitAll(['Use <think> tags like <think>this</think>']), { reasoning: '', text: 'Use <think> tags like <think>this</think>' });
     assert.deepEqual(splitAll(['<thi', 'nking>']), { reasoning: '', text: '<thinking>' });
     assert.deepEqual(splitAll(['<thi']), { reasoning: '', text: '<thi' });
+  });
+});
+
+describe("ReasoningSplitter on gpt-oss's harmony channels", () => {
+  const whole = '<|channel|>analysis<|message|>Two and two.<|end|><|start|>assistant<|channel|>final<|message|>It is 4.';
+  it('splits the analysis channel off and drops the final channel header, however the text is cut', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: whole.length - 1 }), { maxLength: 10 }), (cuts) => {
+        const points = [...new Set(cuts)].sort((a, b) => a - b);
+        const chunks = [0, ...points].map((start, index) => whole.slice(start, points[index] ?? whole.length));
+        assert.deepEqual(splitAll(chunks, false, HARMONY_CHANNELS), { reasoning: 'Two and two.', text: 'It is 4.' });
+      }),
+    );
+  });
+  it('drops the final header when the model skips the analysis, and keeps other text', () => {
+    assert.deepEqual(splitAll(['<|channel|>final<|message|>Just 4.'], false, HARMONY_CHANNELS), { reasoning: '', text: 'Just 4.' });
+    assert.deepEqual(splitAll(['Plain words.'], false, HARMONY_CHANNELS), { reasoning: '', text: 'Plain words.' });
+  });
+  it('is what a template with channels shows', () => {
+    assert.deepEqual(detectReasoningSyntax('{{- "<|start|>assistant<|channel|>analysis<|message|>" + m + "<|end|>" }}', 'x<|start|>assistant'), { ...HARMONY_CHANNELS, startsInside: false });
   });
 });
 

@@ -7,6 +7,12 @@ export interface ReasoningSyntax {
   open: string;
   close: string;
   startsInside: boolean;
+  /**
+   * Headers that open the answer and are not part of it, dropped where the answer starts: gpt-oss
+   * writes `<|start|>assistant<|channel|>final<|message|>` after its analysis, or the `final`
+   * header alone when it skips the analysis.
+   */
+  answerHeaders?: readonly string[];
 }
 
 export interface SplitPart {
@@ -14,7 +20,7 @@ export interface SplitPart {
   text: string;
 }
 
-type State = 'start' | 'reasoning' | 'text';
+type State = 'start' | 'reasoning' | 'answer-start' | 'text';
 
 /**
  * Splits streamed text into thinking and answer, one delta at a time, for every backend that
@@ -46,6 +52,18 @@ export class ReasoningSplitter {
           continue;
         }
         if (this.syntax.open.startsWith(trimmed)) return parts;
+        this.enter(this.syntax.answerHeaders ? 'answer-start' : 'text');
+        continue;
+      }
+      if (this.state === 'answer-start') {
+        const trimmed = this.held.trimStart();
+        const header = this.syntax.answerHeaders?.find((candidate) => trimmed.startsWith(candidate));
+        if (header) {
+          this.held = trimmed.slice(header.length);
+          this.enter('text');
+          continue;
+        }
+        if (this.syntax.answerHeaders?.some((candidate) => candidate.startsWith(trimmed))) return parts;
         this.enter('text');
         continue;
       }
@@ -54,7 +72,7 @@ export class ReasoningSplitter {
         if (end !== -1) {
           this.emit(parts, 'reasoning', this.held.slice(0, end).trimEnd());
           this.held = this.held.slice(end + this.syntax.close.length);
-          this.enter('text');
+          this.enter(this.syntax.answerHeaders ? 'answer-start' : 'text');
           continue;
         }
         // Keep back what could be the start of the closing tag, and trailing whitespace, which is
@@ -111,10 +129,22 @@ function partialSuffixLength(text: string, tag: string): number {
 export const THINK_TAGS = { open: '<think>', close: '</think>' } as const;
 
 /**
+ * gpt-oss's harmony format, as its template shows: thinking is the `analysis` channel, ended by
+ * `<|end|>`; the answer is the `final` channel. llama.cpp renders these tokens in the text for
+ * gpt-oss models (it marks them user-defined), so the split works on the text as for `<think>`.
+ */
+export const HARMONY_CHANNELS = {
+  open: '<|channel|>analysis<|message|>',
+  close: '<|end|>',
+  answerHeaders: ['<|start|>assistant<|channel|>final<|message|>', '<|channel|>final<|message|>'],
+} as const;
+
+/**
  * The thinking syntax a chat template shows, and whether the rendered prompt leaves the block
  * open. Templates that never mention `<think>` get null: their models do not think in tags.
  */
 export function detectReasoningSyntax(chatTemplate: string | null, renderedPrompt: string): ReasoningSyntax | null {
+  if (chatTemplate?.includes('<|channel|>analysis<|message|>')) return { ...HARMONY_CHANNELS, startsInside: false };
   if (!chatTemplate?.includes(THINK_TAGS.open)) return null;
   const lastOpen = renderedPrompt.lastIndexOf(THINK_TAGS.open);
   const lastClose = renderedPrompt.lastIndexOf(THINK_TAGS.close);

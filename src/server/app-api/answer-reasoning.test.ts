@@ -89,6 +89,16 @@ describe('a thinking model through the app API', async () => {
     assert.ok(markdown.indexOf('Okay, 2 plus 2 is 4.') < markdown.indexOf('2 + 2 = 4.'), 'the thinking is shown before its answer');
     assert.match(markdown, /\*Thought for \d+\.\d s:\*/);
   });
+
+  it("passes the conversation's thinking switch to the upstream, which renders its own template", async () => {
+    const switched = (await (await post('/conversations', { settings: { enableThinking: false } })).json()) as Conversation;
+    const before = upstream.requests.length;
+    await send(switched.id, 'Quick: 1 + 1?');
+    const sent = upstream.requests.slice(before).find((request) => request.path === '/v1/chat/completions')?.body as Record<string, unknown>;
+    assert.deepEqual(sent.chat_template_kwargs, { enable_thinking: false });
+    const unswitched = upstream.requests.slice(0, before).find((request) => request.path === '/v1/chat/completions')?.body as Record<string, unknown>;
+    assert.equal('chat_template_kwargs' in unswitched, false, 'nothing is sent when the conversation leaves it to the template');
+  });
 });
 
 /** vLLM, llama-server and DeepSeek stream thinking in its own field, `reasoning_content`. */

@@ -227,6 +227,7 @@ async function answer(context: ServerContext, request: FastifyRequest, reply: Fa
     messages: plan.branch,
     settings: plan.settings,
     ...(plan.continued ? { continueFrom: plan.continued.content } : {}),
+    ...(plan.settings.enableThinking !== undefined ? { extras: { enableThinking: plan.settings.enableThinking } } : {}),
   });
   const run = startGeneration(model, (signal) => generateAnswer(backend, prepared, signal), context);
   request.generationStats = run.stats;

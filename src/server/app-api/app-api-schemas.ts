@@ -9,6 +9,8 @@ export const conversationSettingsSchema = z
     template: z.enum(['plain', 'model']).optional(),
     parameters: generationParametersSchema.strict().optional(),
     modelId: z.string().min(1).optional(),
+    /** Qwen3's `enable_thinking`, for templates that have the switch; others ignore it, as transformers does. */
+    enableThinking: z.boolean({ error: 'enableThinking must be true or false' }).optional(),
   })
   .strict();
 

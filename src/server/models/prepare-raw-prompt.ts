@@ -13,8 +13,8 @@ export async function prepareRawPrompt(
   info: BackendInfo,
   prompt: string,
   parameters: GenerationParameters,
-  /** Logprobs or a grammar (TGI's `top_n_tokens`, `grammar`); a raw prompt has no tools or thinking switch. */
-  extras: Pick<GenerationExtras, 'logprobs' | 'responseFormat'> = {},
+  /** Logprobs or a grammar (TGI's `top_n_tokens`, `decoder_input_details`, `grammar`); a raw prompt has no tools or thinking switch. */
+  extras: Pick<GenerationExtras, 'logprobs' | 'responseFormat' | 'promptLogprobs'> = {},
 ): Promise<PreparedGeneration> {
   const resolved = resolveGenerationParameters(parameters, { contextWindow: info.contextWindow ?? undefined });
   const promptTokens = await backend.countTokens(prompt);
@@ -29,6 +29,7 @@ export async function prepareRawPrompt(
       parameters: resolved,
       ...(extras.logprobs ? { logprobs: extras.logprobs } : {}),
       ...(extras.responseFormat ? { responseFormat: extras.responseFormat } : {}),
+      ...(extras.promptLogprobs ? { promptLogprobs: true } : {}),
     },
     sentPrompt: { kind: 'text', text: prompt },
     template: 'plain',

@@ -1,4 +1,4 @@
-import type { FinishReason, TokenLogprob, TokenUsage } from '../../backends/backend.ts';
+import type { FinishReason, GenerationEvent, TokenLogprob, TokenUsage } from '../../backends/backend.ts';
 import type { ToolCall } from '../../chat/tools/tool-definition.ts';
 import type { GenerationParameters } from '../../chat/generation-parameters.ts';
 import type { ChatMessage } from '../../chat/message.ts';
@@ -65,6 +65,18 @@ export function openAiToolCall(call: ToolCall, index?: number) {
   return { ...(index !== undefined ? { index } : {}), id: call.id, type: 'function' as const, function: { name: call.name, arguments: call.arguments } };
 }
 
+/**
+ * One streamed fragment of a call, in OpenAI's delta shape: the first of an index carries `id`,
+ * `type` and the name; the rest only argument text, which clients append.
+ */
+export function openAiToolCallDelta(delta: Extract<GenerationEvent, { type: 'tool-call-delta' }>) {
+  return {
+    index: delta.index,
+    ...(delta.id !== undefined ? { id: delta.id, type: 'function' as const } : {}),
+    function: { ...(delta.name !== undefined ? { name: delta.name } : {}), arguments: delta.argumentsDelta },
+  };
+}
+
 /** OpenAI's `logprobs.content` entries: bytes are the token text's UTF-8 bytes. */
 export function openAiLogprobs(tokens: readonly TokenLogprob[]) {
   const bytesOf = (text: string) => [...Buffer.from(text, 'utf8')];
@@ -122,7 +134,7 @@ export interface ChatDelta {
   role?: 'assistant';
   content?: string;
   reasoning_content?: string;
-  tool_calls?: Array<ReturnType<typeof openAiToolCall>>;
+  tool_calls?: Array<ReturnType<typeof openAiToolCall> | ReturnType<typeof openAiToolCallDelta>>;
 }
 
 export function chatCompletionChunk(

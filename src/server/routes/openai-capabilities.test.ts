@@ -88,12 +88,19 @@ describe('reasoning, tools, structured output and logprobs on the embedded engin
 
     it(`tool_choice ${label}: streams a call the client assembles, with finish_reason tool_calls`, async () => {
       const runner = client.chat.completions.stream({ model: 'tiny', messages: question, max_tokens: 150, seed: 4, tools, tool_choice: toolChoice });
+      // The call streams as it is decoded: id and name once, then the arguments in many fragments.
+      const fragments: OpenAI.ChatCompletionChunk.Choice.Delta.ToolCall[] = [];
+      runner.on('chunk', (chunk) => fragments.push(...(chunk.choices[0]?.delta.tool_calls ?? [])));
       const completion = await runner.finalChatCompletion();
       const choice = completion.choices[0];
       assert.equal(choice?.finish_reason, 'tool_calls');
       const call = choice?.message.tool_calls?.[0];
       assert.ok(call && call.type === 'function', JSON.stringify(choice));
       assert.match(call.id, /^call_/);
+      assert.deepEqual([fragments[0]?.id, fragments[0]?.function?.name], [call.id, call.function.name]);
+      assert.ok(fragments.length > 3, `the arguments came in ${fragments.length - 1} fragments`);
+      assert.ok(fragments.slice(1).every((fragment) => fragment.index === 0 && fragment.id === undefined && fragment.function?.name === undefined));
+      assert.equal(fragments.map((fragment) => fragment.function?.arguments ?? '').join(''), call.function.arguments);
       if (typeof toolChoice === 'object') assert.equal(call.function.name, 'get_weather');
       const schema = tools.find((tool) => tool.type === 'function' && tool.function.name === call.function.name);
       assert.ok(schema?.type === 'function');

@@ -18,6 +18,7 @@ import {
   legacyLogprobs,
   openAiFinishReason,
   openAiToolCall,
+  openAiToolCallDelta,
   splitOpenAiMessages,
   textCompletion,
   usageChunk,
@@ -74,6 +75,7 @@ export const openAiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { 
         delta: (text, logprobs) => chatCompletionChunk(identity, { content: text }, null, includeUsage, wantsLogprobs ? (logprobs ?? []) : null),
         reasoning: (text) => chatCompletionChunk(identity, { reasoning_content: text }, null, includeUsage),
         toolCall: (event) => chatCompletionChunk(identity, { tool_calls: [openAiToolCall(event.call, event.index)] }, null, includeUsage),
+        toolCallDelta: (event) => chatCompletionChunk(identity, { tool_calls: [openAiToolCallDelta(event)] }, null, includeUsage),
         finish: (reason) => chatCompletionChunk(identity, {}, openAiFinishReason(reason), includeUsage),
         usage: includeUsage ? (usage) => usageChunk(identity, 'chat.completion.chunk', usage) : null,
       });
@@ -107,6 +109,7 @@ export const openAiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { 
         // The legacy API has no place for thinking or calls; a raw prompt rarely opens either.
         reasoning: null,
         toolCall: null,
+        toolCallDelta: null,
         finish: (reason) => textCompletion(identity, '', reason, null),
         usage: includeUsage ? (usage) => usageChunk(identity, 'text_completion', usage) : null,
       });
@@ -133,6 +136,7 @@ async function collect(run: GenerationRun, wantsLogprobs: boolean): Promise<{ an
       if (event.logprobs) answer.logprobs?.push(...event.logprobs);
     } else if (event.type === 'reasoning-delta') answer.reasoning += event.text;
     else if (event.type === 'tool-call') answer.toolCalls.push(event.call);
+    else if (event.type === 'tool-call-delta') continue;
     else if (event.type === 'error') throw problemFromBackendError(event);
     else return { answer, reason: event.reason, usage: event.usage };
   }
@@ -144,12 +148,15 @@ interface ChunkMakers {
   delta: (text: string, logprobs: readonly TokenLogprob[] | undefined) => unknown;
   reasoning: ((text: string) => unknown) | null;
   toolCall: ((event: Extract<GenerationEvent, { type: 'tool-call' }>) => unknown) | null;
+  toolCallDelta: ((event: Extract<GenerationEvent, { type: 'tool-call-delta' }>) => unknown) | null;
   finish: (reason: FinishReason) => unknown;
   usage: ((usage: TokenUsage) => unknown) | null;
 }
 
 async function streamOpenAi(reply: FastifyReply, run: GenerationRun, chunks: ChunkMakers): Promise<void> {
   const stream = new SseStream(reply);
+  // Calls already streamed fragment by fragment: their complete event adds nothing.
+  const streamedCalls = new Set<number>();
   try {
     if (chunks.first) stream.sendJson(chunks.first());
     for await (const event of run.events as AsyncIterable<GenerationEvent>) {
@@ -162,8 +169,14 @@ async function streamOpenAi(reply: FastifyReply, run: GenerationRun, chunks: Chu
           stream.sendJson(chunks.reasoning(event.text));
           await stream.drained();
         }
+      } else if (event.type === 'tool-call-delta') {
+        if (chunks.toolCallDelta) {
+          streamedCalls.add(event.index);
+          stream.sendJson(chunks.toolCallDelta(event));
+          await stream.drained();
+        }
       } else if (event.type === 'tool-call') {
-        if (chunks.toolCall) stream.sendJson(chunks.toolCall(event));
+        if (chunks.toolCall && !streamedCalls.has(event.index)) stream.sendJson(chunks.toolCall(event));
       } else if (event.type === 'finish') {
         if (event.reason === 'aborted') return;
         stream.sendJson(chunks.finish(event.reason));

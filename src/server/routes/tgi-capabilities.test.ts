@@ -76,6 +76,33 @@ describe("TGI's API: grammar, top_n_tokens and the stream's schema, on the embed
     }
   });
 
+  it('/generate with decoder_input_details returns every prompt token with its log-probability, as TGI’s details.prefill', async () => {
+    const inputs = 'Has math been invented or discovered?';
+    const response = await post('/generate', { inputs, parameters: { max_new_tokens: 3, decoder_input_details: true, details: true } });
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as { details: { prefill: Array<{ id: number; text: string; logprob: number | null }> } };
+    assert.ok(validGenerateResponse(body), ajv.errorsText(validGenerateResponse.errors));
+    const tokenized = (await (await post('/tokenize', { inputs })).json()) as Array<{ id: number; text: string }>;
+    const { prefill } = body.details;
+    assert.deepEqual(prefill.map((token) => token.id), tokenized.map((token) => token.id), 'one entry per prompt token, in order');
+    assert.equal(prefill.map((token) => token.text).join(''), inputs);
+    assert.equal(prefill[0]?.logprob, null, 'nothing comes before the first token');
+    for (const token of prefill.slice(1)) assert.ok(typeof token.logprob === 'number' && token.logprob < 0 && token.logprob > -30, JSON.stringify(token));
+    // The same prompt twice gives the same numbers: the second run cannot lean on the cached prefix.
+    const again = (await (await post('/generate', { inputs, parameters: { max_new_tokens: 3, decoder_input_details: true } })).json()) as typeof body;
+    assert.deepEqual(again.details.prefill, prefill);
+    const without = (await (await post('/generate', { inputs, parameters: { max_new_tokens: 3 } })).json()) as typeof body;
+    assert.deepEqual(without.details.prefill, []);
+  });
+
+  it('/generate_stream refuses decoder_input_details with TGI’s own message, as TGI does', async () => {
+    for (const [path, body] of [['/generate_stream', {}], ['/', { stream: true }]] as const) {
+      const response = await post(path, { inputs: 'x', ...body, parameters: { decoder_input_details: true } });
+      assert.equal(response.status, 422);
+      assert.match(((await response.json()) as { error: string }).error, /`decoder_input_details` == true is not supported when streaming tokens/);
+    }
+  });
+
   it('/generate_stream events validate against TGI’s OpenAPI schema, with and without top_n_tokens', async () => {
     for (const parameters of [{ max_new_tokens: 6 }, { max_new_tokens: 6, top_n_tokens: 2 }, { max_new_tokens: 40, grammar: { type: 'json', value: pointSchema } }]) {
       const response = await post('/generate_stream', { inputs: 'Once upon a time', parameters });

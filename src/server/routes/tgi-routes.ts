@@ -12,7 +12,7 @@ import { onClientDisconnect, SseStream } from '../sse-stream.ts';
 import { tgiErrorBody, tgiErrorShape } from '../tgi/tgi-errors.ts';
 import { generationParametersFromTgi, refuseUnsupportedTgiParameters, tgiExtras } from '../tgi/tgi-parameters.ts';
 import { tgiCompatRequestSchema, tgiGenerateRequestSchema, type TgiGenerateRequest } from '../tgi/tgi-schemas.ts';
-import { tgiFinishReason, tgiToken, tgiTopTokens, TgiStreamWriter, type TgiGenerateResponse, type TgiToken } from '../tgi/tgi-wire.ts';
+import { tgiFinishReason, tgiPrefillToken, tgiToken, tgiTopTokens, TgiStreamWriter, type TgiGenerateResponse, type TgiToken } from '../tgi/tgi-wire.ts';
 
 const tags = ['TGI-compatible'];
 
@@ -95,11 +95,11 @@ export const tgiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { con
   );
 };
 
-async function startTgiGeneration(context: ServerContext, request: FastifyRequest, body: TgiGenerateRequest) {
+async function startTgiGeneration(context: ServerContext, request: FastifyRequest, body: TgiGenerateRequest, streaming: boolean) {
   const model = context.models.defaultModel;
   const { backend, info } = model.requireReady();
   refuseUnsupportedTgiParameters(body.parameters);
-  const extras = tgiExtras(body.parameters, info);
+  const extras = tgiExtras(body.parameters, info, streaming);
   const prepared = await prepareRawPrompt(backend, info, body.inputs, generationParametersFromTgi(body.parameters), extras);
   const run = startGeneration(model, (signal) => generateAnswer(backend, prepared, signal), context);
   request.generationStats = run.stats;
@@ -112,7 +112,7 @@ async function generate(
   reply: FastifyReply,
   body: TgiGenerateRequest,
 ): Promise<TgiGenerateResponse> {
-  const { run, prepared, prefix } = await startTgiGeneration(context, request, body);
+  const { run, prepared, prefix } = await startTgiGeneration(context, request, body, false);
   onClientDisconnect(reply, () => run.abort('client-disconnected'));
   let text = '';
   const tokens: TgiToken[] = [];
@@ -122,7 +122,7 @@ async function generate(
       text += event.text;
       tokens.push(tgiToken(event));
       topTokens.push(tgiTopTokens(event));
-    } else if (event.type === 'reasoning-delta' || event.type === 'tool-call') {
+    } else if (event.type === 'reasoning-delta' || event.type === 'tool-call' || event.type === 'tool-call-delta') {
       // A raw prompt opens no template, so neither comes; TGI's API has no field for them.
       continue;
     } else if (event.type === 'error') {
@@ -138,7 +138,7 @@ async function generate(
                 finish_reason: tgiFinishReason(event.reason),
                 generated_tokens: event.usage.completionTokens,
                 seed: prepared.parameters.seed ?? null,
-                prefill: [],
+                prefill: (event.promptLogprobs ?? []).map(tgiPrefillToken),
                 tokens,
                 ...(prepared.request.logprobs ? { top_tokens: topTokens } : {}),
               },
@@ -152,7 +152,7 @@ async function generate(
 
 async function generateStream(context: ServerContext, request: FastifyRequest, reply: FastifyReply, body: TgiGenerateRequest): Promise<void> {
   // Everything that can be refused (validation, window, queue) is refused here, as a JSON error.
-  const { run, prepared, prefix } = await startTgiGeneration(context, request, body);
+  const { run, prepared, prefix } = await startTgiGeneration(context, request, body, true);
   const stream = new SseStream(reply);
   onClientDisconnect(reply, () => run.abort('client-disconnected'));
   const writer = new TgiStreamWriter({ details: body.parameters?.details ?? true, prefix, parameters: prepared.parameters });
@@ -166,7 +166,7 @@ async function pipeTgiEvents(run: GenerationRun, stream: SseStream, writer: TgiS
         stream.sendJson(writer.delta(event));
         // A reader that does not read pauses the generation here rather than filling memory.
         await stream.drained();
-      } else if (event.type === 'reasoning-delta' || event.type === 'tool-call') continue;
+      } else if (event.type === 'reasoning-delta' || event.type === 'tool-call' || event.type === 'tool-call-delta') continue;
       else if (event.type === 'finish') {
         if (event.reason !== 'aborted') stream.sendJson(writer.finish(event));
       } else {

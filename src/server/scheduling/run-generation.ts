@@ -112,7 +112,7 @@ export function startGeneration(
             }
             lastDeltaAt = now;
             yield event;
-          } else if (event.type === 'tool-call') {
+          } else if (event.type === 'tool-call' || event.type === 'tool-call-delta') {
             yield event;
           } else if (event.type === 'finish') {
             stats.promptTokens = event.usage.promptTokens;

@@ -42,15 +42,30 @@ export function refuseUnsupportedTgiParameters(parameters: TgiParameters | null 
   if (given.watermark) refuse('watermark', 'watermarking is not supported by anychat; leave it false');
   if (given.frequency_penalty) refuse('frequency_penalty', 'is not supported by anychat; use repetition_penalty');
   if (given.adapter_id != null) refuse('adapter_id', 'LoRA adapters are not supported by anychat; leave it out');
-  if (given.decoder_input_details) refuse('decoder_input_details', 'prompt-token log-probabilities are not computed by anychat; leave it false');
 }
 
-/** `grammar` and `top_n_tokens` as generation extras, checked against what the backend can honour. */
-export function tgiExtras(parameters: TgiParameters | null | undefined, info: BackendInfo): Pick<GenerationExtras, 'logprobs' | 'responseFormat'> {
+export type TgiExtras = Pick<GenerationExtras, 'logprobs' | 'responseFormat' | 'promptLogprobs'>;
+
+/**
+ * `grammar`, `top_n_tokens` and `decoder_input_details` as generation extras, checked against what
+ * the backend can honour. `streaming`: the answer goes out as `/generate_stream` events, whose
+ * details have no `prefill`, so TGI refuses `decoder_input_details` there, with this message.
+ */
+export function tgiExtras(parameters: TgiParameters | null | undefined, info: BackendInfo, streaming: boolean): TgiExtras {
   const given = parameters ?? {};
-  const extras: Pick<GenerationExtras, 'logprobs' | 'responseFormat'> = {
+  if (given.decoder_input_details && streaming) refuse('decoder_input_details', '`decoder_input_details` == true is not supported when streaming tokens; use /generate');
+  if (given.decoder_input_details && !info.capabilities?.promptLogprobs) {
+    refuse('decoder_input_details', `the ${info.backend} backend does not report the prompt tokens' log-probabilities; leave it false`);
+  }
+  // A TGI upstream gives the prompt's log-probabilities only on its /generate, whose top_tokens
+  // anychat does not read (it reads them from streams); better refused than empty.
+  if (given.decoder_input_details && given.top_n_tokens && info.backend === 'tgi') {
+    refuse('top_n_tokens', 'cannot be combined with decoder_input_details on a TGI upstream; ask for one of them per request');
+  }
+  const extras: TgiExtras = {
     ...(given.top_n_tokens ? { logprobs: { top: given.top_n_tokens } } : {}),
     ...(given.grammar ? { responseFormat: responseFormatFromTgiGrammar(given.grammar) } : {}),
+    ...(given.decoder_input_details ? { promptLogprobs: true } : {}),
   };
   const regexOnEngine = extras.responseFormat?.type === 'regex' && !info.capabilities?.responseFormats.includes('regex');
   if (regexOnEngine) {

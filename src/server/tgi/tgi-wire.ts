@@ -1,4 +1,4 @@
-import type { FinishReason, GenerationEvent } from '../../backends/backend.ts';
+import type { FinishReason, GenerationEvent, PromptTokenLogprob } from '../../backends/backend.ts';
 import type { ResolvedGenerationParameters } from '../../chat/generation-parameters.ts';
 
 /** TGI's finish reasons. An aborted generation never reaches a TGI client (it has gone). */
@@ -43,9 +43,21 @@ export interface TgiDetails {
   finish_reason: TgiFinishReason;
   generated_tokens: number;
   seed: number | null;
-  prefill: [];
+  /** The prompt's tokens with their log-probabilities (`decoder_input_details`); empty otherwise. */
+  prefill: TgiPrefillToken[];
   tokens: TgiToken[];
   top_tokens?: TgiToken[][];
+}
+
+/** TGI's `PrefillToken`: the first has no log-probability (nothing came before it). */
+export interface TgiPrefillToken {
+  id: number;
+  text: string;
+  logprob: number | null;
+}
+
+export function tgiPrefillToken(token: PromptTokenLogprob): TgiPrefillToken {
+  return { id: token.tokenId ?? 0, text: token.text, logprob: token.logprob };
 }
 
 export interface TgiGenerateResponse {

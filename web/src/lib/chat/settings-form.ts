@@ -9,6 +9,8 @@ export type SettingsForm = {
   /** '' leaves the choice to the server. */
   template: PromptTemplateName | '';
   modelId: string;
+  /** The template's thinking switch (Qwen3's `enable_thinking`); '' leaves the template's default. */
+  thinking: 'on' | 'off' | '';
   /** One per line; `\n` and `\t` stand for a newline and a tab, as in the lesson's "\nUser:". */
   stopSequences: string;
 } & Record<NumericParameter, number | null>;
@@ -21,6 +23,7 @@ export function formFromSettings(settings: ConversationSettings): SettingsForm {
     systemMessage: settings.systemMessage ?? '',
     template: settings.template ?? '',
     modelId: settings.modelId ?? '',
+    thinking: settings.enableThinking === undefined ? '' : settings.enableThinking ? 'on' : 'off',
     stopSequences: (parameters.stop ?? []).map(escapeControlCharacters).join('\n'),
     temperature: parameters.temperature ?? DEFAULT_TEMPERATURE,
     maxNewTokens: parameters.maxNewTokens ?? null,
@@ -44,6 +47,7 @@ export function settingsFromForm(form: SettingsForm): ConversationSettings {
   if (form.systemMessage.trim()) settings.systemMessage = form.systemMessage;
   if (form.template) settings.template = form.template;
   if (form.modelId) settings.modelId = form.modelId;
+  if (form.thinking) settings.enableThinking = form.thinking === 'on';
   return settings;
 }
 
