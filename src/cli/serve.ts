@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Backend } from '../backends/backend.ts';
 import { createBackend } from '../backends/create-backend.ts';
 import { endpointPassword } from '../backends/http/endpoint-url.ts';
-import type { DownloadProgress } from '../server/models/served-model.ts';
+import type { DownloadProgress, ModelSource } from '../server/models/served-model.ts';
 import { createServerLogger } from '../server/observability/create-logger.ts';
 import { chooseStorage, describeStorage, openConversationStore } from '../storage/open-conversation-store.ts';
-import { backendSettingsFromOptions } from './backend-options.ts';
+import { configuredModels } from './configured-models.ts';
 import { CommandFailure } from './command-failure.ts';
 import { DEFAULT_PORT, type ServeOptions } from './serve-command.ts';
 import { UsageError } from './usage-error.ts';
@@ -33,11 +32,13 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   let download: DownloadProgress | null = null;
   // --auth-key is this server's own key, for its clients: it must never reach the endpoint, so
-  // only the backend flags go to backendSettingsFromOptions.
-  const { authKey: _ownClientsKey, ...backendOptions } = options;
-  const settings = { ...backendSettingsFromOptions(backendOptions), onDownloadProgress: (progress: DownloadProgress) => (download = progress) };
-  // The endpoint's own password (http://user:pass@…) is a key too.
-  const upstreamSecrets = [settings.apiKey, endpointPassword(settings.endpoint)].filter((secret): secret is string => Boolean(secret));
+  // only the backend flags go to configuredModels.
+  const { authKey: _ownClientsKey, maxLoadedModels, modelIdleTtl, ...backendOptions } = options;
+  const configured = configuredModels(backendOptions);
+  // Each endpoint's own password (http://user:pass@…) is a key too.
+  const upstreamSecrets = configured.models
+    .flatMap(({ settings }) => [settings.apiKey, endpointPassword(settings.endpoint)])
+    .filter((secret): secret is string => Boolean(secret));
   const logger = createServerLogger({
     level: options.logLevel,
     secrets: [...(options.authKey ? [options.authKey] : []), ...upstreamSecrets],
@@ -49,34 +50,54 @@ export async function serve(options: ServeOptions): Promise<void> {
   // Marked handled: a failure to open surfaces at the await below, not as an unhandled rejection
   // while the server's modules are still loading.
   storeOpening.catch(() => {});
-  // /health and the page answer while the model loads; generation waits for it.
-  const backendPromise: Promise<Backend> = createBackend(settings);
-  backendPromise.then(
-    () => logger.info({ backend: settings.backend }, 'model ready'),
-    (error: unknown) => {
-      logger.error({ err: error }, 'model failed to load');
-      // The log line above is JSON for machines; a person at the terminal gets what failed and the
-      // commands that fix it. The server stays up: the page says the same, and keeps what is sent.
-      const reason = error instanceof Error ? error.message : String(error);
-      process.stderr.write(
-        `anychat: the model failed to load: ${reason}\n` +
-          'anychat: to fix it, restart with a model file (anychat serve --model PATH.gguf) or a server (anychat serve --endpoint URL)\n',
-      );
-    },
-  );
+  const single = configured.models.length === 1 && !configured.models[0]!.onDemand;
+  const sources: ModelSource[] = configured.models.map((model) => {
+    const common = {
+      id: model.id,
+      backendName: model.settings.backend,
+      parallel: model.parallel ?? defaultParallel(model.settings.backend),
+      maxQueue: model.maxQueue ?? options.maxQueue,
+    };
+    if (model.onDemand) {
+      return {
+        ...common,
+        load: async ({ onLoadProgress }) => {
+          logger.info({ model: model.id }, 'loading model');
+          const backend = await createBackend({ ...model.settings, onLoadProgress }).catch((error: unknown) => {
+            logger.error({ err: error, model: model.id }, 'model failed to load');
+            throw error;
+          });
+          logger.info({ model: model.id }, 'model ready');
+          return backend;
+        },
+      };
+    }
+    // /health and the page answer while the model loads; generation waits for it.
+    const backend = createBackend({ ...model.settings, onDownloadProgress: (progress: DownloadProgress) => (download = progress) });
+    backend.then(
+      () => logger.info({ backend: model.settings.backend, model: model.id }, 'model ready'),
+      (error: unknown) => {
+        logger.error({ err: error, model: model.id }, 'model failed to load');
+        // The log line above is JSON for machines; a person at the terminal gets what failed and the
+        // commands that fix it. The server stays up: the page says the same, and keeps what is sent.
+        const reason = error instanceof Error ? error.message : String(error);
+        process.stderr.write(
+          single
+            ? `anychat: the model failed to load: ${reason}\n` +
+                'anychat: to fix it, restart with a model file (anychat serve --model PATH.gguf) or a server (anychat serve --endpoint URL)\n'
+            : `anychat: the model ${model.id} failed to load: ${reason}\n`,
+        );
+      },
+    );
+    return { ...common, backend, downloadProgress: () => download };
+  });
   const { buildApp } = await import('../server/build-app.ts');
   const store = await storeOpening;
 
   const app = buildApp({
-    models: [
-      {
-        id: settings.model ?? settings.backend,
-        backend: backendPromise,
-        parallel: settings.parallel ?? defaultParallel(settings.backend),
-        maxQueue: options.maxQueue,
-        downloadProgress: () => download,
-      },
-    ],
+    models: sources,
+    defaultModelId: configured.defaultModelId,
+    modelResidency: { maxLoadedModels: maxLoadedModels ?? null, idleTtlMs: modelIdleTtl === undefined ? null : modelIdleTtl * 1000 },
     store,
     apiKey: options.authKey ?? null,
     secrets: upstreamSecrets,
@@ -128,7 +149,7 @@ export async function serve(options: ServeOptions): Promise<void> {
         await step('running answers', () => app.drainGenerations());
         await step('the HTTP server', () => app.close());
         await step('storage', () => store.close());
-        await step('the model', async () => (await backendPromise.catch(() => null))?.close());
+        await step('the models', () => app.models.closeAll());
         clearTimeout(overrun);
         logger.info('stopped');
         resolve();

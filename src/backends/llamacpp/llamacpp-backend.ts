@@ -40,12 +40,12 @@ export interface LlamaCppBackend extends Backend {
  */
 export async function createLlamaCppBackend(
   config: LlamaCppBackendConfig,
-  hooks: { onDownloadProgress?: ResolveModelOptions['onProgress'] } = {},
+  hooks: { onDownloadProgress?: ResolveModelOptions['onProgress']; onLoadProgress?: (fraction: number) => void } = {},
 ): Promise<LlamaCppBackend> {
   const { model: modelReference, contextSize, threads, parallel, batchSize, modelCacheDirectory, reasoning } = llamaCppBackendConfigSchema.parse(config);
   const modelPath = await resolveModelPath(modelReference, { cacheDirectory: modelCacheDirectory, onProgress: hooks.onDownloadProgress });
   const llama = await loadLlama();
-  const model = await loadModelFile(llama, modelPath);
+  const model = await loadModelFile(llama, modelPath, hooks.onLoadProgress);
   const batchCounter = createCountedBatchStrategy();
   const context = await model
     .createContext({

@@ -3,10 +3,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Conversation, ConversationSettings, StoredMessage } from '../../chat/conversation.ts';
 import { generateAnswer } from '../../chat/generate-answer.ts';
 import type { ChatMessage } from '../../chat/message.ts';
-import { prepareGeneration } from '../../chat/prepare-generation.ts';
+import { prepareGeneration, type PreparedGeneration } from '../../chat/prepare-generation.ts';
 import { branchEndingAt, ConversationStoreError, type StartedAnswer } from '../../storage/conversation-store.ts';
 import { HttpProblem, notFound } from '../http-problem.ts';
-import { startGeneration } from '../scheduling/run-generation.ts';
+import type { ModelLease } from '../models/served-model.ts';
+import { startGeneration, type GenerationRun } from '../scheduling/run-generation.ts';
 import type { ServerContext } from '../server-context.ts';
 import { editBodySchema, idParamsSchema, optionalEmptyBody, regenerateBodySchema, sendMessageBodySchema, streamHeadersSchema } from './app-api-schemas.ts';
 import { answerEndEvent } from './answer-end-event.ts';
@@ -203,7 +204,18 @@ function subtreeOf(messages: StoredMessage[], rootId: string): StoredMessage[] {
 async function answer(context: ServerContext, request: FastifyRequest, reply: FastifyReply, plan: AnswerPlan): Promise<void> {
   const { store } = context;
   const model = context.models.resolve(plan.settings.modelId);
-  if (model.status === 'failed' && plan.newUserMessage) {
+  // A model loaded on demand loads here, the request waiting (the page shows its progress from
+  // /api/models); held from now until its generation is queued, so it cannot be unloaded meanwhile.
+  let lease: ModelLease | null = null;
+  if (model.status !== 'failed') {
+    try {
+      lease = await model.acquire();
+    } catch (error) {
+      // A load that failed just now is answered like one that failed before: the question is kept.
+      if (!model.failure) throw error;
+    }
+  }
+  if (model.failure !== null && model.status === 'failed' && plan.newUserMessage) {
     const titleFromMessage = plan.conversation.title === DEFAULT_TITLE && plan.newUserMessage.parentId === null;
     const title = titleFromMessage ? titleOf(plan.newUserMessage.content) : null;
     try {
@@ -212,15 +224,21 @@ async function answer(context: ServerContext, request: FastifyRequest, reply: Fa
       throw problemFromStoreError(error);
     }
   }
-  const { backend, info } = model.requireReady();
-  const prepared = await prepareGeneration({
-    backend,
-    info,
-    messages: plan.branch,
-    settings: plan.settings,
-    ...(plan.continued ? { continueFrom: plan.continued.content } : {}),
-  });
-  const run = startGeneration(model, (signal) => generateAnswer(backend, prepared, signal), context);
+  const { backend, info } = lease ?? model.requireReady();
+  let prepared: PreparedGeneration;
+  let run: GenerationRun;
+  try {
+    prepared = await prepareGeneration({
+      backend,
+      info,
+      messages: plan.branch,
+      settings: plan.settings,
+      ...(plan.continued ? { continueFrom: plan.continued.content } : {}),
+    });
+    run = startGeneration(model, (signal) => generateAnswer(backend, prepared, signal), context);
+  } finally {
+    lease?.release();
+  }
   request.generationStats = run.stats;
 
   let started: StartedAnswer;
