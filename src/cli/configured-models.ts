@@ -119,3 +119,19 @@ function modelFromEntry(entry: ModelEntry, flags: BackendOptionValues, environme
     maxQueue: entry.maxQueue,
   };
 }
+
+/** The backend settings of the one model `ask` and `chat` talk to: `--model ID` from the list, or its default. */
+export function chosenModelSettings(options: ModelListOptions, environment: NodeJS.ProcessEnv = process.env): BackendSettings {
+  const { models, defaultModelId } = configuredModels(options, environment);
+  return models.find((model) => model.id === defaultModelId)!.settings;
+}
+
+/** The models `ask --compare a,b` names, in its order; an unknown id is refused naming the known ones. */
+export function comparedModels(options: ModelListOptions, ids: readonly string[], environment: NodeJS.ProcessEnv = process.env): ConfiguredModel[] {
+  const { models } = configuredModels({ ...options, model: undefined }, environment);
+  return ids.map((id) => {
+    const found = models.find((model) => model.id === id);
+    if (!found) throw new UsageError(`--compare names ${id}, which is not among the configured models: ${models.map((model) => model.id).join(', ')}`);
+    return found;
+  });
+}
