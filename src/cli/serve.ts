@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createBackend } from '../backends/create-backend.ts';
 import { endpointPassword } from '../backends/http/endpoint-url.ts';
-import type { DownloadProgress, ModelSource } from '../server/models/served-model.ts';
+import type { DownloadProgress } from '../server/models/served-model.ts';
 import { createServerLogger } from '../server/observability/create-logger.ts';
 import { chooseStorage, describeStorage, openConversationStore } from '../storage/open-conversation-store.ts';
 import { configuredModels } from './configured-models.ts';
+import { modelSources } from './model-sources.ts';
 import { CommandFailure } from './command-failure.ts';
 import { DEFAULT_PORT, type ServeOptions } from './serve-command.ts';
 import { UsageError } from './usage-error.ts';
@@ -16,11 +16,6 @@ const SHUTDOWN_CLOSE_MARGIN_MS = 3_000;
 
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
-/** Default sequences at once: the embedded engine's own default, or a generous share of a remote server. */
-function defaultParallel(backend: string): number {
-  return backend === 'llamacpp' ? 1 : 64;
 }
 
 export async function serve(options: ServeOptions): Promise<void> {
@@ -51,45 +46,25 @@ export async function serve(options: ServeOptions): Promise<void> {
   // while the server's modules are still loading.
   storeOpening.catch(() => {});
   const single = configured.models.length === 1 && !configured.models[0]!.onDemand;
-  const sources: ModelSource[] = configured.models.map((model) => {
-    const common = {
-      id: model.id,
-      backendName: model.settings.backend,
-      parallel: model.parallel ?? defaultParallel(model.settings.backend),
-      maxQueue: model.maxQueue ?? options.maxQueue,
-    };
-    if (model.onDemand) {
-      return {
-        ...common,
-        load: async ({ onLoadProgress }) => {
-          logger.info({ model: model.id }, 'loading model');
-          const backend = await createBackend({ ...model.settings, onLoadProgress }).catch((error: unknown) => {
-            logger.error({ err: error, model: model.id }, 'model failed to load');
-            throw error;
-          });
-          logger.info({ model: model.id }, 'model ready');
-          return backend;
-        },
-      };
-    }
-    // /health and the page answer while the model loads; generation waits for it.
-    const backend = createBackend({ ...model.settings, onDownloadProgress: (progress: DownloadProgress) => (download = progress) });
-    backend.then(
-      () => logger.info({ backend: model.settings.backend, model: model.id }, 'model ready'),
-      (error: unknown) => {
-        logger.error({ err: error, model: model.id }, 'model failed to load');
-        // The log line above is JSON for machines; a person at the terminal gets what failed and the
-        // commands that fix it. The server stays up: the page says the same, and keeps what is sent.
-        const reason = error instanceof Error ? error.message : String(error);
-        process.stderr.write(
-          single
-            ? `anychat: the model failed to load: ${reason}\n` +
-                'anychat: to fix it, restart with a model file (anychat serve --model PATH.gguf) or a server (anychat serve --endpoint URL)\n'
-            : `anychat: the model ${model.id} failed to load: ${reason}\n`,
-        );
-      },
-    );
-    return { ...common, backend, downloadProgress: () => download };
+  const sources = modelSources(configured, {
+    maxQueue: options.maxQueue,
+    onDownloadProgress: (progress) => (download = progress),
+    downloadProgress: () => download,
+    onLoading: (id) => logger.info({ model: id }, 'loading model'),
+    onReady: (id, backend) => logger.info({ backend, model: id }, 'model ready'),
+    onFailed: (id, error, loadedAtStart) => {
+      logger.error({ err: error, model: id }, 'model failed to load');
+      if (!loadedAtStart) return;
+      // The log line above is JSON for machines; a person at the terminal gets what failed and the
+      // commands that fix it. The server stays up: the page says the same, and keeps what is sent.
+      const reason = error instanceof Error ? error.message : String(error);
+      process.stderr.write(
+        single
+          ? `anychat: the model failed to load: ${reason}\n` +
+              'anychat: to fix it, restart with a model file (anychat serve --model PATH.gguf) or a server (anychat serve --endpoint URL)\n'
+          : `anychat: the model ${id} failed to load: ${reason}\n`,
+      );
+    },
   });
   const { buildApp } = await import('../server/build-app.ts');
   const store = await storeOpening;
