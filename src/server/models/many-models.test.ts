@@ -120,7 +120,7 @@ describe('a models file with local, echo and remote models', () => {
     assert.equal((byHeader.json() as { generated_text: string }).generated_text, 'said by header');
     const byQuery = await app.inject({ method: 'POST', url: '/generate?model=tgi-falcon', payload: { inputs: 'said by query', parameters: { max_new_tokens: 8 } } });
     assert.equal(byQuery.statusCode, 200, byQuery.body);
-    assert.ok(tgi.requests.some((request) => JSON.stringify(request.body).includes('said by query')));
+    assert.ok(tgi.requests.some((request) => String(JSON.stringify(request.body)).includes('said by query')));
     const info = (await app.inject({ url: '/info', headers: { 'x-anychat-model': 'vllm-llama' } })).json() as { max_concurrent_requests: number };
     // parallel 3 from its entry, plus the shared queue of 8.
     assert.equal(info.max_concurrent_requests, 3 + 8);
@@ -166,6 +166,7 @@ describe('a models file with local, echo and remote models', () => {
     const sent = await app.inject({ method: 'POST', url: `/api/conversations/${created.id}/messages`, payload: { content: 'hello', settings: { modelId: 'tiny', parameters: { maxNewTokens: 3 } } } });
     const start = parseSse(sent.body).find((event) => event.event === 'answer-start');
     const generation = (JSON.parse(start!.data) as { message: { generation: { template: string } } }).message.generation;
+    assert.ok(app.models.resolve('tiny').info?.chatTemplate, 'tiny.gguf carries a chat template of its own');
     assert.equal(generation.template, 'plain');
   });
 
