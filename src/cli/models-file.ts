@@ -4,7 +4,10 @@ import { z } from 'zod';
 import { reasoningModeSchema } from '../chat/reasoning/reasoning-mode.ts';
 import { UsageError } from './usage-error.ts';
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://127.0.0.1:8080' });
+const httpUrl = z.url({
+  protocol: /^https?$/,
+  error: (issue) => (issue.input === undefined ? 'is required: the server’s URL, e.g. http://127.0.0.1:8080' : 'must be an http(s) URL, e.g. http://127.0.0.1:8080'),
+});
 const wholeNumber = (minimum: number) => z.number({ error: `must be a whole number ≥ ${minimum}` }).int({ error: `must be a whole number ≥ ${minimum}` }).min(minimum, { error: `must be a whole number ≥ ${minimum}` });
 const seconds = z.number({ error: 'must be a number of seconds ≥ 0' }).min(0, { error: 'must be a number of seconds ≥ 0' });
 const environmentVariableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be the name of an environment variable, e.g. VLLM_KEY' });
@@ -16,8 +19,8 @@ const commonFields = {
     .regex(/^[^\s]{1,200}$/, { error: 'must be 1 to 200 characters with no spaces' }),
   default: z.boolean().optional(),
   parallel: wholeNumber(1).max(64, { error: 'must be at most 64' }).optional(),
-  template: z.enum(['plain', 'model']).optional(),
-  reasoning: reasoningModeSchema.optional(),
+  template: z.enum(['plain', 'model'], { error: 'must be "plain" or "model"' }).optional(),
+  reasoning: z.enum(reasoningModeSchema.options, { error: 'must be "auto", "off" or "raw"' }).optional(),
   /** A Jinja file, relative to the models file. */
   chatTemplate: z.string().min(1).optional(),
   maxQueue: wholeNumber(0).optional(),
@@ -30,21 +33,31 @@ const remoteFields = {
   upstreamTimeout: seconds.optional(),
 };
 
+/** A strict entry whose unknown fields are named with the fields it does take, so a typo reads as one. */
+function entry<Shape extends z.ZodRawShape>(backend: string, shape: Shape) {
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `${issue.keys.map((key) => `"${key}"`).join(', ')} is not a field of a ${backend} model; it takes ${Object.keys(shape).join(', ')}`
+        : undefined,
+  });
+}
+
 const modelEntrySchema = z.discriminatedUnion(
   'backend',
   [
-    z.strictObject({
+    entry('llamacpp', {
       ...commonFields,
       backend: z.literal('llamacpp'),
       model: z.string({ error: 'is required: a GGUF path (relative to the models file) or hf:owner/repo/file.gguf' }).min(1),
       threads: wholeNumber(1).max(256, { error: 'must be at most 256' }).optional(),
       contextSize: wholeNumber(16).optional(),
     }),
-    z.strictObject({ ...commonFields, ...remoteFields, backend: z.literal('openai'), model: z.string().min(1).optional() }),
-    z.strictObject({ ...commonFields, ...remoteFields, backend: z.literal('tgi') }),
-    z.strictObject({ ...commonFields, backend: z.literal('echo'), echoDelay: z.number({ error: 'must be milliseconds ≥ 0' }).min(0, { error: 'must be milliseconds ≥ 0' }).optional() }),
+    entry('openai', { ...commonFields, ...remoteFields, backend: z.literal('openai'), model: z.string().min(1).optional() }),
+    entry('tgi', { ...commonFields, ...remoteFields, backend: z.literal('tgi') }),
+    entry('echo', { ...commonFields, backend: z.literal('echo'), echoDelay: z.number({ error: 'must be milliseconds ≥ 0' }).min(0, { error: 'must be milliseconds ≥ 0' }).optional() }),
   ],
-  { error: 'backend must be one of llamacpp, openai, tgi, echo' },
+  { error: 'must be one of llamacpp, openai, tgi, echo' },
 );
 
 export const modelsFileSchema = z.strictObject({
