@@ -255,7 +255,7 @@ async function answer(context: ServerContext, request: FastifyRequest, reply: Fa
       answerParentId: plan.answerParentId,
       continueAnswerId: plan.continued?.id ?? null,
       // A continued answer keeps the thinking and the token count from before its last Continue.
-      generation: startingRecord(prepared, info.backend, info.modelId, plan.continued?.generation ?? null),
+      generation: startingRecord(prepared, info.backend, info.modelId, plan.continued?.generation ?? null, model.id),
     });
   } catch (error) {
     run.abort('stopped');

@@ -8,6 +8,7 @@ import { streamAnswer, type AnswerRequest } from '../services/answer-stream.ts';
 import type { ConversationSettings, StoredMessage } from '../types/api.ts';
 import { ConversationChat, type ChatError } from './conversation-chat.svelte.ts';
 import { conversationList } from './conversation-list.svelte.ts';
+import { models } from './models.svelte.ts';
 import { route } from './route.svelte.ts';
 import { session } from './session.svelte.ts';
 import { settings } from './settings.svelte.ts';
@@ -82,7 +83,9 @@ class ChatStore {
     return this.#run(chat, { kind: 'send', conversationId: chat.conversation.id, content, parentId, settings: requestSettings });
   }
 
-  regenerate(chat: ConversationChat, answer: StoredMessage): Promise<boolean> {
+  /** Answers again; with `modelId`, with that model, which the conversation then keeps for its next turns. */
+  regenerate(chat: ConversationChat, answer: StoredMessage, modelId?: string): Promise<boolean> {
+    if (modelId !== undefined) settings.form.modelId = modelId === models.defaultModelId ? '' : modelId;
     return this.#run(chat, { kind: 'regenerate', messageId: answer.id, settings: settings.forRequest() });
   }
 
@@ -157,6 +160,8 @@ class ChatStore {
     if (chat.inFlight) return false;
     const controller = new AbortController();
     chat.inFlight = { controller, messageId: answerRequest.kind === 'reattach' ? answerRequest.messageId : null };
+    // A model not in memory loads for this answer: show its progress while the answer waits for it.
+    if (answerRequest.kind !== 'reattach') models.followLoad(answerRequest.settings.modelId);
     chat.error = null;
     let committedUserMessage: StoredMessage | null = null;
     let ended = false;
@@ -184,6 +189,8 @@ class ChatStore {
     } finally {
       for (const answer of chat.live.values()) answer.flush();
       chat.inFlight = null;
+      // Loading one model on demand may have unloaded another: the picker shows both as they are now.
+      if (models.models.some((model) => model.onDemand)) void models.refresh();
       if (!ended) {
         // Stopped by disconnecting, or the connection dropped: the server saved what it had. Until
         // that is read back (never, while the server is down), keep the text shown, marked as
