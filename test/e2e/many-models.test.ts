@@ -24,6 +24,23 @@ function shoutingBackend(): Backend {
   };
 }
 
+/** An echo whose answers stop after their first word until the test opens the gate: an answer held mid-stream. */
+function steppingBackend(gate: Promise<void>): Backend {
+  const echo = createEchoBackend({ backend: 'echo', delayMs: 5 });
+  return {
+    ...echo,
+    name: 'echo',
+    async *generate(request, signal) {
+      let first = true;
+      for await (const event of echo.generate(request, signal)) {
+        yield event;
+        if (first && event.type === 'text-delta') await gate;
+        if (event.type === 'text-delta') first = false;
+      }
+    },
+  };
+}
+
 const picker = (page: Page) => page.getByRole('combobox', { name: 'Model', exact: true });
 const modelOfAnswer = (page: Page, index: number) => answers(page).nth(index).locator('.answer-model');
 
@@ -34,6 +51,8 @@ describe('several models on the page', () => {
   let loadProgress!: (fraction: number) => void;
   let markLoadStarted!: () => void;
   const loadStarted = new Promise<void>((resolve) => (markLoadStarted = resolve));
+  let releaseStepper!: () => void;
+  const stepperGate = new Promise<void>((resolve) => (releaseStepper = resolve));
 
   before(async () => {
     browser = await launchBrowser();
@@ -60,6 +79,7 @@ describe('several models on the page', () => {
         { id: 'parrot', backend: createEchoBackend({ backend: 'echo', delayMs: 5 }), parallel: 2, maxQueue: 4 },
         { id: 'shouter', backend: shoutingBackend(), parallel: 2, maxQueue: 4 },
         slowpoke,
+        { id: 'stepper', backend: steppingBackend(stepperGate), parallel: 2, maxQueue: 4 },
         { id: 'broken', backendName: 'llamacpp', parallel: 1, maxQueue: 1, backend: brokenLoad },
       ],
     });
@@ -75,7 +95,7 @@ describe('several models on the page', () => {
     try {
       await picker(page).waitFor();
       const options = await picker(page).locator('option').allInnerTexts();
-      assert.deepEqual(options, ['parrot · echo', 'shouter · echo', 'slowpoke · llamacpp (not loaded)', 'broken · llamacpp (failed: Model file /models/broken.gguf is not found.)']);
+      assert.deepEqual(options, ['parrot · echo', 'shouter · echo', 'slowpoke · llamacpp (not loaded)', 'stepper · echo', 'broken · llamacpp (failed: Model file /models/broken.gguf is not found.)']);
       assert.equal(await picker(page).locator('option', { hasText: 'broken' }).isDisabled(), true);
 
       await sendPrompt(page, 'first turn');
@@ -131,6 +151,49 @@ describe('several models on the page', () => {
       await status.waitFor({ state: 'detached' });
       // Ready now, and named by the backend it loaded (the test's stand-in is an echo).
       assert.equal(await picker(page).locator('option', { hasText: 'slowpoke' }).innerText(), 'slowpoke · echo');
+      assert.deepEqual(opened.errors, []);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('compare: one message to two models, both answers streaming side by side with their stats, one kept as the branch', async () => {
+    const opened = await openPage(browser, server.url);
+    const { page } = opened;
+    try {
+      await picker(page).waitFor();
+      // The held model first: the other answers in full while it is still mid-answer.
+      await picker(page).selectOption('stepper');
+      await page.getByLabel('Compare with other models').click();
+      await page.getByRole('checkbox', { name: 'parrot' }).check();
+      await page.getByLabel('Compare with other models').click();
+      await sendPrompt(page, 'compare me please');
+      const compared = page.getByRole('region', { name: 'Compared answers' });
+      const fromStepper = compared.getByRole('article', { name: 'Answer from stepper' });
+      const fromParrot = compared.getByRole('article', { name: 'Answer from parrot' });
+      await fromStepper.getByText('compare', { exact: true }).waitFor();
+      await fromParrot.getByText('compare me please').waitFor();
+      // Both at once: parrot has finished, with its stats, while stepper is still writing.
+      await fromParrot.locator('.answer-stats').waitFor();
+      assert.equal(await fromStepper.getAttribute('aria-busy'), 'true');
+      assert.match(await fromParrot.locator('.answer-stats').innerText(), /^3 tokens · [\d.]+ tok\/s · \d+ ms to first token · finished$/);
+      releaseStepper();
+      await fromStepper.getByText('compare me please').waitFor();
+      await fromStepper.locator('.answer-stats').waitFor();
+      assert.match(await fromStepper.locator('.answer-stats').innerText(), /^3 tokens · [\d.]+ tok\/s · [\d.]+ m?s to first token · finished$/);
+      await waitForAnswerDone(page);
+
+      await fromParrot.getByRole('button', { name: 'Keep this answer' }).click();
+      await compared.waitFor({ state: 'detached' });
+      assert.equal(await answers(page).count(), 1);
+      assert.equal(await modelOfAnswer(page, 0).innerText(), 'parrot');
+      assert.match(await answers(page).nth(0).innerText(), /compare me please/);
+      // The other answer stays a sibling, and the conversation goes on with the kept answer's model.
+      assert.match(await answers(page).nth(0).innerText(), /\d\s*\/\s*2/);
+      assert.equal(await picker(page).inputValue(), '');
+      await page.reload();
+      await answers(page).nth(0).waitFor();
+      assert.equal(await modelOfAnswer(page, 0).innerText(), 'parrot');
       assert.deepEqual(opened.errors, []);
     } finally {
       await opened.close();
