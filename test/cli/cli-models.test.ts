@@ -84,6 +84,12 @@ describe('the CLI with a models file', () => {
     assert.match(sections[2]!, /\(finish: length, \d+ prompt \+ 4 new tokens, [\d.]+ tokens\/s, first token after \d+ ms\)\n$/);
   });
 
+  it('anychat render-prompt renders with the template of the model --model names in the file', async () => {
+    const result = await runAnychat(['render-prompt', '--models', file, '--model', 'tiny', '--template', 'model'], { stdin: '{"message": "hi"}', env: { VLLM_KEY: 'x' } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /<\|im_start\|>user\nhi<\|im_end\|>/);
+  });
+
   it('refuses --compare with one model or an unknown one, and a bad models file, with exit code 2 and one line', async () => {
     const one = await runAnychat(['ask', '--models', file, '--compare', 'parrot', 'hi'], { env: { VLLM_KEY: 'x' } });
     assert.equal(one.code, 2);
