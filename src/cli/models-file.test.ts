@@ -61,6 +61,32 @@ describe('the models file', () => {
     assert.ok(models.every((model) => model.onDemand));
   });
 
+  it('turns each per-model option into its backend’s settings, as the flags would', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'anychat-models-file-'));
+    const file = join(folder, 'models.json');
+    writeFileSync(join(folder, 'custom.jinja'), '{{ messages[0].content }}');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        models: [
+          { id: 'local', backend: 'llamacpp', model: 'a.gguf', threads: 2, contextSize: 1024, parallel: 3, chatTemplate: 'custom.jinja', template: 'model', reasoning: 'off', maxQueue: 5 },
+          { id: 'remote', backend: 'tgi', endpoint: 'http://127.0.0.1:9', upstreamTimeout: 7 },
+          { id: 'parrot', backend: 'echo', echoDelay: 25 },
+        ],
+      }),
+    );
+    const [local, remote, parrot] = configuredModels({ models: file, upstreamTimeout: 120 }, {}).models;
+    assert.deepEqual(
+      { threads: local!.settings.threads, contextSize: local!.settings.contextSize, parallel: local!.parallel, maxQueue: local!.maxQueue, template: local!.settings.template, reasoning: local!.settings.reasoning },
+      { threads: 2, contextSize: 1024, parallel: 3, maxQueue: 5, template: 'model', reasoning: 'off' },
+    );
+    assert.equal(local!.settings.chatTemplate, '{{ messages[0].content }}');
+    assert.match(local!.settings.chatTemplateName ?? '', /custom\.jinja/);
+    assert.equal(remote!.settings.timeoutMs, 7000);
+    assert.equal(remote!.settings.apiKey, undefined);
+    assert.equal(parrot!.settings.echoDelayMs, 25);
+  });
+
   it('adds every GGUF of --models-dir, and --model then names the default among them', () => {
     const folder = mkdtempSync(join(tmpdir(), 'anychat-models-dir-'));
     writeFileSync(join(folder, 'qwen.gguf'), 'GGUF');
