@@ -81,19 +81,23 @@ export const tgiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { con
     '/tokenize',
     { schema: { tags, summary: 'Tokenize inputs (backends with a tokenizer only)', body: tgiGenerateRequestSchema } },
     async (request) => {
+      // Held while it tokenizes: a model loaded on demand is not unloaded under it.
       const lease = await tgiModelOf(context, request).acquire();
-      lease.release();
-      const { backend } = lease;
-      if (!backend.tokenize) {
-        // TGI's own answer when it has no tokenizer; echo, tgi and openai backends only estimate.
-        throw new HttpProblem(404, 'not-found', `No fast tokenizer available: the ${backend.name} backend only estimates token counts (${await backend.countTokens(request.body.inputs)} for these inputs)`);
+      try {
+        const { backend } = lease;
+        if (!backend.tokenize) {
+          // TGI's own answer when it has no tokenizer; echo, tgi and openai backends only estimate.
+          throw new HttpProblem(404, 'not-found', `No fast tokenizer available: the ${backend.name} backend only estimates token counts (${await backend.countTokens(request.body.inputs)} for these inputs)`);
+        }
+        let offset = 0;
+        return (await backend.tokenize(request.body.inputs)).map((token) => {
+          const start = offset;
+          offset += token.text.length;
+          return { id: token.id, text: token.text, start, stop: offset };
+        });
+      } finally {
+        lease.release();
       }
-      let offset = 0;
-      return (await backend.tokenize(request.body.inputs)).map((token) => {
-        const start = offset;
-        offset += token.text.length;
-        return { id: token.id, text: token.text, start, stop: offset };
-      });
     },
   );
 };
