@@ -82,9 +82,10 @@ class ChatStore {
     chat.upsert(pending);
     chat.showLeaf(pending.id);
     const mainModelId = requestSettings.modelId ?? models.defaultModelId ?? '';
-    const compared = compare.modelsFor(mainModelId).filter((modelId) => models.find(modelId)?.status !== 'failed');
+    // Only with other models chosen to compare with: a plain send stays exactly as it was.
+    const compared = compare.extraModelIds.length === 0 ? [] : compare.modelsFor(mainModelId).filter((modelId) => models.find(modelId)?.status !== 'failed');
     if (compared.length < 2) {
-      chat.comparison = null;
+      if (chat.comparison) chat.comparison = null;
       return this.#run(chat, { kind: 'send', conversationId: chat.conversation.id, content, parentId, settings: requestSettings });
     }
     chat.comparison = { userMessageId: null, modelIds: compared, answerIds: {} };
