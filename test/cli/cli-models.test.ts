@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +9,7 @@ import { startFakeOpenAiServer, type FakeOpenAiServer } from '../fakes/fake-open
 import { createMemoryConversationStore } from '../storage/memory-conversation-store.ts';
 import { listenOnFreePort } from '../support/listen-on-free-port.ts';
 import { runAnychat } from './run-anychat.ts';
+import { startServe } from '../robustness/serve-process.ts';
 
 const TINY_MODEL = resolve(import.meta.dirname, '../../.cache/models/tiny.gguf');
 
@@ -88,6 +89,32 @@ describe('the CLI with a models file', () => {
     const result = await runAnychat(['render-prompt', '--models', file, '--model', 'tiny', '--template', 'model'], { stdin: '{"message": "hi"}', env: { VLLM_KEY: 'x' } });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /<\|im_start\|>user\nhi<\|im_end\|>/);
+  });
+
+  it('anychat serve --models-dir serves every GGUF of the folder, loading each when first asked for', async () => {
+    const modelsFolder = mkdtempSync(join(tmpdir(), 'anychat-models-dir-'));
+    symlinkSync(TINY_MODEL, join(modelsFolder, 'tiny.gguf'));
+    symlinkSync(resolve(import.meta.dirname, '../../.cache/models/smollm2-135m-shape-q4_0.gguf'), join(modelsFolder, 'smol.gguf'));
+    const server = await startServe(['--models-dir', modelsFolder, '--model', 'tiny', '--max-loaded-models', '1', '--context-size', '256', '--data-dir', 'memory://'], {});
+    try {
+      const listed = (await (await fetch(`${server.baseUrl}/v1/models`)).json()) as { data: Array<{ id: string }> };
+      assert.deepEqual(listed.data.map((model) => model.id), ['smol', 'tiny']);
+      const health = (await (await fetch(`${server.baseUrl}/health`)).json()) as { status: string; models: Array<{ status: string }> };
+      assert.equal(health.status, 'ready');
+      assert.deepEqual(health.models.map((model) => model.status), ['unloaded', 'unloaded']);
+      const completion = await fetch(`${server.baseUrl}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'smol', prompt: 'Hi', max_tokens: 2 }) });
+      assert.equal(completion.status, 200, await completion.clone().text());
+      const afterSmol = (await (await fetch(`${server.baseUrl}/api/models`)).json()) as { models: Array<{ id: string; status: string; contextWindow: number }>; defaultModelId: string };
+      assert.equal(afterSmol.defaultModelId, 'tiny');
+      assert.deepEqual(afterSmol.models.map((model) => [model.id, model.status]), [['smol', 'ready'], ['tiny', 'unloaded']]);
+      assert.equal(afterSmol.models[0]!.contextWindow, 256);
+      const viaTgi = await fetch(`${server.baseUrl}/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: 'Hi', parameters: { max_new_tokens: 2 } }) });
+      assert.equal(viaTgi.status, 200);
+      const afterTiny = (await (await fetch(`${server.baseUrl}/api/models`)).json()) as { models: Array<{ status: string }> };
+      assert.deepEqual(afterTiny.models.map((model) => model.status), ['unloaded', 'ready'], 'the default model answered TGI, and took smol’s place');
+    } finally {
+      await server.stop();
+    }
   });
 
   it('refuses --compare with one model or an unknown one, and a bad models file, with exit code 2 and one line', async () => {
