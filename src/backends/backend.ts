@@ -144,6 +144,8 @@ export interface BackendInfo {
   capabilities?: BackendCapabilities;
   /** What the backend does with a thinking model's thoughts (backends that see raw text); absent: `auto`. */
   reasoning?: ReasoningMode;
+  /** The prompt template for requests that name none, as configured for this model; absent: the model's own when it has one. */
+  template?: 'plain' | 'model';
 }
 
 export interface Backend {

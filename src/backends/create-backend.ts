@@ -1,4 +1,5 @@
 import type { ReasoningMode } from '../chat/reasoning/reasoning-mode.ts';
+import type { PromptTemplateName } from '../chat/conversation.ts';
 import type { Backend, BackendInfo, BackendName } from './backend.ts';
 import { createEchoBackend } from './echo/echo-backend.ts';
 import type { UpstreamLimits } from './http/upstream-limits.ts';
@@ -28,6 +29,10 @@ export interface BackendSettings {
   reasoning?: ReasoningMode | undefined;
   /** A GBNF grammar for every answer of the embedded engine (`--grammar-file`). */
   grammar?: string | undefined;
+  /** The prompt template a request gets when it names none (`--template`, or a models-file entry's `template`). */
+  template?: PromptTemplateName | undefined;
+  /** Called with the share of a local model's file loaded so far, 0 to 1. */
+  onLoadProgress?: ((fraction: number) => void) | undefined;
   /** Called with download progress while a default model is fetched. */
   onDownloadProgress?: ((progress: { receivedBytes: number; totalBytes: number | null }) => void) | undefined;
 }
@@ -37,6 +42,7 @@ export async function createBackend(settings: BackendSettings): Promise<Backend>
   const overrides: Partial<BackendInfo> = {
     ...(settings.chatTemplate ? { chatTemplate: settings.chatTemplate, chatTemplateName: settings.chatTemplateName ?? 'the --chat-template file' } : {}),
     ...(settings.reasoning ? { reasoning: settings.reasoning } : {}),
+    ...(settings.template ? { template: settings.template } : {}),
   };
   return Object.keys(overrides).length > 0 ? withInfoOverrides(backend, overrides) : backend;
 }
@@ -70,12 +76,11 @@ async function createBareBackend(settings: BackendSettings): Promise<Backend> {
         parallel: settings.parallel,
         reasoning: settings.reasoning,
         grammar: settings.grammar,
-      }, { onDownloadProgress: settings.onDownloadProgress });
+      }, { onDownloadProgress: settings.onDownloadProgress, onLoadProgress: settings.onLoadProgress });
     }
   }
 }
 
-/** Overrides the model's chat template with one from the configuration. */
 /** The backend with parts of its info replaced: another chat template, the reasoning mode. */
 function withInfoOverrides(backend: Backend, overrides: Partial<BackendInfo>): Backend {
   return {

@@ -43,6 +43,11 @@ export interface GenerationRecord {
   error: { code: BackendErrorCode | 'internal'; message: string } | null;
   backend: BackendName;
   modelId: string;
+  /**
+   * The id the server offered the model under (a models-file entry's `id`), which the page shows
+   * beside the answer; absent in answers stored before servers had several models.
+   */
+  servedModelId?: string;
   template: PromptTemplateName | 'messages';
   /**
    * The exact prompt. null where it was left out to keep a read small: listing a conversation's

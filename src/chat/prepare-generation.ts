@@ -44,8 +44,9 @@ export class EmptyMessageError extends Error {
 }
 
 /** The chosen template: the model's own when it has one, the lesson's plain format otherwise. */
-export function chooseTemplate(info: BackendInfo, requested?: PromptTemplateName): PromptTemplateName | 'messages' {
+export function chooseTemplate(info: BackendInfo, requestedByCaller?: PromptTemplateName): PromptTemplateName | 'messages' {
   if (info.input === 'messages') return 'messages';
+  const requested = requestedByCaller ?? info.template;
   if (requested === 'model' && !info.chatTemplate) return 'plain';
   return requested ?? (info.chatTemplate ? 'model' : 'plain');
 }

@@ -8,6 +8,9 @@ export interface AskOptions extends BackendOptionValues, GenerationOptionValues 
   raw?: boolean;
   stats?: boolean;
   timeout?: number;
+  compare?: string;
+  models?: string;
+  modelsDir?: string;
 }
 
 const positiveSeconds = (value: string) => {
@@ -23,6 +26,7 @@ export function registerAskCommand(program: Command): void {
     .argument('[prompt...]', 'the question; read from stdin when omitted')
     .option('--raw', 'send the prompt exactly as given, with no chat template (TGI’s generate)')
     .option('--stats', 'print tokens, speed and the finish reason to stderr')
+    .option('--compare <ids>', 'ask each of these models (ids from --models/--models-dir, comma-separated) in turn and print every answer with its stats')
     // --upstream-timeout only bounds silences: a server that sends a byte now and then never trips
     // it. Scripts need a bound on the whole answer, as `serve --timeout` gives the server's clients.
     .addOption(new Option('--timeout <seconds>', 'longest the whole answer may take (default: no limit)').argParser(positiveSeconds).env('ANYCHAT_TIMEOUT'));

@@ -9,6 +9,9 @@ import { UsageError } from './usage-error.ts';
 export interface BackendOptionValues {
   backend?: BackendName;
   model?: string;
+  /** `--models FILE`: read by configured-models.ts, not here. */
+  models?: string;
+  modelsDir?: string;
   endpoint?: string;
   apiKey?: string;
   upstreamApiKey?: string;
@@ -49,7 +52,9 @@ export function addBackendOptions(command: Command, { upstreamKeyAlias = false }
         .choices(['llamacpp', 'tgi', 'openai', 'echo'])
         .env('ANYCHAT_BACKEND'),
     )
-    .addOption(new Option('--model <path|hf:owner/repo/file.gguf|name>', 'GGUF file or hf: reference (llamacpp), or model name (openai)').env('ANYCHAT_MODEL'))
+    .addOption(new Option('--model <path|hf:owner/repo/file.gguf|name>', 'GGUF file or hf: reference (llamacpp), or model name (openai); with --models/--models-dir, the id of the model to use').env('ANYCHAT_MODEL'))
+    .addOption(new Option('--models <file>', 'a JSON models file: several models, local and remote, each with its own options').env('ANYCHAT_MODELS'))
+    .addOption(new Option('--models-dir <dir>', 'add every .gguf file in this folder as a local model, loaded when first used').env('ANYCHAT_MODELS_DIR'))
     .addOption(new Option('--endpoint <url>', 'URL of a TGI or OpenAI-compatible server').env('ANYCHAT_ENDPOINT'))
     .addOption(new Option('--api-key <key>', 'key for the endpoint (also HF_API_KEY, HF_TOKEN)').env('ANYCHAT_API_KEY'));
   // serve's upstream key was once --upstream-api-key; kept so existing scripts and .env files still work.

@@ -6,7 +6,8 @@ import { generateAnswer } from '../chat/generate-answer.ts';
 import { parseGenerationParameters } from '../chat/generation-parameters.ts';
 import type { ChatMessage } from '../chat/message.ts';
 import { prepareGeneration } from '../chat/prepare-generation.ts';
-import { backendSettingsFromOptions, type BackendOptionValues } from './backend-options.ts';
+import type { BackendOptionValues } from './backend-options.ts';
+import { chosenModelSettings } from './configured-models.ts';
 import type { GenerationOptionValues } from './generation-options.ts';
 import { conversationSettingsFromOptions } from './generation-settings.ts';
 import { describeEnding, printAnswer, reasoningOutput, type ReasoningOutput } from './print-answer.ts';
@@ -17,7 +18,7 @@ Ctrl+C stops the current answer; Ctrl+D or /exit quits.`;
 
 export async function chat(options: BackendOptionValues & GenerationOptionValues): Promise<void> {
   const settings = conversationSettingsFromOptions(options);
-  const backend = await createBackend(backendSettingsFromOptions(options));
+  const backend = await createBackend(chosenModelSettings(options));
   const info = await backend.info();
   const interactive = Boolean(process.stdin.isTTY);
   process.stderr.write(`anychat: chatting with ${info.modelId} (${info.backend}). ${HELP}\n`);

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { config as loadDotEnv } from 'dotenv';
 import { registerAskCommand } from './ask-command.ts';
 import { registerChatCommand } from './chat-command.ts';
+import { registerModelsCommand } from './models-command.ts';
 import { registerRenderPromptCommand } from './render-prompt-command.ts';
 import { EXIT_USAGE } from './run-action.ts';
 import { registerServeCommand } from './serve-command.ts';
@@ -27,6 +28,7 @@ registerAskCommand(program);
 registerChatCommand(program);
 registerRenderPromptCommand(program);
 registerUsersCommand(program);
+registerModelsCommand(program);
 
 try {
   await program.parseAsync(process.argv);

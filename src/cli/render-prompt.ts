@@ -3,6 +3,7 @@ import { createBackend } from '../backends/create-backend.ts';
 import { chatToolSchema, toolDefinitionOf } from '../chat/chat-tool.ts';
 import { messagesFromHistory } from '../chat/message.ts';
 import { prepareGeneration } from '../chat/prepare-generation.ts';
+import { chosenModelSettings } from './configured-models.ts';
 import { backendSettingsFromOptions } from './backend-options.ts';
 import type { RenderPromptOptions } from './render-prompt-command.ts';
 import { UsageError } from './usage-error.ts';
@@ -21,14 +22,17 @@ export async function renderPrompt(options: RenderPromptOptions): Promise<void> 
   const input = parseInput(await readAll(process.stdin));
   // Without a model named, render the lesson's plain template: rendering a prompt must never start
   // a download of the default model.
-  const modelNamed = Boolean(options.model || options.endpoint || options.backend);
+  const fromModelList = Boolean(options.models || options.modelsDir);
+  const modelNamed = fromModelList || Boolean(options.model || options.endpoint || options.backend);
   if (!modelNamed && (options.template === 'model' || options.chatTemplate)) {
     throw new UsageError('the model’s template needs a model: pass --model PATH.gguf (or hf:owner/repo/file.gguf) or --endpoint URL, or leave --template out for the plain one');
   }
   const template = modelNamed ? options.template : 'plain';
   // The plain template needs no model; only load one when its template is asked for.
   const backendName = template === 'plain' && !options.backend ? 'echo' : undefined;
-  const backend = await createBackend(backendSettingsFromOptions({ ...options, ...(backendName ? { backend: backendName } : {}) }));
+  // A models file: the model --model names there (or its default), as for ask and chat.
+  const settings = fromModelList && !backendName ? chosenModelSettings(options) : backendSettingsFromOptions({ ...options, ...(backendName ? { backend: backendName } : {}) });
+  const backend = await createBackend(settings);
   try {
     const info = await backend.info();
     const promptInfo = template === 'plain' ? { ...info, input: 'prompt' as const } : info;

@@ -23,6 +23,8 @@ export interface ServeOptions extends BackendOptionValues {
   insecureNoAuth?: boolean;
   dataDir?: string;
   logLevel: string;
+  maxLoadedModels?: number;
+  modelIdleTtl?: number;
 }
 
 /** Gradio's port, which the lesson's readers know. */
@@ -64,6 +66,8 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option('--trust-proxy <proxies>', 'behind a reverse proxy: trust its X-Forwarded-For/-Proto (true, or comma-separated proxy addresses/CIDRs, e.g. loopback)').argParser(parseTrustProxy).env('ANYCHAT_TRUST_PROXY'))
     .addOption(new Option('--insecure-no-auth', 'allow a non-loopback --host without --auth-key'))
     .addOption(new Option('--data-dir <dir>', 'where conversations are kept (PGlite), or memory:// ; DATABASE_URL selects PostgreSQL instead').env('ANYCHAT_DATA_DIR'))
+    .addOption(new Option('--max-loaded-models <n>', 'most local models of --models/--models-dir in memory at once; the least recently used idle one is unloaded to load another').argParser(wholeNumber('--max-loaded-models', 1)).env('ANYCHAT_MAX_LOADED_MODELS'))
+    .addOption(new Option('--model-idle-ttl <seconds>', 'unload a local model of --models/--models-dir once unused this long (default: kept loaded)').argParser(positiveSeconds('--model-idle-ttl')).env('ANYCHAT_MODEL_IDLE_TTL'))
     .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').env('ANYCHAT_LOG_LEVEL'));
   addBackendOptions(command, { upstreamKeyAlias: true });
   command.action(runAction(async (options: ServeOptions) => (await import('./serve.ts')).serve(options)));

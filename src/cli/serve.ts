@@ -1,14 +1,13 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AuthMode } from '../server/auth/auth-strategy.ts';
 import type { ConversationStore } from '../storage/conversation-store.ts';
-import type { Backend } from '../backends/backend.ts';
-import { createBackend } from '../backends/create-backend.ts';
 import { endpointPassword } from '../backends/http/endpoint-url.ts';
 import type { DownloadProgress } from '../server/models/served-model.ts';
 import { createServerLogger } from '../server/observability/create-logger.ts';
 import { chooseStorage, describeStorage, openConversationStore } from '../storage/open-conversation-store.ts';
 import { packageVersion } from '../package-root.ts';
-import { backendSettingsFromOptions } from './backend-options.ts';
+import { configuredModels } from './configured-models.ts';
+import { modelSources } from './model-sources.ts';
 import { CommandFailure } from './command-failure.ts';
 import { DEFAULT_PORT, type ServeOptions } from './serve-command.ts';
 import { UsageError } from './usage-error.ts';
@@ -18,11 +17,6 @@ const SHUTDOWN_CLOSE_MARGIN_MS = 3_000;
 
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
-/** Default sequences at once: the embedded engine's own default, or a generous share of a remote server. */
-function defaultParallel(backend: string): number {
-  return backend === 'llamacpp' ? 1 : 64;
 }
 
 /** `--auth`, checked against the other flags before anything loads. */
@@ -46,11 +40,13 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   let download: DownloadProgress | null = null;
   // --auth-key is this server's own key, for its clients: it must never reach the endpoint, so
-  // only the backend flags go to backendSettingsFromOptions.
-  const { authKey: _ownClientsKey, ...backendOptions } = options;
-  const settings = { ...backendSettingsFromOptions(backendOptions), onDownloadProgress: (progress: DownloadProgress) => (download = progress) };
-  // The endpoint's own password (http://user:pass@…) is a key too.
-  const upstreamSecrets = [settings.apiKey, endpointPassword(settings.endpoint)].filter((secret): secret is string => Boolean(secret));
+  // only the backend flags go to configuredModels.
+  const { authKey: _ownClientsKey, maxLoadedModels, modelIdleTtl, ...backendOptions } = options;
+  const configured = configuredModels(backendOptions);
+  // Each endpoint's own password (http://user:pass@…) is a key too.
+  const upstreamSecrets = configured.models
+    .flatMap(({ settings }) => [settings.apiKey, endpointPassword(settings.endpoint)])
+    .filter((secret): secret is string => Boolean(secret));
   const logger = createServerLogger({
     level: options.logLevel,
     secrets: [...(options.authKey ? [options.authKey] : []), ...upstreamSecrets],
@@ -62,35 +58,35 @@ export async function serve(options: ServeOptions): Promise<void> {
   // Marked handled: a failure to open surfaces at the await below, not as an unhandled rejection
   // while the server's modules are still loading.
   storeOpening.catch(() => {});
-  // /health and the page answer while the model loads; generation waits for it.
-  const backendPromise: Promise<Backend> = createBackend(settings);
-  backendPromise.then(
-    () => logger.info({ backend: settings.backend }, 'model ready'),
-    (error: unknown) => {
-      logger.error({ err: error }, 'model failed to load');
+  const single = configured.models.length === 1 && !configured.models[0]!.onDemand;
+  const sources = modelSources(configured, {
+    maxQueue: options.maxQueue,
+    onDownloadProgress: (progress) => (download = progress),
+    downloadProgress: () => download,
+    onLoading: (id) => logger.info({ model: id }, 'loading model'),
+    onReady: (id, backend) => logger.info({ backend, model: id }, 'model ready'),
+    onFailed: (id, error, loadedAtStart) => {
+      logger.error({ err: error, model: id }, 'model failed to load');
+      if (!loadedAtStart) return;
       // The log line above is JSON for machines; a person at the terminal gets what failed and the
       // commands that fix it. The server stays up: the page says the same, and keeps what is sent.
       const reason = error instanceof Error ? error.message : String(error);
       process.stderr.write(
-        `anychat: the model failed to load: ${reason}\n` +
-          'anychat: to fix it, restart with a model file (anychat serve --model PATH.gguf) or a server (anychat serve --endpoint URL)\n',
+        single
+          ? `anychat: the model failed to load: ${reason}\n` +
+              'anychat: to fix it, restart with a model file (anychat serve --model PATH.gguf) or a server (anychat serve --endpoint URL)\n'
+          : `anychat: the model ${id} failed to load: ${reason}\n`,
       );
     },
-  );
+  });
   const { buildApp } = await import('../server/build-app.ts');
   const store = await storeOpening;
   if (authMode === 'accounts') await prepareAccounts(store, logger);
 
   const app = buildApp({
-    models: [
-      {
-        id: settings.model ?? settings.backend,
-        backend: backendPromise,
-        parallel: settings.parallel ?? defaultParallel(settings.backend),
-        maxQueue: options.maxQueue,
-        downloadProgress: () => download,
-      },
-    ],
+    models: sources,
+    defaultModelId: configured.defaultModelId,
+    modelResidency: { maxLoadedModels: maxLoadedModels ?? null, idleTtlMs: modelIdleTtl === undefined ? null : modelIdleTtl * 1000 },
     store,
     apiKey: options.authKey ?? null,
     authMode,
@@ -144,7 +140,7 @@ export async function serve(options: ServeOptions): Promise<void> {
         await step('running answers', () => app.drainGenerations());
         await step('the HTTP server', () => app.close());
         await step('storage', () => store.close());
-        await step('the model', async () => (await backendPromise.catch(() => null))?.close());
+        await step('the models', () => app.models.closeAll());
         clearTimeout(overrun);
         logger.info('stopped');
         resolve();

@@ -13,6 +13,7 @@ import { ApiKeyAuth } from './auth/api-key-auth.ts';
 import type { AuthMode, AuthStrategy } from './auth/auth-strategy.ts';
 import { AccountUsageMetrics } from './observability/account-usage-metrics.ts';
 import { ModelRegistry } from './models/model-registry.ts';
+import { ModelResidency, type ResidencyLimits } from './models/model-residency.ts';
 import { corsOptions } from './origins/cors-options.ts';
 import { installHostAndOriginCheck } from './origins/host-and-origin-check.ts';
 import type { ModelSource } from './models/served-model.ts';
@@ -35,6 +36,8 @@ export interface AppDependencies {
   /** The models to serve; the first is the default unless `defaultModelId` says otherwise. */
   models: ModelSource[];
   defaultModelId?: string;
+  /** Limits on models loaded on demand: how many at once, how long one may sit idle. */
+  modelResidency?: ResidencyLimits;
   store: ConversationStore;
   /** When set, every API route needs it (Bearer header or the page's session cookie). */
   apiKey?: string | null;
@@ -60,7 +63,7 @@ export interface AppDependencies {
   secrets?: string[];
   /** Trust X-Forwarded-* from a reverse proxy (Fastify's `trustProxy`): true (any), or the proxy addresses (IPs, CIDRs, `loopback`). */
   trustProxy?: boolean | string[];
-  /** The clock for login rate limits and sessions; tests inject one. */
+  /** The clock for login rate limits, sessions and models' idle time; tests inject one. */
   now?: () => number;
   /** The built page (web/dist). */
   webRoot?: string;
@@ -75,7 +78,8 @@ export const defaultWebRoot = join(packageRoot, 'web', 'dist');
  */
 export function buildApp(dependencies: AppDependencies): FastifyInstance {
   const limits: ServerLimits = { ...defaultServerLimits, ...dependencies.limits };
-  const models = new ModelRegistry(dependencies.models, dependencies.defaultModelId);
+  const residency = new ModelResidency(dependencies.modelResidency ?? { maxLoadedModels: null, idleTtlMs: null }, dependencies.now ?? Date.now);
+  const models = new ModelRegistry(dependencies.models, dependencies.defaultModelId, residency);
   const metrics = new ServerMetrics(models);
   const running = new RunningGenerations();
   const authMode = dependencies.authMode ?? (dependencies.apiKey ? 'key' : 'none');
@@ -162,7 +166,26 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
   void app.register(pageRoutes, { webRoot: dependencies.webRoot ?? defaultWebRoot, limits });
 
   installGracefulShutdown(app, running, limits);
+  app.decorate('models', models);
+  installIdleUnloading(app, models);
   return app;
+}
+
+/**
+ * Checks for idle models every tenth of the time-to-live (at most each minute), so a model is
+ * unloaded at most 10% past it. Tests call `app.models.residency.unloadIdle()` with their own clock.
+ */
+function installIdleUnloading(app: FastifyInstance, models: ModelRegistry): void {
+  const ttl = models.limits.idleTtlMs;
+  if (ttl === null || !models.models.some((model) => model.onDemand)) return;
+  const timer = setInterval(() => {
+    models.residency.unloadIdle().then(
+      (unloaded) => unloaded.length > 0 && app.log.info({ models: unloaded }, 'idle models unloaded'),
+      (error: unknown) => app.log.warn({ err: error }, 'an idle model could not be unloaded'),
+    );
+  }, Math.max(1000, Math.min(ttl / 10, 60_000)));
+  timer.unref();
+  app.addHook('onClose', async () => clearInterval(timer));
 }
 
 function secretScrubber(secrets: string[]): (text: string) => string {

@@ -112,6 +112,8 @@ export interface ServerContext {
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** The served models: `anychat serve` closes them at shutdown; tests read their state. */
+    models: ModelRegistry;
     /**
      * The first half of a graceful shutdown, before `close()` (graceful-shutdown.ts): refuses new
      * requests with 503, lets running answers finish, stops and saves the rest, all within

@@ -43,14 +43,14 @@ export interface LlamaCppBackend extends Backend {
  */
 export async function createLlamaCppBackend(
   config: LlamaCppBackendConfig,
-  hooks: { onDownloadProgress?: ResolveModelOptions['onProgress'] } = {},
+  hooks: { onDownloadProgress?: ResolveModelOptions['onProgress']; onLoadProgress?: (fraction: number) => void } = {},
 ): Promise<LlamaCppBackend> {
   const { model: modelReference, contextSize, threads, parallel, batchSize, modelCacheDirectory, reasoning, grammar: grammarText } = llamaCppBackendConfigSchema.parse(config);
   const modelPath = await resolveModelPath(modelReference, { cacheDirectory: modelCacheDirectory, onProgress: hooks.onDownloadProgress });
   const llama = await loadLlama();
   // Compiled before the model loads, so a grammar with a mistake stops the start at once, not every answer.
   const defaultGrammar = grammarText === undefined ? null : await compileDefaultGrammar(llama, grammarText);
-  const model = await loadModelFile(llama, modelPath);
+  const model = await loadModelFile(llama, modelPath, hooks.onLoadProgress);
   const batchCounter = createCountedBatchStrategy();
   const context = await model
     .createContext({

@@ -9,7 +9,7 @@ const FIX = 'Pass --model PATH with a GGUF model file, or leave --model out to d
  * the path and the fix, because this is the first thing a new user hits with a wrong path.
  * The magic-number check runs first so a non-GGUF file gets a plain answer instead of llama.cpp's.
  */
-export async function loadModelFile(llama: Llama, path: string): Promise<LlamaModel> {
+export async function loadModelFile(llama: Llama, path: string, onLoadProgress?: (fraction: number) => void): Promise<LlamaModel> {
   let magic: string;
   try {
     const file = await open(path, 'r');
@@ -28,7 +28,7 @@ export async function loadModelFile(llama: Llama, path: string): Promise<LlamaMo
     throw new BackendError('model-load', `Model file ${path} is not a GGUF file (it does not start with "GGUF"). ${FIX}`);
   }
   try {
-    return await llama.loadModel({ modelPath: path });
+    return await llama.loadModel({ modelPath: path, ...(onLoadProgress ? { onLoadProgress } : {}) });
   } catch (error) {
     throw new BackendError(
       'model-load',

@@ -31,8 +31,9 @@ export async function answerFromFailedModel(
     finishReason: null,
     error: { code: 'model-load', message: `model ${model.id} failed to load: ${model.failure}` },
     // Unknown when the backend never started; the same default as GET /api/models.
-    backend: model.info?.backend ?? model.backend?.name ?? 'llamacpp',
+    backend: model.backendName ?? 'llamacpp',
     modelId: model.id,
+    servedModelId: model.id,
     template: plan.settings.template ?? 'plain',
     prompt: null,
     parameters,

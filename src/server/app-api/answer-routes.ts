@@ -3,10 +3,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Conversation, ConversationSettings, StoredMessage } from '../../chat/conversation.ts';
 import { generateAnswer } from '../../chat/generate-answer.ts';
 import type { ChatMessage } from '../../chat/message.ts';
-import { prepareGeneration } from '../../chat/prepare-generation.ts';
+import { prepareGeneration, type PreparedGeneration } from '../../chat/prepare-generation.ts';
 import { branchEndingAt, ConversationStoreError, type ConversationStore, type StartedAnswer } from '../../storage/conversation-store.ts';
 import { HttpProblem, notFound } from '../http-problem.ts';
-import { startGeneration } from '../scheduling/run-generation.ts';
+import type { ModelLease } from '../models/served-model.ts';
+import { startGeneration, type GenerationRun } from '../scheduling/run-generation.ts';
 import type { ServerContext } from '../server-context.ts';
 import { editBodySchema, idParamsSchema, optionalEmptyBody, regenerateBodySchema, sendMessageBodySchema, streamHeadersSchema } from './app-api-schemas.ts';
 import { answerEndEvent } from './answer-end-event.ts';
@@ -211,7 +212,18 @@ function subtreeOf(messages: StoredMessage[], rootId: string): StoredMessage[] {
 async function answer(context: ServerContext, request: FastifyRequest, reply: FastifyReply, plan: AnswerPlan): Promise<void> {
   const store = context.conversationsFor(request);
   const model = context.models.resolve(plan.settings.modelId);
-  if (model.status === 'failed' && plan.newUserMessage) {
+  // A model loaded on demand loads here, the request waiting (the page shows its progress from
+  // /api/models); held from now until its generation is queued, so it cannot be unloaded meanwhile.
+  let lease: ModelLease | null = null;
+  if (model.status !== 'failed') {
+    try {
+      lease = await model.acquire();
+    } catch (error) {
+      // A load that failed just now is answered like one that failed before: the question is kept.
+      if (!model.failure) throw error;
+    }
+  }
+  if (model.failure !== null && model.status === 'failed' && plan.newUserMessage) {
     const titleFromMessage = plan.conversation.title === DEFAULT_TITLE && plan.newUserMessage.parentId === null;
     const title = titleFromMessage ? titleOf(plan.newUserMessage.content) : null;
     try {
@@ -220,16 +232,22 @@ async function answer(context: ServerContext, request: FastifyRequest, reply: Fa
       throw problemFromStoreError(error);
     }
   }
-  const { backend, info } = model.requireReady();
-  const prepared = await prepareGeneration({
-    backend,
-    info,
-    messages: plan.branch,
-    settings: plan.settings,
-    ...(plan.continued ? { continueFrom: plan.continued.content } : {}),
-    ...(plan.settings.enableThinking !== undefined ? { extras: { enableThinking: plan.settings.enableThinking } } : {}),
-  });
-  const run = startGeneration(model, (signal) => generateAnswer(backend, prepared, signal), context);
+  const { backend, info } = lease ?? model.requireReady();
+  let prepared: PreparedGeneration;
+  let run: GenerationRun;
+  try {
+    prepared = await prepareGeneration({
+      backend,
+      info,
+      messages: plan.branch,
+      settings: plan.settings,
+      ...(plan.continued ? { continueFrom: plan.continued.content } : {}),
+      ...(plan.settings.enableThinking !== undefined ? { extras: { enableThinking: plan.settings.enableThinking } } : {}),
+    });
+    run = startGeneration(model, (signal) => generateAnswer(backend, prepared, signal), context);
+  } finally {
+    lease?.release();
+  }
   request.generationStats = run.stats;
 
   let started: StartedAnswer;
@@ -246,7 +264,7 @@ async function answer(context: ServerContext, request: FastifyRequest, reply: Fa
       answerParentId: plan.answerParentId,
       continueAnswerId: plan.continued?.id ?? null,
       // A continued answer keeps the thinking and the token count from before its last Continue.
-      generation: startingRecord(prepared, info.backend, info.modelId, plan.continued?.generation ?? null),
+      generation: startingRecord(prepared, info.backend, info.modelId, plan.continued?.generation ?? null, model.id),
     });
   } catch (error) {
     run.abort('stopped');

@@ -15,6 +15,7 @@ export function startingRecord(
   backend: GenerationRecord['backend'],
   modelId: string,
   continued: GenerationRecord | null = null,
+  servedModelId?: string,
 ): GenerationRecord {
   // A continued answer keeps the count of everything generated into it before, so its stats are the whole answer's.
   const earlierCompletionTokens = continued ? (continued.earlierCompletionTokens ?? 0) + (continued.usage?.completionTokens ?? 0) : 0;
@@ -25,6 +26,7 @@ export function startingRecord(
     error: null,
     backend,
     modelId,
+    ...(servedModelId === undefined ? {} : { servedModelId }),
     template: prepared.template,
     prompt: prepared.sentPrompt,
     parameters: prepared.parameters,

@@ -71,9 +71,14 @@ export interface ModelDescription {
   modelId: string;
   contextWindow: number | null;
   hasChatTemplate: boolean;
-  status: 'loading' | 'ready' | 'failed';
+  /** `unloaded`: loaded on demand, not in memory now; the first answer that asks for it loads it. */
+  status: 'unloaded' | 'loading' | 'ready' | 'failed';
   /** While a default model downloads: bytes so far and in all. */
   download?: { receivedBytes: number; totalBytes: number | null } | null;
+  /** While a model loaded on demand loads: the share of its file read, 0 to 1. */
+  loadProgress?: number | null;
+  /** Loaded when asked for and unloaded when idle (local models of a models file or --models-dir). */
+  onDemand?: boolean;
   error?: string | null;
 }
 

@@ -93,6 +93,31 @@ export class ServerMetrics {
         }
       },
     });
+    new Gauge({
+      name: 'anychat_model_state',
+      help: 'Each model’s state: 1 for the state it is in (unloaded, loading, ready, failed), 0 for the others',
+      labelNames: ['model', 'state'],
+      registers,
+      collect() {
+        for (const model of models.models) {
+          for (const state of ['unloaded', 'loading', 'ready', 'failed'] as const) this.set({ model: model.id, state }, model.status === state ? 1 : 0);
+        }
+      },
+    });
+    new Counter({
+      name: 'anychat_model_loads_total',
+      help: 'Times a model loaded on demand was loaded, and unloaded (idle, or to make room)',
+      labelNames: ['model', 'event'],
+      registers,
+      collect() {
+        this.reset();
+        for (const model of models.models) {
+          if (!model.onDemand) continue;
+          this.inc({ model: model.id, event: 'load' }, model.loads);
+          this.inc({ model: model.id, event: 'unload' }, model.unloads);
+        }
+      },
+    });
     registerProcessMemoryMetrics(this.registry);
   }
 }

@@ -23,12 +23,14 @@ export const appApiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { 
     models: context.models.models.map(
       (model): ModelDescription => ({
         id: model.id,
-        backend: model.info?.backend ?? model.backend?.name ?? 'llamacpp',
+        backend: model.backendName ?? 'llamacpp',
         modelId: model.info?.modelId ?? model.id,
         contextWindow: model.info?.contextWindow ?? null,
         hasChatTemplate: Boolean(model.info?.chatTemplate),
         status: model.status,
         download: model.downloadProgress(),
+        loadProgress: model.loadProgress,
+        onDemand: model.onDemand,
         error: model.failure,
       }),
     ),

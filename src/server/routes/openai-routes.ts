@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { FinishReason, GenerationEvent, TokenLogprob, TokenUsage } from '../../backends/backend.ts';
+import type { Backend, FinishReason, GenerationEvent, TokenLogprob, TokenUsage } from '../../backends/backend.ts';
 import { generateAnswer } from '../../chat/generate-answer.ts';
 import { prepareGeneration, type PreparedGeneration } from '../../chat/prepare-generation.ts';
 import { apiErrorHandler, apiNotFoundHandler } from '../error-handler.ts';
@@ -49,22 +49,30 @@ export const openAiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { 
     async (request, reply) => {
       const body = request.body;
       const model = context.models.resolve(body.model);
-      const { backend, info } = model.requireReady();
       refuseUnsupportedOpenAiFields(body);
-      const extras = chatExtrasFromOpenAi(body, info);
       const { system, turns } = splitOpenAiMessages(body.messages);
       const last = turns.at(-1)?.role;
       if (last !== 'user' && last !== 'tool') throw new HttpProblem(400, 'validation', 'the last message must have the role "user" or "tool"', 'messages');
-      const prepared = await prepareGeneration({
-        backend,
-        info,
-        messages: turns,
-        settings: { systemMessage: system, parameters: generationParametersFromOpenAi(body) },
-        extras,
-      });
+      // A model loaded on demand loads here, the request waiting; held until its generation is queued.
+      const lease = await model.acquire();
+      let run: GenerationRun;
+      let wantsLogprobs: boolean;
+      try {
+        const { backend, info } = lease;
+        const extras = chatExtrasFromOpenAi(body, info);
+        wantsLogprobs = extras.logprobs !== undefined;
+        const prepared = await prepareGeneration({
+          backend,
+          info,
+          messages: turns,
+          settings: { systemMessage: system, parameters: generationParametersFromOpenAi(body) },
+          extras,
+        });
+        run = begin(context, request, reply, model, backend, prepared);
+      } finally {
+        lease.release();
+      }
       const identity = { id: `chatcmpl-${randomUUID()}`, created: nowInSeconds(), model: model.id };
-      const run = begin(context, request, reply, model, prepared);
-      const wantsLogprobs = extras.logprobs !== undefined;
       if (!body.stream) {
         const { answer, reason, usage } = await collect(run, wantsLogprobs);
         return chatCompletion(identity, answer, reason, usage);
@@ -88,15 +96,22 @@ export const openAiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { 
     async (request, reply) => {
       const body = request.body;
       const model = context.models.resolve(body.model);
-      const { backend, info } = model.requireReady();
       refuseUnsupportedOpenAiFields(body);
-      const extras = completionExtrasFromOpenAi(body, info);
       const prompt = typeof body.prompt === 'string' ? body.prompt : (body.prompt[0] ?? '');
-      const prepared = await prepareRawPrompt(backend, info, prompt, generationParametersFromOpenAi(body), extras);
+      const lease = await model.acquire();
+      let run: GenerationRun;
+      let wantsLogprobs: boolean;
+      try {
+        const { backend, info } = lease;
+        const extras = completionExtrasFromOpenAi(body, info);
+        wantsLogprobs = extras.logprobs !== undefined;
+        const prepared = await prepareRawPrompt(backend, info, prompt, generationParametersFromOpenAi(body), extras);
+        run = begin(context, request, reply, model, backend, prepared);
+      } finally {
+        lease.release();
+      }
       const identity = { id: `cmpl-${randomUUID()}`, created: nowInSeconds(), model: model.id };
       const prefix = body.echo ? prompt : '';
-      const run = begin(context, request, reply, model, prepared);
-      const wantsLogprobs = extras.logprobs !== undefined;
       if (!body.stream) {
         const { answer, reason, usage } = await collect(run, wantsLogprobs);
         const logprobs = answer.logprobs ? legacyLogprobs(answer.logprobs, prefix.length) : null;
@@ -117,8 +132,7 @@ export const openAiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { 
   );
 };
 
-function begin(context: ServerContext, request: FastifyRequest, reply: FastifyReply, model: ServedModel, prepared: PreparedGeneration) {
-  const { backend } = model.requireReady();
+function begin(context: ServerContext, request: FastifyRequest, reply: FastifyReply, model: ServedModel, backend: Backend, prepared: PreparedGeneration) {
   // OpenAI's `user` names the client's end user for abuse tracing; the request log is where that lives here.
   const user = (request.body as { user?: string | null }).user;
   if (user) request.log.info({ openAiUser: user }, 'request made for an end user');

@@ -22,9 +22,11 @@ export const operationsRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app
     const { status, reason: detailedReason } = context.models.overallStatus();
     const detailed = request.hasApiKey;
     const reason = detailed ? detailedReason : publicReason(status, detailedReason, context.models.models[0]?.id ?? '');
-    const models = context.models.models.map((model) =>
-      detailed ? { id: model.id, status: model.status, error: model.failure } : { id: publicModelName(model.id), status: model.status, error: model.failure === null ? null : 'failed to load' },
-    );
+    // Each model's own state: `unloaded` ones (loaded on demand) load when asked, so they do not make the server unready.
+    const models = context.models.models.map((model) => ({
+      ...(detailed ? { id: model.id, status: model.status, error: model.failure } : { id: publicModelName(model.id), status: model.status, error: model.failure === null ? null : 'failed to load' }),
+      ...(model.onDemand ? { onDemand: true, loadProgress: model.loadProgress } : {}),
+    }));
     if (status === 'ready') return { status, reason, models };
     return reply.code(503).send({ status, reason, models, error: reason ?? status, error_type: 'healthcheck' });
   });

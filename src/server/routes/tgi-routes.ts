@@ -5,6 +5,7 @@ import { generateAnswer } from '../../chat/generate-answer.ts';
 import { apiErrorHandler } from '../error-handler.ts';
 import { HttpProblem } from '../http-problem.ts';
 import { prepareRawPrompt } from '../models/prepare-raw-prompt.ts';
+import type { ServedModel } from '../models/served-model.ts';
 import { problemFromBackendError } from '../scheduling/backend-error-problem.ts';
 import { startGeneration, type GenerationRun } from '../scheduling/run-generation.ts';
 import type { ApiPluginOptions, ServerContext } from '../server-context.ts';
@@ -49,8 +50,8 @@ export const tgiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { con
     },
   );
 
-  routes.get('/info', { schema: { tags, summary: 'The served model, in TGI’s format' } }, async () => {
-    const model = context.models.defaultModel;
+  routes.get('/info', { schema: { tags, summary: 'The served model, in TGI’s format' } }, async (request) => {
+    const model = tgiModelOf(context, request);
     const info = model.info;
     const window = info?.contextWindow ?? null;
     return {
@@ -80,30 +81,58 @@ export const tgiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { con
     '/tokenize',
     { schema: { tags, summary: 'Tokenize inputs (backends with a tokenizer only)', body: tgiGenerateRequestSchema } },
     async (request) => {
-      const { backend } = context.models.defaultModel.requireReady();
-      if (!backend.tokenize) {
-        // TGI's own answer when it has no tokenizer; echo, tgi and openai backends only estimate.
-        throw new HttpProblem(404, 'not-found', `No fast tokenizer available: the ${backend.name} backend only estimates token counts (${await backend.countTokens(request.body.inputs)} for these inputs)`);
+      // Held while it tokenizes: a model loaded on demand is not unloaded under it.
+      const lease = await tgiModelOf(context, request).acquire();
+      try {
+        const { backend } = lease;
+        if (!backend.tokenize) {
+          // TGI's own answer when it has no tokenizer; echo, tgi and openai backends only estimate.
+          throw new HttpProblem(404, 'not-found', `No fast tokenizer available: the ${backend.name} backend only estimates token counts (${await backend.countTokens(request.body.inputs)} for these inputs)`);
+        }
+        let offset = 0;
+        return (await backend.tokenize(request.body.inputs)).map((token) => {
+          const start = offset;
+          offset += token.text.length;
+          return { id: token.id, text: token.text, start, stop: offset };
+        });
+      } finally {
+        lease.release();
       }
-      let offset = 0;
-      return (await backend.tokenize(request.body.inputs)).map((token) => {
-        const start = offset;
-        offset += token.text.length;
-        return { id: token.id, text: token.text, start, stop: offset };
-      });
     },
   );
 };
 
 async function startTgiGeneration(context: ServerContext, request: FastifyRequest, body: TgiGenerateRequest, streaming: boolean) {
-  const model = context.models.defaultModel;
-  const { backend, info } = model.requireReady();
+  const model = tgiModelOf(context, request);
   refuseUnsupportedTgiParameters(body.parameters);
-  const extras = tgiExtras(body.parameters, info, streaming);
-  const prepared = await prepareRawPrompt(backend, info, body.inputs, generationParametersFromTgi(body.parameters), extras);
-  const run = startGeneration(model, (signal) => generateAnswer(backend, prepared, signal), context);
-  request.generationStats = run.stats;
-  return { run, prepared, prefix: body.parameters?.return_full_text ? body.inputs : '' };
+  const lease = await model.acquire();
+  try {
+    const { backend, info } = lease;
+    const extras = tgiExtras(body.parameters, info, streaming);
+    const prepared = await prepareRawPrompt(backend, info, body.inputs, generationParametersFromTgi(body.parameters), extras);
+    const run = startGeneration(model, (signal) => generateAnswer(backend, prepared, signal), context);
+    request.generationStats = run.stats;
+    return { run, prepared, prefix: body.parameters?.return_full_text ? body.inputs : '' };
+  } finally {
+    lease.release();
+  }
+}
+
+/**
+ * TGI's API has no field naming a model (a TGI server serves one), so TGI clients get the default
+ * model; another is picked with the `X-Anychat-Model` header or the `model` query parameter
+ * (`POST /generate?model=ID`), the header winning when both are given. An unknown id is a 404
+ * naming the known ones, as on the OpenAI routes.
+ */
+export function tgiModelOf(context: ServerContext, request: FastifyRequest): ServedModel {
+  const header = request.headers['x-anychat-model'];
+  const query = (request.query as { model?: unknown } | undefined)?.model;
+  const named = typeof header === 'string' && header !== '' ? header : typeof query === 'string' && query !== '' ? query : null;
+  if (named === null) return context.models.defaultModel;
+  // Unlike OpenAI's `model`, which every client must send, a TGI client naming a model means it.
+  const found = context.models.models.find((model) => model.id === named);
+  if (found) return found;
+  throw new HttpProblem(404, 'not-found', `no model named ${JSON.stringify(named)}; this server has ${context.models.models.map((model) => model.id).join(', ')}`, 'model');
 }
 
 async function generate(

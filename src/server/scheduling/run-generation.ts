@@ -72,6 +72,8 @@ export function startGeneration(
     ended: new Promise<void>((resolve) => {
       markEnded = () => {
         registration.unregister();
+        // After the queue has let go (release comes first): the model may now count as idle.
+        model.noteUsed();
         resolve();
       };
     }),

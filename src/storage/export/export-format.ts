@@ -58,6 +58,7 @@ const generationRecordSchema = z.strictObject({
     .nullable(),
   backend: z.enum(['llamacpp', 'tgi', 'openai', 'echo']),
   modelId: z.string(),
+  servedModelId: z.string().optional(),
   template: z.enum(['plain', 'model', 'messages']),
   prompt: z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('text'), text: z.string() }),

@@ -5,7 +5,7 @@ import type { Backend, GenerationRequest } from '../../../src/backends/backend.t
 import type { ConversationStore } from '../../../src/storage/conversation-store.ts';
 import { createEchoBackend } from '../../../src/backends/echo/echo-backend.ts';
 import { buildApp } from '../../../src/server/build-app.ts';
-import type { DownloadProgress } from '../../../src/server/models/served-model.ts';
+import type { DownloadProgress, ModelSource } from '../../../src/server/models/served-model.ts';
 import type { ServerLimits } from '../../../src/server/server-context.ts';
 import { createMemoryConversationStore } from '../../storage/memory-conversation-store.ts';
 import { ensureWebBuild } from '../../../scripts/ensure-web-build.ts';
@@ -59,6 +59,8 @@ export interface TestServerOptions {
   maxQueue?: number;
   /** Server limits to override, e.g. a short `requestTimeoutMs` for faults that never end. */
   limits?: Partial<ServerLimits>;
+  /** Several models instead of the one above (whose requests are then not recorded); the first is the default. */
+  models?: ModelSource[];
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -69,7 +71,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   );
   const store = options.accounts?.store ?? createMemoryConversationStore();
   const app = buildApp({
-    models: [
+    models: options.models ?? [
       {
         id: options.modelId ?? 'echo',
         backend: options.loadingBackend ?? backend,

@@ -8,6 +8,8 @@ import { streamAnswer, type AnswerRequest } from '../services/answer-stream.ts';
 import type { ConversationSettings, StoredMessage } from '../types/api.ts';
 import { ConversationChat, type ChatError } from './conversation-chat.svelte.ts';
 import { conversationList } from './conversation-list.svelte.ts';
+import { compare } from './compare.svelte.ts';
+import { models } from './models.svelte.ts';
 import { route } from './route.svelte.ts';
 import { session } from './session.svelte.ts';
 import { settings } from './settings.svelte.ts';
@@ -79,10 +81,54 @@ class ChatStore {
     };
     chat.upsert(pending);
     chat.showLeaf(pending.id);
-    return this.#run(chat, { kind: 'send', conversationId: chat.conversation.id, content, parentId, settings: requestSettings });
+    const mainModelId = requestSettings.modelId ?? models.defaultModelId ?? '';
+    // Only with other models chosen to compare with: a plain send stays exactly as it was.
+    const compared = compare.extraModelIds.length === 0 ? [] : compare.modelsFor(mainModelId).filter((modelId) => models.find(modelId)?.status !== 'failed');
+    if (compared.length < 2) {
+      if (chat.comparison) chat.comparison = null;
+      return this.#run(chat, { kind: 'send', conversationId: chat.conversation.id, content, parentId, settings: requestSettings });
+    }
+    chat.comparison = { userMessageId: null, modelIds: compared, answerIds: {} };
+    return this.#run(chat, { kind: 'send', conversationId: chat.conversation.id, content, parentId, settings: requestSettings }, (answer) => {
+      chat.noteComparedAnswer(mainModelId, answer.id);
+      if (chat.comparison) chat.comparison = { ...chat.comparison, userMessageId: answer.parentId };
+      // The others answer the same question as siblings of the first answer, all streaming at once.
+      for (const modelId of compared.slice(1)) void this.#runCompared(chat, answer.id, modelId, requestSettings);
+    });
   }
 
-  regenerate(chat: ConversationChat, answer: StoredMessage): Promise<boolean> {
+  /** Keeps one compared answer as the conversation's branch, and its model for the turns that follow. */
+  async keepComparedAnswer(chat: ConversationChat, answer: StoredMessage, modelId: string): Promise<void> {
+    chat.comparison = null;
+    settings.form.modelId = modelId === models.defaultModelId ? '' : modelId;
+    settings.forRequest();
+    await this.showBranch(chat, answer);
+    await apiClient.updateConversation(chat.conversation.id, { settings: settings.forRequest() }).catch((error: unknown) => session.noteError(error));
+  }
+
+  /** One compared answer: a regenerate of the first one with another model, streamed into the same chat. */
+  async #runCompared(chat: ConversationChat, firstAnswerId: string, modelId: string, requestSettings: ConversationSettings): Promise<void> {
+    chat.comparedInFlight++;
+    models.followLoad(modelId);
+    const controller = new AbortController();
+    try {
+      for await (const event of streamAnswer({ kind: 'regenerate', messageId: firstAnswerId, settings: { ...requestSettings, modelId } }, controller.signal)) {
+        if (event.type === 'answer-start') chat.noteComparedAnswer(modelId, event.message.id);
+        chat.apply(event, (error) => (chat.error = { ...error, retry: null }));
+      }
+    } catch (error) {
+      session.noteError(error);
+      chat.error = { ...describeThrown(error), retry: null };
+    } finally {
+      chat.comparedInFlight--;
+      const answerId = chat.comparison?.answerIds[modelId];
+      if (answerId) chat.live.get(answerId)?.flush();
+    }
+  }
+
+  /** Answers again; with `modelId`, with that model, which the conversation then keeps for its next turns. */
+  regenerate(chat: ConversationChat, answer: StoredMessage, modelId?: string): Promise<boolean> {
+    if (modelId !== undefined) settings.form.modelId = modelId === models.defaultModelId ? '' : modelId;
     return this.#run(chat, { kind: 'regenerate', messageId: answer.id, settings: settings.forRequest() });
   }
 
@@ -95,6 +141,10 @@ class ChatStore {
   }
 
   async stop(chat: ConversationChat): Promise<void> {
+    // Compared answers stop with the first; the server keeps what each had written.
+    for (const answerId of Object.values(chat.comparison?.answerIds ?? {})) {
+      if (answerId !== chat.inFlight?.messageId && chat.live.has(answerId)) void apiClient.stopMessage(answerId).catch((error: unknown) => session.noteError(error));
+    }
     const inFlight = chat.inFlight;
     if (!inFlight) return;
     const abortLater = setTimeout(() => inFlight.controller.abort(), stopGracePeriodMs);
@@ -153,10 +203,12 @@ class ChatStore {
    * Streams one answer into `chat`; every failure ends as `chat.error` with a Retry. Resolves to
    * false when it failed before the model wrote anything.
    */
-  async #run(chat: ConversationChat, answerRequest: AnswerRequest): Promise<boolean> {
+  async #run(chat: ConversationChat, answerRequest: AnswerRequest, onAnswerStart?: (answer: StoredMessage) => void): Promise<boolean> {
     if (chat.inFlight) return false;
     const controller = new AbortController();
     chat.inFlight = { controller, messageId: answerRequest.kind === 'reattach' ? answerRequest.messageId : null };
+    // A model not in memory loads for this answer: show its progress while the answer waits for it.
+    if (answerRequest.kind !== 'reattach') models.followLoad(answerRequest.settings.modelId);
     chat.error = null;
     let committedUserMessage: StoredMessage | null = null;
     let ended = false;
@@ -172,6 +224,7 @@ class ChatStore {
         chat.apply(event, (error) => {
           chat.error = { ...error, retry: this.#retryFor(chat, answerRequest, committedUserMessage, failedAnswer) };
         });
+        if (event.type === 'answer-start') onAnswerStart?.(event.message);
       }
     } catch (error) {
       failed = true;
@@ -184,6 +237,8 @@ class ChatStore {
     } finally {
       for (const answer of chat.live.values()) answer.flush();
       chat.inFlight = null;
+      // Loading one model on demand may have unloaded another: the picker shows both as they are now.
+      if (models.models.some((model) => model.onDemand)) void models.refresh();
       if (!ended) {
         // Stopped by disconnecting, or the connection dropped: the server saved what it had. Until
         // that is read back (never, while the server is down), keep the text shown, marked as

@@ -15,6 +15,13 @@ export interface AnswerInFlight {
   messageId: string | null;
 }
 
+/** The models one question went to, in order, and each one's answer once it has started. */
+export interface Comparison {
+  userMessageId: string | null;
+  modelIds: string[];
+  answerIds: Record<string, string>;
+}
+
 /**
  * One conversation's state in the page. The chat store keeps one per opened conversation, so an
  * answer keeps streaming into its conversation while the user reads another.
@@ -30,6 +37,10 @@ export class ConversationChat {
   /** Thinking of answers still streaming, by message id: shown apart from the answer, above it. */
   liveThinking = new SvelteMap<string, LiveThinking>();
   inFlight = $state.raw<AnswerInFlight | null>(null);
+  /** One question sent to several models at once, until one answer is kept (CompareAnswers.svelte). */
+  comparison = $state.raw<Comparison | null>(null);
+  /** Compared answers still streaming beside the one in `inFlight`. */
+  comparedInFlight = $state(0);
   error = $state.raw<ChatError | null>(null);
 
   constructor(conversation: Conversation, messages: StoredMessage[]) {
@@ -38,7 +49,11 @@ export class ConversationChat {
   }
 
   get streaming(): boolean {
-    return this.inFlight !== null;
+    return this.inFlight !== null || this.comparedInFlight > 0;
+  }
+
+  noteComparedAnswer(modelId: string, answerId: string): void {
+    if (this.comparison) this.comparison = { ...this.comparison, answerIds: { ...this.comparison.answerIds, [modelId]: answerId } };
   }
 
   /** The newest answer on screen with a generation record: what the context meter reports on. */
@@ -94,7 +109,8 @@ export class ConversationChat {
         this.showLeaf(event.message.id);
         this.live.set(event.message.id, new LiveAnswer(event.message.content));
         this.startThinking(event.message);
-        if (this.inFlight) this.inFlight = { ...this.inFlight, messageId: event.message.id };
+        // Compared answers start after the first, which Stop keeps aiming at.
+        if (this.inFlight && !this.inFlight.messageId) this.inFlight = { ...this.inFlight, messageId: event.message.id };
         return;
       case 'reasoning-delta': {
         let thinking = this.liveThinking.get(event.messageId);

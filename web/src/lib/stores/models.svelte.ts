@@ -22,6 +22,24 @@ class ModelsStore {
     }
   }
 
+  /**
+   * Follows a model that a request is about to load (one loaded on demand): its state is read
+   * every half second until it is ready or failed, so the page shows the load's progress.
+   */
+  followLoad(modelId: string | undefined): void {
+    const model = this.find(modelId);
+    if (!model || model.status === 'ready' || model.status === 'failed') return;
+    clearTimeout(this.#followTimer);
+    const check = async () => {
+      await this.refresh();
+      const now = this.find(modelId);
+      if (now && now.status !== 'ready' && now.status !== 'failed') this.#followTimer = setTimeout(() => void check(), 500);
+    };
+    this.#followTimer = setTimeout(() => void check(), 200);
+  }
+
+  #followTimer: ReturnType<typeof setTimeout> | undefined;
+
   find(modelId: string | undefined): ModelDescription | undefined {
     return this.models.find((model) => model.id === (modelId ?? this.defaultModelId));
   }
