@@ -6,7 +6,8 @@ import type { ChatMessage } from '../../chat/message.ts';
 import { prepareGeneration } from '../../chat/prepare-generation.ts';
 import { branchEndingAt, ConversationStoreError, type StartedAnswer } from '../../storage/conversation-store.ts';
 import { HttpProblem, notFound } from '../http-problem.ts';
-import { startGeneration } from '../scheduling/run-generation.ts';
+import { startGeneration, type GenerationRun } from '../scheduling/run-generation.ts';
+import type { ToolLoopEvent } from '../../chat/tools/tool-loop.ts';
 import type { ServerContext } from '../server-context.ts';
 import { editBodySchema, idParamsSchema, optionalEmptyBody, regenerateBodySchema, sendMessageBodySchema, streamHeadersSchema } from './app-api-schemas.ts';
 import { answerEndEvent } from './answer-end-event.ts';
@@ -14,6 +15,8 @@ import { AnswerEventStream, type StreamPosition } from './answer-event-stream.ts
 import { requireConversation, requireMessage } from './require-stored.ts';
 import { answerFromFailedModel } from './answer-from-failed-model.ts';
 import { AnswerSession, startingRecord } from './answer-session.ts';
+import { answerMessages } from '../../chat/tools/tool-call-record.ts';
+import { firstStepExtras, offeredToolsFor, toolLoopProducer } from '../tools/answer-tools.ts';
 
 const tags = ['App API: messages'];
 const DEFAULT_TITLE = 'New chat';
@@ -41,8 +44,11 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
   const turnsOf = (messages: StoredMessage[], leafId: string | null): ChatMessage[] =>
     branchEndingAt(messages, leafId)
       .filter((message) => message.role !== 'system')
-      // The answer text only: past thinking (generation.reasoning) is never sent back to the model.
-      .map((message) => ({ role: message.role, content: message.content }));
+      // The answer text only: past thinking (generation.reasoning) is never sent back to the model;
+      // an answer that called tools is its text and calls, each followed by its result.
+      .flatMap((message): ChatMessage[] =>
+        message.role === 'assistant' ? answerMessages(message.content, message.generation?.toolCalls) : [{ role: message.role, content: message.content }],
+      );
 
   routes.post(
     '/conversations/:id/messages',
@@ -125,6 +131,9 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
       // A quick refusal; the store checks again, atomically, when it marks the answer streaming.
       if (original.generation?.status === 'streaming' || (await context.hub.isLive(original.id))) {
         throw new HttpProblem(409, 'conflict', 'this answer is still being generated; stop it or wait for it to end');
+      }
+      if ((original.generation?.toolCalls?.length ?? 0) > 0) {
+        throw new HttpProblem(400, 'validation', 'an answer that called tools cannot be continued; regenerate it instead', 'id');
       }
       const conversation = await requireConversation(store, original.conversationId);
       const messages = await store.listMessages(conversation.id);
@@ -213,14 +222,37 @@ async function answer(context: ServerContext, request: FastifyRequest, reply: Fa
     }
   }
   const { backend, info } = model.requireReady();
+  // A continued answer carries on its text; tools are for new answers.
+  const offered = plan.continued ? [] : offeredToolsFor(context.tools, request, plan.settings, info);
+  const extras = firstStepExtras(offered, plan.settings);
   const prepared = await prepareGeneration({
     backend,
     info,
     messages: plan.branch,
     settings: plan.settings,
     ...(plan.continued ? { continueFrom: plan.continued.content } : {}),
+    ...(extras ? { extras } : {}),
   });
-  const run = startGeneration(model, (signal) => generateAnswer(backend, prepared, signal), context);
+  let answerId = '';
+  const run: GenerationRun<ToolLoopEvent> =
+    context.tools && offered.length > 0
+      ? startGeneration(
+          model,
+          toolLoopProducer({
+            tools: context.tools,
+            store,
+            backend,
+            info,
+            first: prepared,
+            offered,
+            branch: plan.branch,
+            settings: plan.settings,
+            conversationId: plan.conversation.id,
+            answerId: () => answerId,
+          }),
+          context,
+        )
+      : startGeneration(model, (signal) => generateAnswer(backend, prepared, signal), context);
   request.generationStats = run.stats;
 
   let started: StartedAnswer;
@@ -244,6 +276,7 @@ async function answer(context: ServerContext, request: FastifyRequest, reply: Fa
     throw problemFromStoreError(error);
   }
 
+  answerId = started.answer.id;
   const stream = answerEventStream(context, reply, null);
   if (started.userMessage) stream.send({ type: 'user-message', message: started.userMessage });
   const session = new AnswerSession(context, started.answer, run, request.log);

@@ -6,6 +6,7 @@ import { registerConversationRoutes } from '../app-api/conversation-routes.ts';
 import { apiErrorHandler, apiNotFoundHandler } from '../error-handler.ts';
 import type { ApiPluginOptions } from '../server-context.ts';
 import { registerCspReportRoutes } from './csp-report-routes.ts';
+import { registerToolRoutes } from '../tools/tool-routes.ts';
 
 /**
  * The page's API (app-api-events.ts), registered under `/api`: models and status here,
@@ -42,5 +43,6 @@ export const appApiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { 
   auth.registerSessionRoutes(app);
   registerConversationRoutes(app, context);
   registerAnswerRoutes(app, context);
+  registerToolRoutes(app, context);
   registerCspReportRoutes(app, context);
 };
