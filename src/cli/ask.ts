@@ -2,7 +2,10 @@ import type { GenerationEvent } from '../backends/backend.ts';
 import { createBackend } from '../backends/create-backend.ts';
 import { generateAnswer } from '../chat/generate-answer.ts';
 import { resolveGenerationParameters } from '../chat/generation-parameters.ts';
-import { prepareGeneration, type PreparedGeneration } from '../chat/prepare-generation.ts';
+import type { PreparedGeneration } from '../chat/prepare-generation.ts';
+import { openMcpToolbox } from './mcp-options.ts';
+import { answerWithTools, approvalPrompt, terminalApprover } from './terminal-tools.ts';
+import { cliVersion } from './cli-version.ts';
 import type { AskOptions } from './ask-command.ts';
 import { backendSettingsFromOptions } from './backend-options.ts';
 import { conversationSettingsFromOptions } from './generation-settings.ts';
@@ -14,7 +17,10 @@ export async function ask(words: string[], options: AskOptions): Promise<void> {
   const question = words.length > 0 ? words.join(' ') : await readStdin();
   if (question.trim() === '') throw new UsageError('nothing to ask: give a prompt, e.g. anychat ask "Has math been invented or discovered?"');
   const settings = conversationSettingsFromOptions(options);
+  if (options.raw && options.mcpConfig) throw new UsageError('--raw sends the text with no chat template, which has no place for tools: leave out --raw or --mcp-config');
+  const toolbox = await openMcpToolbox(options, (line) => process.stderr.write(`anychat: ${line}\n`), cliVersion());
   const backend = await createBackend(backendSettingsFromOptions(options));
+  const approvals = toolbox && !options.approveTools ? approvalPrompt() : null;
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
@@ -28,10 +34,21 @@ export async function ask(words: string[], options: AskOptions): Promise<void> {
         }, options.timeout * 1000);
   try {
     const info = await backend.info();
-    const prepared: PreparedGeneration = options.raw
-      ? rawGeneration(question, settings.parameters ?? {}, info.contextWindow, await backend.countTokens(question))
-      : await prepareGeneration({ backend, info, messages: [{ role: 'user', content: question }], settings });
-    const printed = await printAnswer(generateAnswer(backend, prepared, controller.signal), process.stdout, reasoningOutput(options.hideReasoning));
+    const events = options.raw
+      ? generateAnswer(backend, rawGeneration(question, settings.parameters ?? {}, info.contextWindow, await backend.countTokens(question)), controller.signal)
+      : (
+          await answerWithTools({
+            backend,
+            info,
+            messages: [{ role: 'user', content: question }],
+            settings,
+            toolbox,
+            options,
+            approve: terminalApprover({ approveAll: options.approveTools === true, lines: approvals }),
+            signal: controller.signal,
+          })
+        ).events;
+    const printed = await printAnswer(events, process.stdout, reasoningOutput(options.hideReasoning));
     clearTimeout(deadline);
     // Cut by our own deadline, not by the user: a failure, reported like the server's timeout.
     const last: GenerationEvent | undefined =
@@ -46,7 +63,9 @@ export async function ask(words: string[], options: AskOptions): Promise<void> {
   } finally {
     clearTimeout(deadline);
     process.off('SIGINT', onInterrupt);
+    approvals?.close();
     await backend.close();
+    await toolbox?.close();
   }
 }
 

@@ -1,9 +1,12 @@
 import { Option, type Command } from 'commander';
 import { addBackendOptions, type BackendOptionValues } from './backend-options.ts';
+import { addMcpOptions, type McpOptionValues } from './mcp-options.ts';
 import { runAction } from './run-action.ts';
 import { UsageError } from './usage-error.ts';
 
-export interface ServeOptions extends BackendOptionValues {
+export interface ServeOptions extends BackendOptionValues, McpOptionValues {
+  /** Tools for admins only: needs `--auth accounts`, refused until accounts exist (see src/server/tools/server-tools.ts). */
+  mcpAdminOnly?: boolean;
   host: string;
   port: number;
   /** This server's own key, for its clients and the page login; never sent upstream. */
@@ -59,6 +62,7 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option('--insecure-no-auth', 'allow a non-loopback --host without --auth-key'))
     .addOption(new Option('--data-dir <dir>', 'where conversations are kept (PGlite), or memory:// ; DATABASE_URL selects PostgreSQL instead').env('ANYCHAT_DATA_DIR'))
     .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').env('ANYCHAT_LOG_LEVEL'));
+  addMcpOptions(command).addOption(new Option('--mcp-admin-only', 'with --auth accounts: only admins may use MCP tools').env('ANYCHAT_MCP_ADMIN_ONLY'));
   addBackendOptions(command, { upstreamKeyAlias: true });
   command.action(runAction(async (options: ServeOptions) => (await import('./serve.ts')).serve(options)));
 }

@@ -1,6 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Backend } from '../backends/backend.ts';
 import { createBackend } from '../backends/create-backend.ts';
 import { endpointPassword } from '../backends/http/endpoint-url.ts';
@@ -11,6 +9,9 @@ import { backendSettingsFromOptions } from './backend-options.ts';
 import { CommandFailure } from './command-failure.ts';
 import { DEFAULT_PORT, type ServeOptions } from './serve-command.ts';
 import { UsageError } from './usage-error.ts';
+import { openMcpToolbox } from './mcp-options.ts';
+import { cliVersion } from './cli-version.ts';
+import { createServerTools } from '../server/tools/server-tools.ts';
 
 /** What closing the server, storage and engine may add to --shutdown-timeout before the process gives up on them. */
 const SHUTDOWN_CLOSE_MARGIN_MS = 3_000;
@@ -30,6 +31,10 @@ export async function serve(options: ServeOptions): Promise<void> {
       `refusing to listen on ${options.host} without --auth-key: anyone who can reach it could use the model. ` +
         'Set --auth-key (or ANYCHAT_AUTH_KEY), or pass --insecure-no-auth if the network is trusted.',
     );
+  }
+  if (options.mcpAdminOnly) {
+    // The one place accounts plug in: with `--auth accounts`, createServerTools gets a mayUseTools that reads the account.
+    throw new UsageError('--mcp-admin-only needs --auth accounts, which this build does not have yet; leave it out (tools are then open to whoever passes --auth-key)');
   }
   let download: DownloadProgress | null = null;
   // --auth-key is this server's own key, for its clients: it must never reach the endpoint, so
@@ -65,6 +70,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     },
   );
   const { buildApp } = await import('../server/build-app.ts');
+  const toolbox = await openMcpToolbox(options, (line) => process.stderr.write(`anychat: ${line}\n`), cliVersion());
   const store = await storeOpening;
 
   const app = buildApp({
@@ -91,7 +97,8 @@ export async function serve(options: ServeOptions): Promise<void> {
       receiveTimeoutMs: options.receiveTimeout * 1000,
       headersTimeoutMs: options.headersTimeout * 1000,
     },
-    version: packageVersion(),
+    version: cliVersion(),
+    tools: toolbox ? createServerTools(toolbox, { maxSteps: options.mcpMaxSteps }) : null,
   });
 
   await listen(app, options);
@@ -128,6 +135,7 @@ export async function serve(options: ServeOptions): Promise<void> {
         await step('running answers', () => app.drainGenerations());
         await step('the HTTP server', () => app.close());
         await step('storage', () => store.close());
+        await step('the MCP servers', async () => toolbox?.close());
         await step('the model', async () => (await backendPromise.catch(() => null))?.close());
         clearTimeout(overrun);
         logger.info('stopped');
@@ -152,11 +160,3 @@ async function listen(app: FastifyInstance, options: ServeOptions): Promise<void
   }
 }
 
-function packageVersion(): string {
-  try {
-    const packageJson = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string };
-    return packageJson.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}

@@ -14,12 +14,6 @@ export interface McpToolboxOptions {
   clientInfo: { name: string; version: string };
 }
 
-export const defaultMcpToolboxOptions: Omit<McpToolboxOptions, 'clientInfo'> = {
-  toolTimeoutMs: 60_000,
-  startTimeoutMs: 30_000,
-  // About 4,000 tokens: more would leave no room in a small model's window for the answer.
-  maxResultCharacters: 16_384,
-};
 
 /** What GET /api/tools and the page show of one server. */
 export interface McpServerDescription {
