@@ -39,8 +39,9 @@ for (const transport of ['stdio', 'http'] as const) {
         ['fixture__crash', 'always'],
         ['fixture__big', 'always'],
         ['fixture__xss', 'never'],
+        ['fixture__pick', 'always'],
       ]);
-      assert.deepEqual(toolbox.tools().map((tool) => tool.definition.name), ['fixture__echo', 'fixture__fail', 'fixture__hang', 'fixture__crash', 'fixture__big']);
+      assert.deepEqual(toolbox.tools().map((tool) => tool.definition.name), ['fixture__echo', 'fixture__fail', 'fixture__hang', 'fixture__crash', 'fixture__big', 'fixture__pick']);
       const echo = toolbox.tools()[0]!;
       assert.deepEqual((echo.definition.parameters as { required?: string[] }).required, ['text']);
     });

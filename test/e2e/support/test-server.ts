@@ -7,6 +7,7 @@ import { createEchoBackend } from '../../../src/backends/echo/echo-backend.ts';
 import { buildApp } from '../../../src/server/build-app.ts';
 import type { DownloadProgress } from '../../../src/server/models/served-model.ts';
 import type { ServerLimits } from '../../../src/server/server-context.ts';
+import type { ServerTools } from '../../../src/server/tools/server-tools.ts';
 import { createMemoryConversationStore } from '../../storage/memory-conversation-store.ts';
 import { ensureWebBuild } from '../../../scripts/ensure-web-build.ts';
 
@@ -57,6 +58,8 @@ export interface TestServerOptions {
   maxQueue?: number;
   /** Server limits to override, e.g. a short `requestTimeoutMs` for faults that never end. */
   limits?: Partial<ServerLimits>;
+  /** MCP tools the app API's answers may call. */
+  tools?: ServerTools | null;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -79,6 +82,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     store,
     webRoot: webDist,
     apiKey: options.apiKey ?? null,
+    tools: options.tools ?? null,
     // Long enough for a reload to re-attach before the server gives up on the answer.
     limits: { reattachGraceMs: 15_000, ...options.limits },
   });

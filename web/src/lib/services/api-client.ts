@@ -54,4 +54,7 @@ export const apiClient = {
   getMessage: (id: string) => request<StoredMessage>(`messages/${encodeURIComponent(id)}`),
   stopMessage: (id: string) => request<void>(`messages/${encodeURIComponent(id)}/stop`, { method: 'POST' }),
   deleteMessage: (id: string) => request<void>(`messages/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  /** The user's answer to a tool call awaiting approval: a POST, never a link. */
+  answerToolCall: (messageId: string, callId: string, decision: 'allow-once' | 'always-allow' | 'deny') =>
+    request<void>(`messages/${encodeURIComponent(messageId)}/tool-calls/${encodeURIComponent(callId)}/approval`, json('POST', { decision })),
 };
