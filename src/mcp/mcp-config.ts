@@ -46,7 +46,7 @@ const serverNameSchema = z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/, {
 });
 
 export const mcpConfigFileSchema = z.looseObject({
-  mcpServers: z.record(serverNameSchema, z.unknown(), { error: 'the file needs "mcpServers": an object of server names to servers' }),
+  mcpServers: z.record(z.string(), z.unknown(), { error: 'the file needs "mcpServers": an object of server names to servers' }),
 });
 
 export type StdioServerConfig = z.infer<typeof stdioServerSchema> & { kind: 'stdio' };
@@ -60,8 +60,9 @@ export class McpConfigError extends Error {
 /** "mcpServers.files.args[1]: …": where in the file a problem is, as one finds it with an editor. */
 function describeIssue(prefix: string, issue: z.core.$ZodIssue): string {
   const path = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('');
-  if (issue.code === 'unrecognized_keys') return `${prefix}${path}: unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')} (a stdio server takes command, args, env, cwd; an HTTP server takes url, headers; both take approval, tools, timeoutSeconds, disabled)`;
-  return `${prefix}${path}: ${issue.message}`;
+  const where = prefix === '' ? path.replace(/^\./, '') : `${prefix}${path}`;
+  if (issue.code === 'unrecognized_keys') return `${where}: unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')} (a stdio server takes command, args, env, cwd; an HTTP server takes url, headers; both take approval, tools, timeoutSeconds, disabled)`;
+  return `${where}: ${issue.message}`;
 }
 
 /** Checks one parsed file; every problem is named by entry and field, all at once. */
@@ -72,6 +73,11 @@ export function parseMcpConfig(value: unknown, source: string): McpServerConfig[
   const problems: string[] = [];
   for (const [name, entry] of Object.entries(file.data.mcpServers)) {
     const prefix = `mcpServers.${name}`;
+    const validName = serverNameSchema.safeParse(name);
+    if (!validName.success) {
+      problems.push(`${prefix}: ${validName.error.issues[0]?.message ?? 'bad server name'}`);
+      continue;
+    }
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
       problems.push(`${prefix}: expected an object with "command" (a stdio server) or "url" (a Streamable HTTP server)`);
       continue;

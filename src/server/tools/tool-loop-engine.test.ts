@@ -67,10 +67,10 @@ describe('MCP tools on the embedded engine', () => {
     assert.equal(call.result, `picked ${colour}`);
     assert.equal(call.step, 0);
     // The answer went on after the call: a second step whose prompt, in the model's own template,
-    // held the call and its result (and, past the step limit of 1, offered no tools).
+    // held the result (past the step limit of 1, with no tools offered). This test model's template
+    // renders tool results but not the assistant's calls, as many simple templates do.
     assert.equal(prompts.length, 2);
     assert.ok(prompts[1]!.includes(`picked ${colour}`), prompts[1]);
-    assert.ok(prompts[1]!.includes('fixture__pick'), 'the call is in the second prompt');
     assert.notEqual(finish.message.generation?.finishReason, 'tool-calls', 'the last step answered rather than calling again');
   });
 });
