@@ -108,7 +108,8 @@ describe('MCP tools on the page', () => {
     await waitForAnswerDone(page);
     assert.equal(await toolBlock(page).locator('pre.result').textContent(), 'echo: again');
     await answers(page).last().getByRole('button', { name: 'Regenerate' }).click();
-    await page.getByText('2 / 2').waitFor();
+    // The versions switcher shows once the new answer is done.
+    await answers(page).last().getByText('2/2').waitFor();
     await waitForAnswerDone(page);
     assert.equal(await toolBlock(page).locator('pre.result').textContent(), 'echo: again');
     assert.match(await answers(page).last().innerText(), /The tool said: echo: again/);
