@@ -12,7 +12,7 @@ import { McpToolbox } from '../../src/mcp/mcp-toolbox.ts';
 import { createServerTools } from '../../src/server/tools/server-tools.ts';
 import { startFakeOpenAiServer, type FakeOpenAiServerOptions, type FakeOpenAiServer } from '../fakes/fake-openai-server.ts';
 import { stdioFixtureConfig } from '../fixtures/mcp/start-fixture-servers.ts';
-import { XSS_PAYLOAD } from '../fixtures/mcp/fixture-mcp-server.ts';
+import { XSS_PAYLOAD } from '../fixtures/mcp/xss-payload.ts';
 import { answers, launchBrowser, openPage, sendPrompt, waitForAnswerDone } from './support/browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
@@ -113,6 +113,22 @@ describe('MCP tools on the page', () => {
     await waitForAnswerDone(page);
     assert.equal(await toolBlock(page).locator('pre.result').textContent(), 'echo: again');
     assert.match(await answers(page).last().innerText(), /The tool said: echo: again/);
+  });
+
+  it('Advanced options lists the operator\'s servers and tools; switching one off stops offering it', async () => {
+    calling('auto__echo', '{"text":"switches"}');
+    const { page } = await openPage(browser, server.url);
+    await page.getByRole('button', { name: 'Advanced options' }).click();
+    const panel = page.getByRole('group', { name: 'Tools' });
+    await panel.getByText('asks first').first().waitFor();
+    await panel.getByRole('checkbox', { name: 'asked', exact: true }).uncheck();
+    await page.getByRole('button', { name: 'Advanced options' }).click();
+    await sendPrompt(page, 'Only the automatic tools');
+    await waitForAnswerDone(page);
+    const offered = (upstream.requests.findLast((request) => request.path === '/v1/chat/completions')!.body as { tools?: Array<{ function: { name: string } }> }).tools;
+    assert.ok(offered === undefined || offered.every((tool) => !tool.function.name.startsWith('asked__')), JSON.stringify(offered));
+    const first = upstream.requests.filter((request) => request.path === '/v1/chat/completions').at(-2)!.body as { tools: Array<{ function: { name: string } }> };
+    assert.ok(first.tools.length > 0 && first.tools.every((tool) => tool.function.name.startsWith('auto__')));
   });
 
   it('a result carrying XSS payloads is shown as inert text, in the block and in the answer', async () => {

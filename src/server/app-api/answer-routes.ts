@@ -70,7 +70,7 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
       }
       await answer(context, request, reply, {
         conversation,
-        settings: { ...conversation.settings, ...request.body.settings },
+        settings: mergedSettings(conversation.settings, request.body.settings),
         branch: [...turnsOf(messages, parentId), { role: 'user', content: request.body.content }],
         newUserMessage: { parentId, content: request.body.content },
         followsActiveLeaf: request.body.parentId === undefined,
@@ -92,7 +92,7 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
       const messages = await store.listMessages(conversation.id);
       await answer(context, request, reply, {
         conversation,
-        settings: { ...conversation.settings, ...request.body.settings },
+        settings: mergedSettings(conversation.settings, request.body.settings),
         branch: turnsOf(messages, original.parentId),
         newUserMessage: null,
         followsActiveLeaf: false,
@@ -112,7 +112,7 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
       const messages = await store.listMessages(conversation.id);
       await answer(context, request, reply, {
         conversation,
-        settings: { ...conversation.settings, ...request.body.settings },
+        settings: mergedSettings(conversation.settings, request.body.settings),
         branch: [...turnsOf(messages, original.parentId), { role: 'user', content: request.body.content }],
         newUserMessage: { parentId: original.parentId, content: request.body.content },
         followsActiveLeaf: false,
@@ -139,7 +139,7 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
       const messages = await store.listMessages(conversation.id);
       await answer(context, request, reply, {
         conversation,
-        settings: { ...conversation.settings, ...request.body.settings },
+        settings: mergedSettings(conversation.settings, request.body.settings),
         branch: [...turnsOf(messages, original.parentId), { role: 'assistant', content: original.content }],
         newUserMessage: null,
         followsActiveLeaf: false,
@@ -323,6 +323,16 @@ async function follow(context: ServerContext, stream: AnswerEventStream, message
   await done;
   unsubscribe();
   return true;
+}
+
+/**
+ * A turn's settings over the conversation's. Tools merge one level deeper: the page sends its
+ * switches, and the "Always allow" answers kept on the conversation must survive them.
+ */
+function mergedSettings(saved: ConversationSettings, sent: ConversationSettings | undefined): ConversationSettings {
+  const merged = { ...saved, ...sent };
+  if (saved.tools && sent?.tools) merged.tools = { ...saved.tools, ...sent.tools, alwaysAllow: [...new Set([...(saved.tools.alwaysAllow ?? []), ...(sent.tools.alwaysAllow ?? [])])] };
+  return merged;
 }
 
 function titleOf(content: string): string {
