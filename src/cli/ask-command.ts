@@ -3,7 +3,7 @@ import { addBackendOptions, type BackendOptionValues } from './backend-options.t
 import { addGenerationOptions, type GenerationOptionValues } from './generation-options.ts';
 import { runAction } from './run-action.ts';
 import { UsageError } from './usage-error.ts';
-import { addTerminalToolOptions, type TerminalToolOptions } from './terminal-tools.ts';
+import { addTerminalToolOptions, type TerminalToolOptions } from './terminal-tool-options.ts';
 
 export interface AskOptions extends BackendOptionValues, GenerationOptionValues, TerminalToolOptions {
   raw?: boolean;

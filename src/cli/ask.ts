@@ -3,7 +3,7 @@ import { createBackend } from '../backends/create-backend.ts';
 import { generateAnswer } from '../chat/generate-answer.ts';
 import { resolveGenerationParameters } from '../chat/generation-parameters.ts';
 import type { PreparedGeneration } from '../chat/prepare-generation.ts';
-import { openMcpToolbox } from './mcp-options.ts';
+import { openMcpToolbox } from './open-mcp-toolbox.ts';
 import { answerWithTools, approvalPrompt, terminalApprover } from './terminal-tools.ts';
 import { cliVersion } from './cli-version.ts';
 import type { AskOptions } from './ask-command.ts';

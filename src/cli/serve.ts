@@ -9,7 +9,7 @@ import { backendSettingsFromOptions } from './backend-options.ts';
 import { CommandFailure } from './command-failure.ts';
 import { DEFAULT_PORT, type ServeOptions } from './serve-command.ts';
 import { UsageError } from './usage-error.ts';
-import { openMcpToolbox } from './mcp-options.ts';
+import { openMcpToolbox } from './open-mcp-toolbox.ts';
 import { cliVersion } from './cli-version.ts';
 import { createServerTools } from '../server/tools/server-tools.ts';
 

@@ -1,4 +1,3 @@
-import { Option, type Command } from 'commander';
 import { createInterface, type Interface } from 'node:readline';
 import type { Backend, BackendInfo } from '../backends/backend.ts';
 import type { ConversationSettings } from '../chat/conversation.ts';
@@ -8,21 +7,8 @@ import { prepareGeneration, type PreparedGeneration } from '../chat/prepare-gene
 import type { ToolCallRecord } from '../chat/tools/tool-call-record.ts';
 import { runToolLoop, type ApprovalDecision, type ToolLoopEvent } from '../chat/tools/tool-loop.ts';
 import type { McpToolbox } from '../mcp/mcp-toolbox.ts';
-import { addMcpOptions, type McpOptionValues } from './mcp-options.ts';
+import type { TerminalToolOptions } from './terminal-tool-options.ts';
 
-export interface TerminalToolOptions extends McpOptionValues {
-  /** Run every offered tool without asking (scripts); `never` tools stay unoffered. */
-  approveTools?: boolean;
-  /** The first turn's tool choice; later turns are `auto`. */
-  toolChoice: 'auto' | 'required';
-}
-
-/** `--mcp-config` and friends, plus what only the terminal needs. */
-export function addTerminalToolOptions(command: Command): Command {
-  return addMcpOptions(command)
-    .addOption(new Option('--approve-tools', 'run tools whose policy is "ask" without asking (for scripts)'))
-    .addOption(new Option('--tool-choice <choice>', 'the first turn: auto (the model decides) or required (it must call a tool)').choices(['auto', 'required']).default('auto'));
-}
 
 /**
  * Asks on the terminal before a tool with the `ask` policy runs (on stderr, so stdout stays the
