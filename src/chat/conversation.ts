@@ -1,6 +1,8 @@
 import type { BackendErrorCode, BackendName, FinishReason, GenerationTimings, TokenUsage } from '../backends/backend.ts';
 import type { GenerationParameters, ResolvedGenerationParameters } from './generation-parameters.ts';
 import type { ChatMessage, ChatRole } from './message.ts';
+import type { ConversationToolSettings } from './tools/conversation-tool-settings.ts';
+import type { ToolCallRecord } from './tools/tool-call-record.ts';
 
 export type PromptTemplateName = 'plain' | 'model';
 
@@ -13,6 +15,8 @@ export interface ConversationSettings {
   modelId?: string;
   /** The template's thinking switch (Qwen3's `enable_thinking`); absent: the template's default. */
   enableThinking?: boolean;
+  /** Which of the operator's MCP tools this conversation offers the model, and the approvals given. */
+  tools?: ConversationToolSettings;
 }
 
 export interface Conversation {
@@ -74,6 +78,11 @@ export interface GenerationRecord {
    * null when it did not think (and in records stored before thinking was kept apart).
    */
   reasoning: ReasoningRecord | null;
+  /**
+   * The tools the model called while answering, with their results, in order; absent or empty when
+   * it called none. They interleave with `content` (see tool-call-record.ts).
+   */
+  toolCalls?: ToolCallRecord[];
 }
 
 /** What a model thought before answering, and for how long. */

@@ -84,7 +84,8 @@ export async function prepareGeneration(input: {
   const toolsInSystem = tools.length > 0 && template !== 'messages' && !toolsInTemplate;
   const systemText = [settings.systemMessage, toolsInSystem ? toolsSystemPrompt(tools) : undefined].filter(Boolean).join('\n\n');
   const system: ChatMessage[] = systemText ? [{ role: 'system', content: systemText }] : [];
-  const enableThinking = extras.enableThinking ?? (info.reasoning === 'off' ? false : undefined);
+  // The request's own switch (/v1's chat_template_kwargs), then the conversation's (the page), then --reasoning off.
+  const enableThinking = extras.enableThinking ?? settings.enableThinking ?? (info.reasoning === 'off' ? false : undefined);
   const variables = {
     ...extras.templateVariables,
     ...(toolsInTemplate && tools.length > 0 ? { tools: templateTools(tools) } : {}),

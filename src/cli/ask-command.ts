@@ -3,8 +3,9 @@ import { addBackendOptions, type BackendOptionValues } from './backend-options.t
 import { addGenerationOptions, type GenerationOptionValues } from './generation-options.ts';
 import { runAction } from './run-action.ts';
 import { UsageError } from './usage-error.ts';
+import { addTerminalToolOptions, type TerminalToolOptions } from './terminal-tool-options.ts';
 
-export interface AskOptions extends BackendOptionValues, GenerationOptionValues {
+export interface AskOptions extends BackendOptionValues, GenerationOptionValues, TerminalToolOptions {
   raw?: boolean;
   stats?: boolean;
   timeout?: number;
@@ -31,6 +32,7 @@ export function registerAskCommand(program: Command): void {
     // it. Scripts need a bound on the whole answer, as `serve --timeout` gives the server's clients.
     .addOption(new Option('--timeout <seconds>', 'longest the whole answer may take (default: no limit)').argParser(positiveSeconds).env('ANYCHAT_TIMEOUT'));
   addGenerationOptions(command);
+  addTerminalToolOptions(command);
   addBackendOptions(command);
   command.action(runAction(async (words: string[], options: AskOptions) => (await import('./ask.ts')).ask(words, options)));
 }

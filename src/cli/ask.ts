@@ -3,12 +3,16 @@ import { createBackend } from '../backends/create-backend.ts';
 import type { ConversationSettings } from '../chat/conversation.ts';
 import { generateAnswer } from '../chat/generate-answer.ts';
 import { resolveGenerationParameters } from '../chat/generation-parameters.ts';
-import { prepareGeneration, type PreparedGeneration } from '../chat/prepare-generation.ts';
+import type { PreparedGeneration } from '../chat/prepare-generation.ts';
+import type { McpToolbox } from '../mcp/mcp-toolbox.ts';
 import type { AskOptions } from './ask-command.ts';
+import { cliVersion } from './cli-version.ts';
 import { chosenModelSettings, comparedModels, type ConfiguredModel } from './configured-models.ts';
 import { conversationSettingsFromOptions } from './generation-settings.ts';
 import { describeEnding, printAnswer, reasoningOutput } from './print-answer.ts';
+import { openMcpToolbox } from './open-mcp-toolbox.ts';
 import { EXIT_RUNTIME_FAILURE, ReportedFailure } from './run-action.ts';
+import { answerWithTools, approvalPrompt, terminalApprover } from './terminal-tools.ts';
 import { UsageError } from './usage-error.ts';
 
 export async function ask(words: string[], options: AskOptions): Promise<void> {
@@ -17,16 +21,30 @@ export async function ask(words: string[], options: AskOptions): Promise<void> {
   const question = words.length > 0 ? words.join(' ') : await readStdin();
   if (question.trim() === '') throw new UsageError('nothing to ask: give a prompt, e.g. anychat ask "Has math been invented or discovered?"');
   const settings = conversationSettingsFromOptions(options);
-  if (compared) return compare(question, compared, options, settings);
-  const backend = await createBackend(chosenModelSettings(options));
+  if (options.raw && options.mcpConfig) throw new UsageError('--raw sends the text with no chat template, which has no place for tools: leave out --raw or --mcp-config');
+  const toolbox = await openMcpToolbox(options, (line) => process.stderr.write(`anychat: ${line}\n`), cliVersion());
+  const tools: AskTools = { toolbox, approvals: toolbox && !options.approveTools ? approvalPrompt() : null };
   try {
-    const last = await answerWith(backend, question, options, settings, process.stdout);
-    if (options.stats || last?.type === 'error') process.stderr.write(`${describeEnding(last)}\n`);
-    if (last?.type === 'error') throw new ReportedFailure(EXIT_RUNTIME_FAILURE);
-    if (last?.type === 'finish' && last.reason === 'aborted') process.exitCode = 130;
+    if (compared) return await compare(question, compared, options, settings, tools);
+    const backend = await createBackend(chosenModelSettings(options));
+    try {
+      const last = await answerWith(backend, question, options, settings, tools);
+      if (options.stats || last?.type === 'error') process.stderr.write(`${describeEnding(last)}\n`);
+      if (last?.type === 'error') throw new ReportedFailure(EXIT_RUNTIME_FAILURE);
+      if (last?.type === 'finish' && last.reason === 'aborted') process.exitCode = 130;
+    } finally {
+      await backend.close();
+    }
   } finally {
-    await backend.close();
+    tools.approvals?.close();
+    await toolbox?.close();
   }
+}
+
+/** The operator's MCP tools (`--mcp-config`), and the terminal prompt that approves their calls. */
+interface AskTools {
+  toolbox: McpToolbox | null;
+  approvals: ReturnType<typeof approvalPrompt> | null;
 }
 
 /** `a,b` → ['a', 'b']: at least two different ids. */
@@ -41,7 +59,7 @@ function compareIds(list: string): string[] {
  * answers read one after the other. Each local model is closed before the next loads, so two
  * never sit in memory at once. A model that fails is reported in its place and the others still answer.
  */
-async function compare(question: string, models: readonly ConfiguredModel[], options: AskOptions, settings: ConversationSettings): Promise<void> {
+async function compare(question: string, models: readonly ConfiguredModel[], options: AskOptions, settings: ConversationSettings, tools: AskTools): Promise<void> {
   let failed = false;
   for (const [index, model] of models.entries()) {
     process.stdout.write(`${index === 0 ? '' : '\n'}── ${model.id} ──\n`);
@@ -49,7 +67,7 @@ async function compare(question: string, models: readonly ConfiguredModel[], opt
     try {
       const backend = await createBackend(model.settings);
       try {
-        last = await answerWith(backend, question, options, settings, process.stdout);
+        last = await answerWith(backend, question, options, settings, tools);
       } finally {
         await backend.close();
       }
@@ -67,14 +85,9 @@ async function compare(question: string, models: readonly ConfiguredModel[], opt
   if (failed) throw new ReportedFailure(EXIT_RUNTIME_FAILURE);
 }
 
-/** One answer from one backend, streamed to `output` and ended with a line break; returns the event that ended it. */
-async function answerWith(
-  backend: Backend,
-  question: string,
-  options: AskOptions,
-  settings: ConversationSettings,
-  output: NodeJS.WritableStream,
-): Promise<GenerationEvent | undefined> {
+/** One answer from one backend, streamed to stdout and ended with a line break; returns the event that ended it. */
+async function answerWith(backend: Backend, question: string, options: AskOptions, settings: ConversationSettings, tools: AskTools): Promise<GenerationEvent | undefined> {
+  const output = process.stdout;
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
@@ -88,10 +101,21 @@ async function answerWith(
         }, options.timeout * 1000);
   try {
     const info = await backend.info();
-    const prepared: PreparedGeneration = options.raw
-      ? rawGeneration(question, settings.parameters ?? {}, info.contextWindow, await backend.countTokens(question))
-      : await prepareGeneration({ backend, info, messages: [{ role: 'user', content: question }], settings });
-    const printed = await printAnswer(generateAnswer(backend, prepared, controller.signal), output, reasoningOutput(options.hideReasoning));
+    const events = options.raw
+      ? generateAnswer(backend, rawGeneration(question, settings.parameters ?? {}, info.contextWindow, await backend.countTokens(question)), controller.signal)
+      : (
+          await answerWithTools({
+            backend,
+            info,
+            messages: [{ role: 'user', content: question }],
+            settings,
+            toolbox: tools.toolbox,
+            options,
+            approve: terminalApprover({ approveAll: options.approveTools === true, lines: tools.approvals }),
+            signal: controller.signal,
+          })
+        ).events;
+    const printed = await printAnswer(events, output, reasoningOutput(options.hideReasoning));
     clearTimeout(deadline);
     // Ends the answer's line; with no answer at all (an unreachable endpoint) there is no line to end.
     if (printed.text !== '') output.write('\n');

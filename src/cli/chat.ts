@@ -2,12 +2,15 @@ import { createInterface } from 'node:readline';
 import type { Backend } from '../backends/backend.ts';
 import { createBackend } from '../backends/create-backend.ts';
 import type { ConversationSettings } from '../chat/conversation.ts';
-import { generateAnswer } from '../chat/generate-answer.ts';
+import { answerMessages } from '../chat/tools/tool-call-record.ts';
 import { parseGenerationParameters } from '../chat/generation-parameters.ts';
 import type { ChatMessage } from '../chat/message.ts';
-import { prepareGeneration } from '../chat/prepare-generation.ts';
 import type { BackendOptionValues } from './backend-options.ts';
 import { chosenModelSettings } from './configured-models.ts';
+import { openMcpToolbox } from './open-mcp-toolbox.ts';
+import { answerWithTools, terminalApprover } from './terminal-tools.ts';
+import type { TerminalToolOptions } from './terminal-tool-options.ts';
+import { cliVersion } from './cli-version.ts';
 import type { GenerationOptionValues } from './generation-options.ts';
 import { conversationSettingsFromOptions } from './generation-settings.ts';
 import { describeEnding, printAnswer, reasoningOutput, type ReasoningOutput } from './print-answer.ts';
@@ -16,8 +19,9 @@ import { reportFailure } from './report-failure.ts';
 const HELP = `Commands: /system TEXT (set the system message; empty clears it), /temperature X, /clear (forget the history), /exit.
 Ctrl+C stops the current answer; Ctrl+D or /exit quits.`;
 
-export async function chat(options: BackendOptionValues & GenerationOptionValues): Promise<void> {
+export async function chat(options: BackendOptionValues & GenerationOptionValues & TerminalToolOptions): Promise<void> {
   const settings = conversationSettingsFromOptions(options);
+  const toolbox = await openMcpToolbox(options, (line) => process.stderr.write(`anychat: ${line}\n`), cliVersion());
   const backend = await createBackend(chosenModelSettings(options));
   const info = await backend.info();
   const interactive = Boolean(process.stdin.isTTY);
@@ -51,7 +55,8 @@ export async function chat(options: BackendOptionValues & GenerationOptionValues
         process.stdout.write(`${runSlashCommand(input, settings, history)}\n`);
       } else if (input !== '') {
         answering = new AbortController();
-        await answer(backend, info, history, input, settings, answering.signal, reasoningOutput(options.hideReasoning));
+        const tools = { toolbox, options, approve: terminalApprover({ approveAll: options.approveTools === true, lines: interactive ? lines : null }) };
+        await answer(backend, info, history, input, settings, answering.signal, reasoningOutput(options.hideReasoning), tools);
         answering = null;
       }
       lines.prompt();
@@ -61,6 +66,7 @@ export async function chat(options: BackendOptionValues & GenerationOptionValues
     process.off('SIGINT', onInterrupt);
     lines.close();
     await backend.close();
+    await toolbox?.close();
   }
 }
 
@@ -72,19 +78,21 @@ async function answer(
   settings: ConversationSettings,
   signal: AbortSignal,
   reasoning: ReasoningOutput,
+  tools: Pick<Parameters<typeof answerWithTools>[0], 'toolbox' | 'options' | 'approve'>,
 ): Promise<void> {
   const messages: ChatMessage[] = [...history, { role: 'user', content: input }];
   try {
-    const prepared = await prepareGeneration({ backend, info, messages, settings });
+    const { prepared, events } = await answerWithTools({ backend, info, messages, settings, signal, ...tools });
     if (prepared.droppedTurns > 0) {
       process.stderr.write(`(left out the ${prepared.droppedTurns} oldest turn(s) to fit the ${prepared.contextWindow}-token window)\n`);
     }
     process.stdout.write('Assistant: ');
-    const { text, last } = await printAnswer(generateAnswer(backend, prepared, signal), process.stdout, reasoning);
+    const { text, last, toolCalls } = await printAnswer(events, process.stdout, reasoning);
     process.stdout.write('\n');
     if (last?.type !== 'finish' || last.reason !== 'eos') process.stderr.write(`(${describeEnding(last)})\n`);
     // Keep what was written even when cut, so a follow-up can refer to it; never the thinking.
-    history.push({ role: 'user', content: input }, { role: 'assistant', content: text });
+    // With tools: the calls and their results too, so a follow-up can refer to them.
+    history.push({ role: 'user', content: input }, ...answerMessages(text, toolCalls));
   } catch (error) {
     reportFailure(error, process.argv.includes('--verbose'));
   }

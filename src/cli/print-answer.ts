@@ -1,9 +1,14 @@
 import type { GenerationEvent } from '../backends/backend.ts';
+import type { ToolCallRecord } from '../chat/tools/tool-call-record.ts';
+import type { ToolLoopEvent } from '../chat/tools/tool-loop.ts';
 import { adviceFor } from './failure-advice.ts';
+import { describeToolUpdate } from './terminal-tools.ts';
 
 export interface PrintedAnswer {
   text: string;
   last: GenerationEvent | undefined;
+  /** The tools called, as they ended. */
+  toolCalls: ToolCallRecord[];
 }
 
 /** Where a thinking model's thoughts go: apart from the answer, so stdout stays the answer alone. */
@@ -28,12 +33,13 @@ export function reasoningOutput(hide: boolean | undefined): ReasoningOutput {
  * break once the answer starts or the stream ends.
  */
 export async function printAnswer(
-  events: AsyncIterable<GenerationEvent>,
+  events: AsyncIterable<ToolLoopEvent>,
   output: NodeJS.WritableStream,
   reasoning: ReasoningOutput = { stream: null, dim: false },
 ): Promise<PrintedAnswer> {
   let text = '';
   let last: GenerationEvent | undefined;
+  const toolCalls = new Map<string, ToolCallRecord>();
   let thinking = false;
   const endThinking = () => {
     if (!thinking) return;
@@ -42,6 +48,15 @@ export async function printAnswer(
   };
   try {
     for await (const event of events) {
+      if (event.type === 'step-start') continue;
+      if (event.type === 'tool-update') {
+        // Tool calls and results go to stderr, like thinking: stdout stays the answer alone.
+        endThinking();
+        toolCalls.set(event.call.id, event.call);
+        const line = describeToolUpdate(event.call);
+        if (line) process.stderr.write(`${text === '' || text.endsWith('\n') ? '' : '\n'}${line}\n`);
+        continue;
+      }
       last = event;
       if (event.type === 'reasoning-delta' && reasoning.stream) {
         if (!thinking && reasoning.dim) reasoning.stream.write(DIM);
@@ -58,7 +73,7 @@ export async function printAnswer(
     // A terminal left dim after a failure or Ctrl-C would dim the shell's prompt too.
     endThinking();
   }
-  return { text, last };
+  return { text, last, toolCalls: [...toolCalls.values()] };
 }
 
 /** One line a person can read: what ended the answer, how many tokens, how fast. */

@@ -11,6 +11,9 @@ import { modelSources } from './model-sources.ts';
 import { CommandFailure } from './command-failure.ts';
 import { DEFAULT_PORT, type ServeOptions } from './serve-command.ts';
 import { UsageError } from './usage-error.ts';
+import { openMcpToolbox } from './open-mcp-toolbox.ts';
+import { cliVersion } from './cli-version.ts';
+import { createServerTools } from '../server/tools/server-tools.ts';
 
 /** What closing the server, storage and engine may add to --shutdown-timeout before the process gives up on them. */
 const SHUTDOWN_CLOSE_MARGIN_MS = 3_000;
@@ -37,6 +40,10 @@ export async function serve(options: ServeOptions): Promise<void> {
       `refusing to listen on ${options.host} without --auth-key: anyone who can reach it could use the model. ` +
         'Set --auth-key (or ANYCHAT_AUTH_KEY), use --auth accounts (anychat users add), or pass --insecure-no-auth if the network is trusted.',
     );
+  }
+  if (options.mcpAdminOnly) {
+    // The one place accounts plug in: with `--auth accounts`, createServerTools gets a mayUseTools that reads the account.
+    throw new UsageError('--mcp-admin-only needs --auth accounts, which this build does not have yet; leave it out (tools are then open to whoever passes --auth-key)');
   }
   let download: DownloadProgress | null = null;
   // --auth-key is this server's own key, for its clients: it must never reach the endpoint, so
@@ -80,6 +87,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     },
   });
   const { buildApp } = await import('../server/build-app.ts');
+  const toolbox = await openMcpToolbox(options, (line) => process.stderr.write(`anychat: ${line}\n`), cliVersion());
   const store = await storeOpening;
   if (authMode === 'accounts') await prepareAccounts(store, logger);
 
@@ -103,7 +111,8 @@ export async function serve(options: ServeOptions): Promise<void> {
       receiveTimeoutMs: options.receiveTimeout * 1000,
       headersTimeoutMs: options.headersTimeout * 1000,
     },
-    version: packageVersion(),
+    version: cliVersion(),
+    tools: toolbox ? createServerTools(toolbox, { maxSteps: options.mcpMaxSteps }) : null,
   });
 
   await listen(app, options);
@@ -140,6 +149,7 @@ export async function serve(options: ServeOptions): Promise<void> {
         await step('running answers', () => app.drainGenerations());
         await step('the HTTP server', () => app.close());
         await step('storage', () => store.close());
+        await step('the MCP servers', async () => toolbox?.close());
         await step('the models', () => app.models.closeAll());
         clearTimeout(overrun);
         logger.info('stopped');

@@ -31,6 +31,7 @@ import { RunningGenerations } from './scheduling/running-generations.ts';
 import { installGracefulShutdown } from './graceful-shutdown.ts';
 import { defaultServerLimits, type ApiPluginOptions, type ServerContext, type ServerLimits } from './server-context.ts';
 import { zodValidatorCompiler } from './zod-validator-compiler.ts';
+import type { ServerTools } from './tools/server-tools.ts';
 
 export interface AppDependencies {
   /** The models to serve; the first is the default unless `defaultModelId` says otherwise. */
@@ -67,6 +68,8 @@ export interface AppDependencies {
   now?: () => number;
   /** The built page (web/dist). */
   webRoot?: string;
+  /** MCP tools the app API's answers may call (`--mcp-config`); never the served /v1 or TGI APIs. */
+  tools?: ServerTools | null;
   version?: string;
 }
 
@@ -109,6 +112,7 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
     adminReadsConversations: dependencies.adminReadsConversations ?? false,
     version: dependencies.version ?? '0.0.0',
     now,
+    tools: dependencies.tools ?? null,
     scrubSecrets: secretScrubber([...(dependencies.secrets ?? []), ...(dependencies.apiKey ? [dependencies.apiKey] : [])]),
   };
 

@@ -7,6 +7,7 @@ import type { ModelRegistry } from './models/model-registry.ts';
 import type { ServerMetrics } from './observability/server-metrics.ts';
 import type { RunningGenerations } from './scheduling/running-generations.ts';
 import type { GenerationStats } from './scheduling/run-generation.ts';
+import type { ServerTools } from './tools/server-tools.ts';
 
 export interface ServerLimits {
   /** Largest accepted request body; larger ones get 413. */
@@ -108,6 +109,8 @@ export interface ServerContext {
   scrubSecrets: (text: string) => string;
   /** The clock for rate limits; tests inject one. */
   now: () => number;
+  /** The operator's MCP tools (`--mcp-config`); null without: answers offer no tools. */
+  tools: ServerTools | null;
 }
 
 declare module 'fastify' {

@@ -39,6 +39,12 @@ export interface FakeOpenAiServerOptions {
   chunkBytes?: number;
   /** Instead of echoing, send these chat-completion payloads verbatim (a recorded stream). */
   replay?: string[];
+  /**
+   * Act as a model that uses tools: when the request offers tools and its last message is not a
+   * tool result, call `name` (default: the first tool offered) with `arguments`, ending with
+   * `finish_reason: "tool_calls"`; after a tool result, answer "The tool said: <result>".
+   */
+  toolUse?: { name?: string; arguments: string };
   fault?: UpstreamFault | null;
 }
 
@@ -51,6 +57,7 @@ export interface FakeOpenAiServer extends FakeHttpServer {
 interface ChatBody {
   model?: string;
   messages?: { role: string; content: string }[];
+  tools?: Array<{ function: { name: string } }>;
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
   max_tokens?: number;
@@ -94,7 +101,11 @@ async function serveChat(
 ): Promise<void> {
   const body = (request.body ?? {}) as ChatBody;
   const messages = body.messages ?? [];
-  const lastUser = messages.findLast((message) => message.role === 'user')?.content ?? '';
+  const last = messages.at(-1);
+  if (options.toolUse && body.tools?.length && last?.role !== 'tool') {
+    return serveToolCall(response, body, options.toolUse, messages.filter((message) => message.role === 'tool').length);
+  }
+  const lastUser = options.toolUse && last?.role === 'tool' ? `The tool said: ${last.content}` : (messages.findLast((message) => message.role === 'user')?.content ?? '');
   const stop = typeof body.stop === 'string' ? [body.stop] : (body.stop ?? []);
   const script = planEcho(lastUser, { maxTokens: body.max_tokens ?? 16, stop, keepStopSequence: false });
   const usage = {
@@ -138,4 +149,24 @@ async function serveChat(
   }
   await writer.writeEvent('[DONE]');
   writer.end();
+}
+
+/** One streamed tool call in OpenAI's delta shape (name first, then the arguments in two pieces), then `tool_calls`. */
+async function serveToolCall(response: ServerResponse, body: ChatBody, toolUse: { name?: string; arguments: string }, earlierResults: number): Promise<void> {
+  const name = toolUse.name ?? body.tools?.[0]?.function.name ?? 'missing';
+  const base = { id: 'chatcmpl-fake-tool', object: 'chat.completion.chunk', created: 1_700_000_000, model: body.model ?? 'fake', system_fingerprint: null };
+  const id = `call_fake_${earlierResults + 1}`;
+  const half = Math.floor(toolUse.arguments.length / 2);
+  const chunks = [
+    { index: 0, delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, id, type: 'function', function: { name, arguments: '' } }] }, finish_reason: null },
+    { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: toolUse.arguments.slice(0, half) } }] }, finish_reason: null },
+    { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: toolUse.arguments.slice(half) } }] }, finish_reason: null },
+    { index: 0, delta: {}, finish_reason: 'tool_calls' },
+  ];
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  for (const choice of chunks) response.write(`data: ${JSON.stringify({ ...base, choices: [choice], usage: null })}\n\n`);
+  if (body.stream_options?.include_usage) {
+    response.write(`data: ${JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } })}\n\n`);
+  }
+  response.end('data: [DONE]\n\n');
 }

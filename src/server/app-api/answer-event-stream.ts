@@ -72,9 +72,14 @@ export class AnswerEventStream {
         } else {
           this.sendFrom('reasoning', 0, reasoning, event.message.id);
           this.sendFrom('content', 0, event.message.content, event.message.id);
+          // Tool calls are not counted by the id: a client that resumes gets each one's state again.
+          for (const call of event.message.generation?.toolCalls ?? []) this.write({ type: 'tool-update', messageId: event.message.id, call }, undefined);
         }
         break;
       }
+      case 'tool-update':
+        this.write(event, undefined);
+        break;
       case 'text-delta':
       case 'reasoning-delta': {
         const part = event.type === 'text-delta' ? 'content' : 'reasoning';

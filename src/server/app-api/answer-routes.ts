@@ -8,6 +8,7 @@ import { branchEndingAt, ConversationStoreError, type ConversationStore, type St
 import { HttpProblem, notFound } from '../http-problem.ts';
 import type { ModelLease } from '../models/served-model.ts';
 import { startGeneration, type GenerationRun } from '../scheduling/run-generation.ts';
+import type { ToolLoopEvent } from '../../chat/tools/tool-loop.ts';
 import type { ServerContext } from '../server-context.ts';
 import { editBodySchema, idParamsSchema, optionalEmptyBody, regenerateBodySchema, sendMessageBodySchema, streamHeadersSchema } from './app-api-schemas.ts';
 import { answerEndEvent } from './answer-end-event.ts';
@@ -15,6 +16,8 @@ import { AnswerEventStream, type StreamPosition } from './answer-event-stream.ts
 import { requireConversation, requireMessage } from './require-stored.ts';
 import { answerFromFailedModel } from './answer-from-failed-model.ts';
 import { AnswerSession, startingRecord } from './answer-session.ts';
+import { answerMessages } from '../../chat/tools/tool-call-record.ts';
+import { firstStepExtras, offeredToolsFor, toolLoopProducer } from '../tools/answer-tools.ts';
 
 const tags = ['App API: messages'];
 const DEFAULT_TITLE = 'New chat';
@@ -43,8 +46,11 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
   const turnsOf = (messages: StoredMessage[], leafId: string | null): ChatMessage[] =>
     branchEndingAt(messages, leafId)
       .filter((message) => message.role !== 'system')
-      // The answer text only: past thinking (generation.reasoning) is never sent back to the model.
-      .map((message) => ({ role: message.role, content: message.content }));
+      // The answer text only: past thinking (generation.reasoning) is never sent back to the model;
+      // an answer that called tools is its text and calls, each followed by its result.
+      .flatMap((message): ChatMessage[] =>
+        message.role === 'assistant' ? answerMessages(message.content, message.generation?.toolCalls) : [{ role: message.role, content: message.content }],
+      );
 
   routes.post(
     '/conversations/:id/messages',
@@ -67,7 +73,7 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
       }
       await answer(context, request, reply, {
         conversation,
-        settings: { ...conversation.settings, ...request.body.settings },
+        settings: mergedSettings(conversation.settings, request.body.settings),
         branch: [...turnsOf(messages, parentId), { role: 'user', content: request.body.content }],
         newUserMessage: { parentId, content: request.body.content },
         followsActiveLeaf: request.body.parentId === undefined,
@@ -90,7 +96,7 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
       const messages = await store.listMessages(conversation.id);
       await answer(context, request, reply, {
         conversation,
-        settings: { ...conversation.settings, ...request.body.settings },
+        settings: mergedSettings(conversation.settings, request.body.settings),
         branch: turnsOf(messages, original.parentId),
         newUserMessage: null,
         followsActiveLeaf: false,
@@ -111,7 +117,7 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
       const messages = await store.listMessages(conversation.id);
       await answer(context, request, reply, {
         conversation,
-        settings: { ...conversation.settings, ...request.body.settings },
+        settings: mergedSettings(conversation.settings, request.body.settings),
         branch: [...turnsOf(messages, original.parentId), { role: 'user', content: request.body.content }],
         newUserMessage: { parentId: original.parentId, content: request.body.content },
         followsActiveLeaf: false,
@@ -132,11 +138,14 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
       if (original.generation?.status === 'streaming' || (await context.hub.isLive(original.id, store))) {
         throw new HttpProblem(409, 'conflict', 'this answer is still being generated; stop it or wait for it to end');
       }
+      if ((original.generation?.toolCalls?.length ?? 0) > 0) {
+        throw new HttpProblem(400, 'validation', 'an answer that called tools cannot be continued; regenerate it instead', 'id');
+      }
       const conversation = await requireConversation(store, original.conversationId);
       const messages = await store.listMessages(conversation.id);
       await answer(context, request, reply, {
         conversation,
-        settings: { ...conversation.settings, ...request.body.settings },
+        settings: mergedSettings(conversation.settings, request.body.settings),
         branch: [...turnsOf(messages, original.parentId), { role: 'assistant', content: original.content }],
         newUserMessage: null,
         followsActiveLeaf: false,
@@ -234,17 +243,40 @@ async function answer(context: ServerContext, request: FastifyRequest, reply: Fa
   }
   const { backend, info } = lease ?? model.requireReady();
   let prepared: PreparedGeneration;
-  let run: GenerationRun;
+  let run: GenerationRun<ToolLoopEvent>;
+  let answerId = '';
   try {
-    prepared = await prepareGeneration({
+    // A continued answer carries on its text; tools are for new answers.
+    const offered = plan.continued ? [] : offeredToolsFor(context.tools, request, plan.settings, info);
+    const extras = firstStepExtras(offered, plan.settings);
+    const first = await prepareGeneration({
       backend,
       info,
       messages: plan.branch,
       settings: plan.settings,
       ...(plan.continued ? { continueFrom: plan.continued.content } : {}),
-      ...(plan.settings.enableThinking !== undefined ? { extras: { enableThinking: plan.settings.enableThinking } } : {}),
+      ...(extras ? { extras } : {}),
     });
-    run = startGeneration(model, (signal) => generateAnswer(backend, prepared, signal), context);
+    prepared = first;
+    run =
+      context.tools && offered.length > 0
+        ? startGeneration(
+            model,
+            toolLoopProducer({
+              tools: context.tools,
+              store,
+              backend,
+              info,
+              first,
+              offered,
+              branch: plan.branch,
+              settings: plan.settings,
+              conversationId: plan.conversation.id,
+              answerId: () => answerId,
+            }),
+            context,
+          )
+        : startGeneration(model, (signal) => generateAnswer(backend, first, signal), context);
   } finally {
     lease?.release();
   }
@@ -271,6 +303,7 @@ async function answer(context: ServerContext, request: FastifyRequest, reply: Fa
     throw problemFromStoreError(error);
   }
 
+  answerId = started.answer.id;
   const stream = answerEventStream(context, reply, null);
   if (started.userMessage) stream.send({ type: 'user-message', message: started.userMessage });
   const session = new AnswerSession(context, started.answer, run, request.log, store);
@@ -317,6 +350,16 @@ async function follow(context: ServerContext, store: ConversationStore, stream: 
   await done;
   unsubscribe();
   return true;
+}
+
+/**
+ * A turn's settings over the conversation's. Tools merge one level deeper: the page sends its
+ * switches, and the "Always allow" answers kept on the conversation must survive them.
+ */
+function mergedSettings(saved: ConversationSettings, sent: ConversationSettings | undefined): ConversationSettings {
+  const merged = { ...saved, ...sent };
+  if (saved.tools && sent?.tools) merged.tools = { ...saved.tools, ...sent.tools, alwaysAllow: [...new Set([...(saved.tools.alwaysAllow ?? []), ...(sent.tools.alwaysAllow ?? [])])] };
+  return merged;
 }
 
 function titleOf(content: string): string {

@@ -44,6 +44,11 @@ export class AnswerSaver {
     if (due) this.save();
   }
 
+  /** Saves now (or right after the save in flight): a change that must not wait, such as a tool call's state. */
+  saveNow(): void {
+    this.save();
+  }
+
   /** Waits for any save in flight, then writes the final state. */
   async finish(patch: AnswerPatch): Promise<StoredMessage | null> {
     clearInterval(this.keepAlive);

@@ -1,6 +1,7 @@
 import type { ConversationStore } from '../../storage/conversation-store.ts';
 import type { FastifyBaseLogger } from 'fastify';
-import type { GenerationEvent } from '../../backends/backend.ts';
+import type { ToolLoopEvent } from '../../chat/tools/tool-loop.ts';
+import type { ToolCallRecord } from '../../chat/tools/tool-call-record.ts';
 import type { AnswerStatus, GenerationRecord, StoredMessage } from '../../chat/conversation.ts';
 import { appendReasoning, endReasoning } from '../../chat/reasoning/reasoning-record.ts';
 import type { PreparedGeneration } from '../../chat/prepare-generation.ts';
@@ -47,6 +48,12 @@ function withoutPrompt(record: GenerationRecord): GenerationRecord {
   return { ...record, prompt: null };
 }
 
+/** The answer's calls with one replaced by its newer state, or added. */
+function withCall(calls: readonly ToolCallRecord[], call: ToolCallRecord): ToolCallRecord[] {
+  const index = calls.findIndex((existing) => existing.id === call.id);
+  return index === -1 ? [...calls, call] : calls.map((existing, at) => (at === index ? call : existing));
+}
+
 function statusAfterAbort(cause: AbortCause | null): AnswerStatus {
   return cause === 'client-disconnected' ? 'disconnected' : 'stopped';
 }
@@ -69,7 +76,7 @@ export class AnswerSession {
   constructor(
     private readonly context: ServerContext,
     private readonly answer: StoredMessage,
-    private readonly run: GenerationRun,
+    private readonly run: GenerationRun<ToolLoopEvent>,
     private readonly log: FastifyBaseLogger,
     /** The store the answer was started in (the account's own, under --auth accounts). */
     store: ConversationStore = context.store,
@@ -93,7 +100,7 @@ export class AnswerSession {
   }
 
   private async consume(): Promise<void> {
-    let last: GenerationEvent | null = null;
+    let last: ToolLoopEvent | null = null;
     let deltas = 0;
     try {
       // Generating starts once another server's Stop can reach it (one LISTEN on PostgreSQL).
@@ -114,6 +121,16 @@ export class AnswerSession {
           this.publisher.publish({ type: 'text-delta', messageId: this.answer.id, text: event.text });
           this.saver.noteDelta();
         }
+        if (event.type === 'tool-update') {
+          this.record = { ...this.record, toolCalls: withCall(this.record.toolCalls ?? [], event.call) };
+          this.publisher.publish({ type: 'tool-update', messageId: this.answer.id, call: event.call });
+          // A call's progress is saved at once: a reload or another server then sees the prompt or the result.
+          this.saver.saveNow();
+        }
+        if (event.type === 'step-start') {
+          // The next turn's prompt holds the tool results: the context meter counts them.
+          this.record = { ...this.record, promptTokens: event.promptTokens };
+        }
       }
     } finally {
       if (this.graceTimer) clearTimeout(this.graceTimer);
@@ -128,7 +145,7 @@ export class AnswerSession {
     return { ...this.answer, content: this.content, generation: this.record };
   }
 
-  private async finalize(last: GenerationEvent | null, deltas: number): Promise<void> {
+  private async finalize(last: ToolLoopEvent | null, deltas: number): Promise<void> {
     // Thought until the end (no answer text, or stopped while thinking).
     this.record = { ...this.record, reasoning: endReasoning(this.record.reasoning, new Date()) };
     const fallbackUsage = { promptTokens: this.record.promptTokens ?? 0, completionTokens: deltas };

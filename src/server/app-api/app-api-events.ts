@@ -17,6 +17,8 @@
  *   POST   /api/messages/:id/edit              EditBody (id: a user message; creates a sibling) → SSE
  *   POST   /api/messages/:id/continue          RegenerateBody (id: an answer cut by `length`) → SSE
  *   POST   /api/messages/:id/stop              → 204 (also works from another tab or server)
+ *   POST   /api/messages/:id/tool-calls/:callId/approval   { decision } → 204: answers a call awaiting approval
+ *   GET    /api/tools                          → { servers: McpServerDescription[], maxSteps } (the operator's MCP servers)
  *   GET    /api/messages/:id/stream            → SSE: re-attach to an answer still streaming, on any server
  *                                              (header Last-Event-ID: resume after that id)
  *   GET    /api/messages/:id                   → StoredMessage, its generation.prompt included
@@ -57,6 +59,7 @@
 import type { BackendErrorCode, BackendName, FinishReason, GenerationTimings, TokenUsage } from '../../backends/backend.ts';
 import type { z } from 'zod';
 import type { StoredMessage } from '../../chat/conversation.ts';
+import type { ToolCallRecord } from '../../chat/tools/tool-call-record.ts';
 import type { GenerationParameters } from '../../chat/generation-parameters.ts';
 import type { editBodySchema, regenerateBodySchema, sendMessageBodySchema } from './app-api-schemas.ts';
 
@@ -101,6 +104,11 @@ export type AnswerStreamEvent =
   | { type: 'text-delta'; messageId: string; text: string }
   /** The model's thinking, apart from the answer: it appends to `message.generation.reasoning.text`. */
   | { type: 'reasoning-delta'; messageId: string; text: string }
+  /**
+   * A tool call's new state (made, awaiting approval, running, its result or error): it replaces
+   * the call with the same id in `message.generation.toolCalls`, or adds it.
+   */
+  | { type: 'tool-update'; messageId: string; call: ToolCallRecord }
   | {
       type: 'answer-finish';
       message: StoredMessage;

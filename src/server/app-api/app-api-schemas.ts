@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_SYSTEM_MESSAGE_CHARACTERS, MAX_TITLE_CHARACTERS } from '../../chat/conversation-field-limits.ts';
 import { generationParametersSchema } from '../../chat/generation-parameters.ts';
+import { conversationToolSettingsSchema } from '../../chat/tools/conversation-tool-settings.ts';
 
 /** Zod schemas for the bodies, params and queries of app-api-events.ts; the page sends these. */
 export const conversationSettingsSchema = z
@@ -11,6 +12,7 @@ export const conversationSettingsSchema = z
     modelId: z.string().min(1).optional(),
     /** Qwen3's `enable_thinking`, for templates that have the switch; others ignore it, as transformers does. */
     enableThinking: z.boolean({ error: 'enableThinking must be true or false' }).optional(),
+    tools: conversationToolSettingsSchema.optional(),
   })
   .strict();
 
@@ -89,3 +91,12 @@ export const loginBodySchema = z.object({ apiKey: z.string().min(1, { error: 'ap
 
 /** Request bodies accepted at an optional empty body (`POST …/stop`, `…/regenerate` with no settings). */
 export const optionalEmptyBody = <T extends z.ZodType>(schema: T) => z.preprocess((value) => value ?? {}, schema);
+
+export const toolCallParamsSchema = z.object({ id: z.string().min(1), callId: z.string().min(1).max(200) });
+
+/** The user's answer to a tool call awaiting approval: POST only, so no link or GET can run a tool. */
+export const toolApprovalBodySchema = z
+  .object({
+    decision: z.enum(['allow-once', 'always-allow', 'deny'], { error: 'decision must be "allow-once", "always-allow" or "deny"' }),
+  })
+  .strict();

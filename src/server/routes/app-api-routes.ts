@@ -8,6 +8,7 @@ import type { ApiPluginOptions } from '../server-context.ts';
 import { registerCspReportRoutes } from './csp-report-routes.ts';
 import { registerAdminRoutes } from '../app-api/admin-routes.ts';
 import { accountView } from '../auth/account-auth.ts';
+import { registerToolRoutes } from '../tools/tool-routes.ts';
 
 /**
  * The page's API (app-api-events.ts), registered under `/api`: models and status here,
@@ -48,5 +49,6 @@ export const appApiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { 
   if (auth.mode === 'accounts') registerAdminRoutes(app, context);
   registerConversationRoutes(app, context);
   registerAnswerRoutes(app, context);
+  registerToolRoutes(app, context);
   registerCspReportRoutes(app, context);
 };

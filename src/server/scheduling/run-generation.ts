@@ -1,4 +1,5 @@
 import type { GenerationEvent } from '../../backends/backend.ts';
+import type { ToolLoopEvent } from '../../chat/tools/tool-loop.ts';
 import type { ServedModel } from '../models/served-model.ts';
 import type { ServerMetrics } from '../observability/server-metrics.ts';
 import type { AbortCause, RunningGenerations } from './running-generations.ts';
@@ -15,8 +16,8 @@ export interface GenerationStats {
   ended: Promise<void>;
 }
 
-export interface GenerationRun {
-  readonly events: AsyncIterable<GenerationEvent>;
+export interface GenerationRun<Event extends ToolLoopEvent = GenerationEvent> {
+  readonly events: AsyncIterable<Event>;
   readonly stats: GenerationStats;
   abort(cause: AbortCause): void;
   /** Why the server cut this generation short, if it did. */
@@ -42,11 +43,11 @@ export interface RunDependencies {
  * client goes away, which aborts the backend's signal so the engine's sequence is freed.
  * A timeout ends the run with an `error` event (code `timeout`) after any text already produced.
  */
-export function startGeneration(
+export function startGeneration<Event extends ToolLoopEvent = GenerationEvent>(
   model: ServedModel,
-  produce: (signal: AbortSignal) => AsyncIterable<GenerationEvent>,
+  produce: (signal: AbortSignal) => AsyncIterable<Event>,
   dependencies: RunDependencies,
-): GenerationRun {
+): GenerationRun<Event> {
   const controller = new AbortController();
   let abortCause: AbortCause | null = null;
   let iterating = false;
@@ -90,7 +91,7 @@ export function startGeneration(
   const timeToFirstToken = metrics.timeToFirstToken.labels(labels);
   const interTokenDelay = metrics.interTokenDelay.labels(labels);
 
-  async function* events(): AsyncGenerator<GenerationEvent> {
+  async function* events(): AsyncGenerator<Event> {
     iterating = true;
     let lastDeltaAt: number | null = null;
     try {
@@ -114,7 +115,8 @@ export function startGeneration(
             }
             lastDeltaAt = now;
             yield event;
-          } else if (event.type === 'tool-call' || event.type === 'tool-call-delta') {
+          } else if (event.type === 'tool-call' || event.type === 'tool-call-delta' || event.type === 'tool-update' || event.type === 'step-start') {
+            // The app API's tool loop runs inside one run: its queue slot and timeout cover every step.
             yield event;
           } else if (event.type === 'finish') {
             stats.promptTokens = event.usage.promptTokens;
@@ -132,7 +134,7 @@ export function startGeneration(
           } else {
             stats.outcome = `error:${event.code}`;
             metrics.generations.inc({ ...labels, outcome: 'error' });
-            yield { ...event, message: dependencies.scrubSecrets(event.message) };
+            yield { ...event, message: dependencies.scrubSecrets(event.message) } as Event;
             return;
           }
         }
@@ -140,7 +142,7 @@ export function startGeneration(
         // The contract says backends never throw; one that does still must not take the server down.
         stats.outcome = 'error:generation';
         metrics.generations.inc({ ...labels, outcome: 'error' });
-        yield { type: 'error', code: 'generation', message: dependencies.scrubSecrets(error instanceof Error ? error.message : String(error)) };
+        yield { type: 'error', code: 'generation', message: dependencies.scrubSecrets(error instanceof Error ? error.message : String(error)) } as Event;
       }
     } finally {
       clearTimeout(timer);
@@ -149,7 +151,7 @@ export function startGeneration(
     }
   }
 
-  function* endAborted(): Generator<GenerationEvent> {
+  function* endAborted(): Generator<Event> {
     if (abortCause === 'timeout') {
       yield* endTimedOut();
       return;
@@ -161,13 +163,13 @@ export function startGeneration(
       reason: 'aborted',
       usage: { promptTokens: 0, completionTokens: 0 },
       timings: { timeToFirstTokenMs: null, tokensPerSecond: null, totalMs: Math.round(performance.now() - startedAt) },
-    };
+    } as Event;
   }
 
-  function* endTimedOut(): Generator<GenerationEvent> {
+  function* endTimedOut(): Generator<Event> {
     stats.outcome = 'error:timeout';
     metrics.generations.inc({ ...labels, outcome: 'error' });
-    yield { type: 'error', code: 'timeout', message: `the request took longer than ${dependencies.limits.requestTimeoutMs / 1000} s and was stopped` };
+    yield { type: 'error', code: 'timeout', message: `the request took longer than ${dependencies.limits.requestTimeoutMs / 1000} s and was stopped` } as Event;
   }
 
   return {

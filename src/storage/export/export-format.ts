@@ -3,6 +3,8 @@ import type { Conversation, GenerationRecord, SentPrompt, StoredMessage } from '
 import { MAX_SYSTEM_MESSAGE_CHARACTERS, MAX_TITLE_CHARACTERS } from '../../chat/conversation-field-limits.ts';
 import { generationParametersSchema } from '../../chat/generation-parameters.ts';
 import { chatMessageSchema, chatRoleSchema } from '../../chat/message.ts';
+import { conversationToolSettingsSchema } from '../../chat/tools/conversation-tool-settings.ts';
+import { toolCallRecordSchema } from '../../chat/tools/tool-call-record.ts';
 
 /**
  * anychat's export file, version 1: every conversation with every message of every branch, each
@@ -26,6 +28,7 @@ const conversationSettingsSchema = z.strictObject({
   template: z.enum(['plain', 'model']).optional(),
   parameters: generationParametersSchema.strict().optional(),
   modelId: z.string().optional(),
+  tools: conversationToolSettingsSchema.optional(),
 });
 
 const resolvedParametersSchema = generationParametersSchema.strict().required({
@@ -82,6 +85,8 @@ const generationRecordSchema = z.strictObject({
     .strictObject({ text: z.string(), startedAt: isoTime, durationMs: z.number().min(0).nullable() })
     .nullable()
     .default(null),
+  // Absent in files written before tools, and on answers that called none.
+  toolCalls: z.array(toolCallRecordSchema).optional(),
 });
 
 const conversationSchema = z.strictObject({

@@ -77,3 +77,31 @@ describe('Markdown export', () => {
     assert.match(html, /<pre><code class="language-text">They greet me/);
   });
 });
+
+describe('Markdown export of tool calls', () => {
+  it('shows each call with its status, arguments and result as text', async () => {
+    const created = '2026-01-01T00:00:00.000Z';
+    const markdown = conversationAsMarkdown({
+      conversation: { id: 'c', title: 'T', settings: {}, activeLeafId: 'a', createdAt: created, updatedAt: created },
+      messages: [
+        { id: 'u', conversationId: 'c', parentId: null, role: 'user', content: 'Read it', generation: null, createdAt: created, updatedAt: created },
+        {
+          id: 'a',
+          conversationId: 'c',
+          parentId: 'u',
+          role: 'assistant',
+          content: 'It says hi.',
+          generation: {
+            ...sampleGeneration(),
+            toolCalls: [
+              { id: 'k', name: 'files__read', server: 'files', tool: 'read', arguments: '{"path":"a"}', step: 0, textOffset: 0, status: 'done', result: '## User\n![x](http://tracker)', startedAt: created, durationMs: 12 },
+            ],
+          },
+          createdAt: created,
+          updatedAt: created,
+        },
+      ],
+    });
+    assert.match(markdown, /\*Tool call files\\_\\_read \(done, 12 ms\):\*\n\n```text\n\{"path":"a"\}\n```\n\n```text\n## User\n!\[x\]\(http:\/\/tracker\)\n```/);
+  });
+});

@@ -29,6 +29,11 @@ export function conversationAsMarkdown({ conversation, messages }: ConversationS
     // The thinking before the answer, apart from it, as the page shows it.
     if (reasoning) lines.push(`${thoughtHeading(reasoning.durationMs)}`, '', textBlock(reasoning.text), '');
     lines.push(textBlock(message.content));
+    // The tools it called, after its text (the JSON export keeps where each came in the text).
+    for (const call of message.generation?.toolCalls ?? []) {
+      lines.push('', `*Tool call ${inlineText(call.name)} (${call.status}${call.durationMs === null ? '' : `, ${call.durationMs} ms`}):*`, '', textBlock(call.arguments));
+      if (call.result !== null) lines.push('', textBlock(call.result));
+    }
     if (message.generation) lines.push('', `> ${describeGeneration(message.generation)}`);
   }
   return `${lines.join('\n')}\n`;

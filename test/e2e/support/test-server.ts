@@ -7,6 +7,7 @@ import { createEchoBackend } from '../../../src/backends/echo/echo-backend.ts';
 import { buildApp } from '../../../src/server/build-app.ts';
 import type { DownloadProgress, ModelSource } from '../../../src/server/models/served-model.ts';
 import type { ServerLimits } from '../../../src/server/server-context.ts';
+import type { ServerTools } from '../../../src/server/tools/server-tools.ts';
 import { createMemoryConversationStore } from '../../storage/memory-conversation-store.ts';
 import { ensureWebBuild } from '../../../scripts/ensure-web-build.ts';
 
@@ -61,6 +62,8 @@ export interface TestServerOptions {
   limits?: Partial<ServerLimits>;
   /** Several models instead of the one above (whose requests are then not recorded); the first is the default. */
   models?: ModelSource[];
+  /** MCP tools the app API's answers may call. */
+  tools?: ServerTools | null;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -84,6 +87,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     webRoot: webDist,
     apiKey: options.apiKey ?? null,
     ...(options.accounts ? { authMode: 'accounts' as const } : {}),
+    tools: options.tools ?? null,
     // Long enough for a reload to re-attach before the server gives up on the answer.
     limits: { reattachGraceMs: 15_000, ...options.limits },
   });

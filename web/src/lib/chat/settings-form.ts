@@ -13,6 +13,8 @@ export type SettingsForm = {
   thinking: 'on' | 'off' | '';
   /** One per line; `\n` and `\t` stand for a newline and a tab, as in the lesson's "\nUser:". */
   stopSequences: string;
+  /** MCP servers and tools switched off in this conversation; null while the server offers none (nothing is sent). */
+  toolsDisabled: string[] | null;
 } & Record<NumericParameter, number | null>;
 
 const numericParameters: NumericParameter[] = ['temperature', 'maxNewTokens', 'topP', 'topK', 'repetitionPenalty', 'seed'];
@@ -31,6 +33,7 @@ export function formFromSettings(settings: ConversationSettings): SettingsForm {
     topK: parameters.topK ?? null,
     repetitionPenalty: parameters.repetitionPenalty ?? null,
     seed: parameters.seed ?? null,
+    toolsDisabled: settings.tools?.disabled ?? null,
   };
 }
 
@@ -48,6 +51,7 @@ export function settingsFromForm(form: SettingsForm): ConversationSettings {
   if (form.template) settings.template = form.template;
   if (form.modelId) settings.modelId = form.modelId;
   if (form.thinking) settings.enableThinking = form.thinking === 'on';
+  if (form.toolsDisabled) settings.tools = { disabled: [...form.toolsDisabled] };
   return settings;
 }
 

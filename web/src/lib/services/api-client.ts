@@ -9,6 +9,12 @@ import type {
 import type { AccountListing } from '../../../../src/storage/account-store.ts';
 import { apiErrorFromResponse, unreachableError } from './api-error.ts';
 
+export interface ToolList {
+  servers: Array<{ name: string; state: string; problem: string | null; tools: Array<{ name: string; offeredName: string; description: string | null; approval: string }> }>;
+  maxSteps: number;
+  allowed: boolean;
+}
+
 /** Stateless calls to the server's JSON app API; streams live in answer-stream.ts. */
 async function request<Result>(path: string, init: RequestInit = {}): Promise<Result> {
   let response: Response;
@@ -62,4 +68,9 @@ export const apiClient = {
   getMessage: (id: string) => request<StoredMessage>(`messages/${encodeURIComponent(id)}`),
   stopMessage: (id: string) => request<void>(`messages/${encodeURIComponent(id)}/stop`, { method: 'POST' }),
   deleteMessage: (id: string) => request<void>(`messages/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  /** The operator's MCP servers and their tools (empty without --mcp-config). */
+  tools: () => request<ToolList>('tools'),
+  /** The user's answer to a tool call awaiting approval: a POST, never a link. */
+  answerToolCall: (messageId: string, callId: string, decision: 'allow-once' | 'always-allow' | 'deny') =>
+    request<void>(`messages/${encodeURIComponent(messageId)}/tool-calls/${encodeURIComponent(callId)}/approval`, json('POST', { decision })),
 };

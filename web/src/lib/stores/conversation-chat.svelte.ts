@@ -61,11 +61,18 @@ export class ConversationChat {
     return this.branch.findLast((message) => message.generation)?.generation ?? null;
   }
 
-  /** Tokens generated so far (answer and thinking) by the newest answer still streaming: its record has no usage yet. */
+  /**
+   * Tokens generated so far (answer and thinking) by the newest answer still streaming: its record
+   * has no usage yet. Tool results count too: the model reads them in its next step (estimated at
+   * 4 characters a token until the answer's record gives the real prompt size).
+   */
   get generatingTokens(): number {
-    const messageId = this.branch.findLast((message) => message.generation)?.id;
-    if (!messageId) return 0;
-    return (this.live.get(messageId)?.deltas ?? 0) + (this.liveThinking.get(messageId)?.deltas ?? 0);
+    const answer = this.branch.findLast((message) => message.generation);
+    if (!answer) return 0;
+    const messageId = answer.id;
+    if (!this.live.has(messageId)) return 0;
+    const toolResults = (answer.generation?.toolCalls ?? []).reduce((sum, call) => sum + Math.ceil((call.result?.length ?? 0) / 4), 0);
+    return (this.live.get(messageId)?.deltas ?? 0) + (this.liveThinking.get(messageId)?.deltas ?? 0) + toolResults;
   }
 
   replaceAll(conversation: Conversation, messages: StoredMessage[]): void {
@@ -131,6 +138,18 @@ export class ConversationChat {
           this.live.set(event.messageId, answer);
         }
         answer.append(event.text);
+        return;
+      }
+      case 'tool-update': {
+        // A call's new state replaces the old one in the answer's record (the text stays live apart).
+        const answer = this.tree.byId.get(event.messageId);
+        if (!answer?.generation) return;
+        const calls = answer.generation.toolCalls ?? [];
+        const index = calls.findIndex((call) => call.id === event.call.id);
+        const toolCalls = index < 0 ? [...calls, event.call] : calls.with(index, event.call);
+        // Text streamed before the call is part of the answer: flush it so the block lands after it.
+        this.live.get(event.messageId)?.flush();
+        this.upsert({ ...answer, generation: { ...answer.generation, toolCalls } });
         return;
       }
       case 'answer-finish':
