@@ -6,7 +6,7 @@ import { resolveGenerationParameters } from '../chat/generation-parameters.ts';
 import type { PreparedGeneration } from '../chat/prepare-generation.ts';
 import type { McpToolbox } from '../mcp/mcp-toolbox.ts';
 import type { AskOptions } from './ask-command.ts';
-import { cliVersion } from './cli-version.ts';
+import { packageVersion } from '../package-root.ts';
 import { chosenModelSettings, comparedModels, type ConfiguredModel } from './configured-models.ts';
 import { conversationSettingsFromOptions } from './generation-settings.ts';
 import { describeEnding, printAnswer, reasoningOutput } from './print-answer.ts';
@@ -22,7 +22,7 @@ export async function ask(words: string[], options: AskOptions): Promise<void> {
   if (question.trim() === '') throw new UsageError('nothing to ask: give a prompt, e.g. anychat ask "Has math been invented or discovered?"');
   const settings = conversationSettingsFromOptions(options);
   if (options.raw && options.mcpConfig) throw new UsageError('--raw sends the text with no chat template, which has no place for tools: leave out --raw or --mcp-config');
-  const toolbox = await openMcpToolbox(options, (line) => process.stderr.write(`anychat: ${line}\n`), cliVersion());
+  const toolbox = await openMcpToolbox(options, (line) => process.stderr.write(`anychat: ${line}\n`), packageVersion());
   const tools: AskTools = { toolbox, approvals: toolbox && !options.approveTools ? approvalPrompt() : null };
   try {
     if (compared) return await compare(question, compared, options, settings, tools);

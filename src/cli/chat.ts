@@ -10,7 +10,7 @@ import { chosenModelSettings } from './configured-models.ts';
 import { openMcpToolbox } from './open-mcp-toolbox.ts';
 import { answerWithTools, terminalApprover } from './terminal-tools.ts';
 import type { TerminalToolOptions } from './terminal-tool-options.ts';
-import { cliVersion } from './cli-version.ts';
+import { packageVersion } from '../package-root.ts';
 import type { GenerationOptionValues } from './generation-options.ts';
 import { conversationSettingsFromOptions } from './generation-settings.ts';
 import { describeEnding, printAnswer, reasoningOutput, type ReasoningOutput } from './print-answer.ts';
@@ -21,7 +21,7 @@ Ctrl+C stops the current answer; Ctrl+D or /exit quits.`;
 
 export async function chat(options: BackendOptionValues & GenerationOptionValues & TerminalToolOptions): Promise<void> {
   const settings = conversationSettingsFromOptions(options);
-  const toolbox = await openMcpToolbox(options, (line) => process.stderr.write(`anychat: ${line}\n`), cliVersion());
+  const toolbox = await openMcpToolbox(options, (line) => process.stderr.write(`anychat: ${line}\n`), packageVersion());
   const backend = await createBackend(chosenModelSettings(options));
   const info = await backend.info();
   const interactive = Boolean(process.stdin.isTTY);

@@ -12,7 +12,6 @@ import { CommandFailure } from './command-failure.ts';
 import { DEFAULT_PORT, type ServeOptions } from './serve-command.ts';
 import { UsageError } from './usage-error.ts';
 import { openMcpToolbox } from './open-mcp-toolbox.ts';
-import { cliVersion } from './cli-version.ts';
 import { createServerTools } from '../server/tools/server-tools.ts';
 
 /** What closing the server, storage and engine may add to --shutdown-timeout before the process gives up on them. */
@@ -87,7 +86,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     },
   });
   const { buildApp } = await import('../server/build-app.ts');
-  const toolbox = await openMcpToolbox(options, (line) => process.stderr.write(`anychat: ${line}\n`), cliVersion());
+  const toolbox = await openMcpToolbox(options, (line) => process.stderr.write(`anychat: ${line}\n`), packageVersion());
   const store = await storeOpening;
   if (authMode === 'accounts') await prepareAccounts(store, logger);
 
@@ -111,7 +110,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       receiveTimeoutMs: options.receiveTimeout * 1000,
       headersTimeoutMs: options.headersTimeout * 1000,
     },
-    version: cliVersion(),
+    version: packageVersion(),
     tools: toolbox ? createServerTools(toolbox, { maxSteps: options.mcpMaxSteps }) : null,
   });
 
