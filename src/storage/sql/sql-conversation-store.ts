@@ -23,6 +23,7 @@ import { storableJson, storableText } from './storable-text.ts';
 import { couldBeStoredId } from './stored-id.ts';
 import { insertSnapshot, takenIds } from './insert-snapshot.ts';
 import { listMessagesAsJson } from './list-messages-as-json.ts';
+import { getConversationShare, getSharedConversation, shareConversation, unshareConversation } from './conversation-shares.ts';
 import { answerCut, answerCutExpression, MESSAGE_COLUMNS, storablePrompt, storableRecord } from './message-columns.ts';
 import { containsPattern, conversationFromRow, messageFromRow } from './row-mapping.ts';
 
@@ -431,6 +432,11 @@ export function createSqlConversationStore(
         return imported;
       });
     },
+
+    shareConversation: (conversationId) => shareConversation(database, conversationId, now()),
+    getConversationShare: (conversationId) => getConversationShare(database, conversationId),
+    unshareConversation: (conversationId) => unshareConversation(database, conversationId),
+    getSharedConversation: (token) => getSharedConversation(database, token),
 
     async close() {
       await options.answerNotifications.close();
