@@ -20,6 +20,7 @@ import { appApiRoutes } from './routes/app-api-routes.ts';
 import { openAiRoutes } from './routes/openai-routes.ts';
 import { operationsRoutes } from './routes/operations-routes.ts';
 import { addSecurityHeaders, pageRoutes } from './routes/page-routes.ts';
+import { sharedPageRoutes } from './routes/shared-page-routes.ts';
 import { tgiRoutes } from './routes/tgi-routes.ts';
 import { receiveTimeoutOptions } from './receive-timeouts.ts';
 import { RunningGenerations } from './scheduling/running-generations.ts';
@@ -140,6 +141,7 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
   void app.register(appApiRoutes, { ...api, prefix: APP_API_PREFIX });
   void app.register(operationsRoutes, api);
   void app.register(pageRoutes, { webRoot: dependencies.webRoot ?? defaultWebRoot, limits });
+  void app.register(sharedPageRoutes, { webRoot: dependencies.webRoot ?? defaultWebRoot, context });
 
   installGracefulShutdown(app, running, limits);
   return app;
