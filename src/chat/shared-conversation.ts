@@ -30,6 +30,12 @@ export interface ConversationShare {
   messageCount: number;
 }
 
+/** What the owner's routes answer: the share, the page's path from the server's root, and its URL. */
+export interface ShareLink extends ConversationShare {
+  path: string;
+  url: string;
+}
+
 /**
  * 18 random bytes as base64url: 24 characters, 144 bits, so links cannot be guessed or walked.
  * Any other string names no share, and is answered 404 without a query.

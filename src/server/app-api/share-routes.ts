@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ConversationShare } from '../../chat/shared-conversation.ts';
+import type { ConversationShare, ShareLink } from '../../chat/shared-conversation.ts';
 import { HttpProblem, notFound } from '../http-problem.ts';
 import type { ServerContext } from '../server-context.ts';
 import { idParamsSchema } from './app-api-schemas.ts';
@@ -18,12 +18,6 @@ export const SHARED_PAGE_PREFIX = '/share/';
  * on the page and on its data, and repeated by the page's own `<meta name="robots">`.
  */
 export const NOINDEX = 'noindex, nofollow, noarchive';
-
-/** What the owner sees: the token, the page's path and its absolute URL as this request reached us. */
-export interface ShareLink extends ConversationShare {
-  path: string;
-  url: string;
-}
 
 function linkOf(share: ConversationShare, request: FastifyRequest): ShareLink {
   const path = `${SHARED_PAGE_PREFIX}${share.token}`;

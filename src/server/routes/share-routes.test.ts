@@ -9,12 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import type { SharedConversation } from '../../chat/shared-conversation.ts';
+import type { SharedConversation, ShareLink } from '../../chat/shared-conversation.ts';
 import type { ConversationStore } from '../../storage/conversation-store.ts';
 import { createPgliteConversationStore } from '../../storage/pglite/create-pglite-conversation-store.ts';
 import { createTestSchema, openPostgresStore } from '../../../test/storage/test-postgres.ts';
 import { createTestApp, parseSse } from '../../../test/support/test-app.ts';
-import type { ShareLink } from '../app-api/share-routes.ts';
 
 const serverKey = 'share-test-key-6d1e0b';
 const withKey = { authorization: `Bearer ${serverKey}` };

@@ -4,6 +4,7 @@ import type {
   ConversationSummary,
   ModelDescription,
   ServerStatus,
+  ShareLink,
   StoredMessage,
 } from '../types/api.ts';
 import { apiErrorFromResponse, unreachableError } from './api-error.ts';
@@ -54,4 +55,10 @@ export const apiClient = {
   getMessage: (id: string) => request<StoredMessage>(`messages/${encodeURIComponent(id)}`),
   stopMessage: (id: string) => request<void>(`messages/${encodeURIComponent(id)}/stop`, { method: 'POST' }),
   deleteMessage: (id: string) => request<void>(`messages/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+
+  /** The conversation's share link, or null when it is not shared. */
+  getShare: (id: string) => request<{ share: ShareLink | null }>(`conversations/${encodeURIComponent(id)}/share`),
+  /** Shares the current branch as it is now, or refreshes the snapshot under the same link. */
+  share: (id: string) => request<ShareLink>(`conversations/${encodeURIComponent(id)}/share`, { method: 'POST' }),
+  unshare: (id: string) => request<void>(`conversations/${encodeURIComponent(id)}/share`, { method: 'DELETE' }),
 };
