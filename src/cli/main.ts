@@ -5,6 +5,7 @@ import { registerChatCommand } from './chat-command.ts';
 import { registerRenderPromptCommand } from './render-prompt-command.ts';
 import { EXIT_USAGE } from './run-action.ts';
 import { registerServeCommand } from './serve-command.ts';
+import { registerUsersCommand } from './users-command.ts';
 import { setNativeLogsShown } from '../backends/llamacpp/native-log-setting.ts';
 
 // As in the lesson: settings such as HF_API_KEY may sit in a .env file in the working directory.
@@ -25,6 +26,7 @@ registerServeCommand(program);
 registerAskCommand(program);
 registerChatCommand(program);
 registerRenderPromptCommand(program);
+registerUsersCommand(program);
 
 try {
   await program.parseAsync(process.argv);

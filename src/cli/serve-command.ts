@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { addBackendOptions, type BackendOptionValues } from './backend-options.ts';
+import type { AuthMode } from '../server/auth/auth-strategy.ts';
 import { runAction } from './run-action.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -8,6 +9,9 @@ export interface ServeOptions extends BackendOptionValues {
   port: number;
   /** This server's own key, for its clients and the page login; never sent upstream. */
   authKey?: string;
+  /** `none`, `key` or `accounts`; default `key` with --auth-key, else `none`. */
+  auth?: AuthMode;
+  adminReadsConversations?: boolean;
   maxQueue: number;
   timeout: number;
   shutdownTimeout: number;
@@ -47,7 +51,9 @@ export function registerServeCommand(program: Command): void {
     .description('serve the chat page and TGI- and OpenAI-compatible APIs over HTTP')
     .addOption(new Option('--host <host>', 'interface to listen on; other than loopback needs --auth-key').default('127.0.0.1').env('ANYCHAT_HOST'))
     .addOption(new Option('--port <port>', 'port to listen on').argParser(portNumber).default(DEFAULT_PORT).env('PORT'))
+    .addOption(new Option('--auth <mode>', 'who may use the server: none (loopback only), key (--auth-key) or accounts (anychat users add); default key with --auth-key, else none').choices(['none', 'key', 'accounts']).env('ANYCHAT_AUTH'))
     .addOption(new Option('--auth-key <key>', 'key this server asks of its clients (Bearer) and on its page login').env('ANYCHAT_AUTH_KEY'))
+    .addOption(new Option('--admin-reads-conversations', "with --auth accounts: admins may read (not change) other users' conversations"))
     .addOption(new Option('--max-queue <n>', 'requests that may wait for the model before others get 429').argParser(wholeNumber('--max-queue', 0)).default(64).env('ANYCHAT_MAX_QUEUE'))
     .addOption(new Option('--timeout <seconds>', 'longest one request may take, queue included').argParser(positiveSeconds('--timeout')).default(600).env('ANYCHAT_TIMEOUT'))
     .addOption(new Option('--shutdown-timeout <seconds>', 'on SIGINT/SIGTERM, how long running answers may finish').argParser(positiveSeconds('--shutdown-timeout')).default(10))

@@ -1,4 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { AuthMode } from '../server/auth/auth-strategy.ts';
+import type { ConversationStore } from '../storage/conversation-store.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../backends/backend.ts';
@@ -24,11 +26,23 @@ function defaultParallel(backend: string): number {
   return backend === 'llamacpp' ? 1 : 64;
 }
 
+/** `--auth`, checked against the other flags before anything loads. */
+export function resolveAuthMode(options: Pick<ServeOptions, 'auth' | 'authKey' | 'adminReadsConversations'>): AuthMode {
+  const mode = options.auth ?? (options.authKey ? 'key' : 'none');
+  if (mode === 'key' && !options.authKey) throw new UsageError('--auth key needs the key: pass --auth-key KEY (or set ANYCHAT_AUTH_KEY)');
+  if (mode !== 'key' && options.authKey) {
+    throw new UsageError(`--auth-key is the key of --auth key, but --auth is ${mode}; drop --auth-key, or use --auth key`);
+  }
+  if (mode !== 'accounts' && options.adminReadsConversations) throw new UsageError('--admin-reads-conversations needs --auth accounts');
+  return mode;
+}
+
 export async function serve(options: ServeOptions): Promise<void> {
-  if (!isLoopbackHost(options.host) && !options.authKey && !options.insecureNoAuth) {
+  const authMode = resolveAuthMode(options);
+  if (!isLoopbackHost(options.host) && authMode === 'none' && !options.insecureNoAuth) {
     throw new UsageError(
       `refusing to listen on ${options.host} without --auth-key: anyone who can reach it could use the model. ` +
-        'Set --auth-key (or ANYCHAT_AUTH_KEY), or pass --insecure-no-auth if the network is trusted.',
+        'Set --auth-key (or ANYCHAT_AUTH_KEY), use --auth accounts (anychat users add), or pass --insecure-no-auth if the network is trusted.',
     );
   }
   let download: DownloadProgress | null = null;
@@ -66,6 +80,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   );
   const { buildApp } = await import('../server/build-app.ts');
   const store = await storeOpening;
+  if (authMode === 'accounts') await prepareAccounts(store, logger);
 
   const app = buildApp({
     models: [
@@ -79,6 +94,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     ],
     store,
     apiKey: options.authKey ?? null,
+    authMode,
+    adminReadsConversations: options.adminReadsConversations ?? false,
     secrets: upstreamSecrets,
     corsOrigin: options.corsOrigin ? options.corsOrigin.split(',').map((origin) => origin.trim()) : null,
     listenHost: options.host,
@@ -98,7 +115,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
-  logger.info({ storage: describeStorage(storage), auth: Boolean(options.authKey) }, `anychat listening on http://${shownHost}:${port}`);
+  logger.info({ storage: describeStorage(storage), auth: authMode }, `anychat listening on http://${shownHost}:${port}`);
   process.stderr.write(`anychat: listening on http://${shownHost}:${port} (conversations: ${describeStorage(storage)})\n`);
 
   await new Promise<void>((resolve) => {
@@ -137,6 +154,26 @@ export async function serve(options: ServeOptions): Promise<void> {
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
   });
+}
+
+/**
+ * Before serving accounts: conversations made under --auth none or key (no owner) go to the first
+ * admin, the upgrade path README describes; with no account yet, say how to make one.
+ */
+async function prepareAccounts(store: ConversationStore, logger: FastifyBaseLogger): Promise<void> {
+  const accounts = store.accounts;
+  if (!accounts) throw new CommandFailure('--auth accounts needs a database that keeps accounts');
+  const { admin, conversations } = await accounts.claimUnownedConversations();
+  if (admin && conversations > 0) {
+    logger.info({ admin: admin.username, conversations }, 'conversations from before accounts were given to the first admin');
+    process.stderr.write(`anychat: ${conversations} conversation(s) from before accounts now belong to ${admin.username}, the first admin\n`);
+  }
+  if (!admin) {
+    process.stderr.write(
+      'anychat: --auth accounts: there is no admin account yet; add one with: anychat users add NAME --admin ' +
+        '(same --data-dir or DATABASE_URL). Conversations made before accounts wait for it.\n',
+    );
+  }
 }
 
 async function listen(app: FastifyInstance, options: ServeOptions): Promise<void> {

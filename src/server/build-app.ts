@@ -7,7 +7,10 @@ import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-z
 import type { ConversationStore } from '../storage/conversation-store.ts';
 import { AnswerHub } from './app-api/answer-hub.ts';
 import { APP_API_PREFIX, OPENAI_API_PREFIX } from './api-prefixes.ts';
+import { AccountAuth } from './auth/account-auth.ts';
 import { ApiKeyAuth } from './auth/api-key-auth.ts';
+import type { AuthMode, AuthStrategy } from './auth/auth-strategy.ts';
+import { AccountUsageMetrics } from './observability/account-usage-metrics.ts';
 import { ModelRegistry } from './models/model-registry.ts';
 import { corsOptions } from './origins/cors-options.ts';
 import { installHostAndOriginCheck } from './origins/host-and-origin-check.ts';
@@ -35,6 +38,13 @@ export interface AppDependencies {
   store: ConversationStore;
   /** When set, every API route needs it (Bearer header or the page's session cookie). */
   apiKey?: string | null;
+  /**
+   * `--auth`: default `key` with an apiKey, else `none`. `accounts` needs a store that keeps
+   * accounts (PGlite or PostgreSQL); each request then sees its own account's conversations.
+   */
+  authMode?: AuthMode;
+  /** `--admin-reads-conversations`: admins may read (never change) other accounts' conversations. */
+  adminReadsConversations?: boolean;
   /** Origins allowed to call the API from a browser; CORS stays off without it. */
   corsOrigin?: string | string[] | null;
   /** The address the server listens on; with `allowedHosts`, the names a Host header may carry. */
@@ -68,6 +78,15 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
   const models = new ModelRegistry(dependencies.models, dependencies.defaultModelId);
   const metrics = new ServerMetrics(models);
   const running = new RunningGenerations();
+  const authMode = dependencies.authMode ?? (dependencies.apiKey ? 'key' : 'none');
+  const now = dependencies.now ?? Date.now;
+  const failedLogins = { burst: limits.failedLoginBurst, refillMs: limits.failedLoginRefillMs };
+  const accountUsageMetrics = new AccountUsageMetrics(metrics.registry);
+  const auth: AuthStrategy =
+    authMode === 'accounts'
+      ? new AccountAuth(dependencies.store, { failedLogins, now, onUsage: (account, usage) => accountUsageMetrics.add(account.username, usage) })
+      : new ApiKeyAuth(authMode === 'key' ? dependencies.apiKey || null : null, { failedLogins, now }, dependencies.store);
+  if (authMode === 'key' && !dependencies.apiKey) throw new Error('--auth key needs --auth-key (or ANYCHAT_AUTH_KEY)');
   const context: ServerContext = {
     models,
     store: dependencies.store,
@@ -81,9 +100,11 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
       onTransportError: (error) => app.log.warn({ err: error }, 'an answer notification could not be sent; other servers may not see this answer live'),
     }),
     limits,
-    authRequired: Boolean(dependencies.apiKey),
+    authRequired: auth.authRequired,
+    conversationsFor: (request) => auth.conversationsFor(request),
+    adminReadsConversations: dependencies.adminReadsConversations ?? false,
     version: dependencies.version ?? '0.0.0',
-    now: dependencies.now ?? Date.now,
+    now,
     scrubSecrets: secretScrubber([...(dependencies.secrets ?? []), ...(dependencies.apiKey ? [dependencies.apiKey] : [])]),
   };
 
@@ -116,6 +137,8 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
   });
   // Set on every request by the key check of the API plugins; public routes read it for details.
   app.decorateRequest('hasApiKey', false);
+  app.decorateRequest('account', null);
+  if (auth instanceof AccountAuth) auth.installUsageAccounting(app);
 
   void app.register(swagger, {
     openapi: {
@@ -131,10 +154,6 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
   });
   // One plugin per API, each with its own error handler (and, under a prefix, its own not-found
   // handler) and its own API key check; registered after swagger, so swagger sees every route.
-  const auth = new ApiKeyAuth(dependencies.apiKey || null, {
-    failedLogins: { burst: limits.failedLoginBurst, refillMs: limits.failedLoginRefillMs },
-    now: context.now,
-  });
   const api: ApiPluginOptions = { context, auth };
   void app.register(tgiRoutes, api);
   void app.register(openAiRoutes, { ...api, prefix: OPENAI_API_PREFIX });

@@ -1,4 +1,5 @@
-import type { ApiKeyAuth } from './auth/api-key-auth.ts';
+import type { FastifyRequest } from 'fastify';
+import type { AuthStrategy } from './auth/auth-strategy.ts';
 import type { ConversationStore } from '../storage/conversation-store.ts';
 import { ANSWER_KEEP_ALIVE_MS } from '../storage/cut-answers.ts';
 import type { AnswerHub } from './app-api/answer-hub.ts';
@@ -84,8 +85,8 @@ export const defaultServerLimits: ServerLimits = {
 /** What each API's plugin is registered with. */
 export interface ApiPluginOptions {
   context: ServerContext;
-  /** The API key check each API plugin adds (ApiKeyAuth.check), and the session routes. */
-  auth: ApiKeyAuth;
+  /** The auth mode's check each API plugin adds, and the session routes (auth-strategy.ts). */
+  auth: AuthStrategy;
 }
 
 /** What every route group reads: built once in buildApp and passed down, never global. */
@@ -98,6 +99,10 @@ export interface ServerContext {
   hub: AnswerHub;
   limits: ServerLimits;
   authRequired: boolean;
+  /** The conversations a request may see: its account's own under --auth accounts, else all. */
+  conversationsFor: (request: FastifyRequest) => ConversationStore;
+  /** Admins may read other accounts' conversations (the operator opted in). */
+  adminReadsConversations: boolean;
   version: string;
   /** Removes upstream keys from text bound for a client (an upstream error may quote its URL or key). */
   scrubSecrets: (text: string) => string;

@@ -7,6 +7,7 @@ import type {
 } from '../chat/conversation.ts';
 import type { ChatRole } from '../chat/message.ts';
 import type { ConversationShare, SharedConversation } from '../chat/shared-conversation.ts';
+import type { AccountStore } from './account-store.ts';
 import type { AnswerNotifications } from './answer-notifications.ts';
 
 export interface NewConversation {
@@ -172,6 +173,14 @@ export interface ConversationStore {
    * or within this process (PGlite, memory). Closed by `close()`.
    */
   readonly answerNotifications: AnswerNotifications;
+  /**
+   * This store seen by one account (`--auth accounts`): every read and write is limited to the
+   * account's rows in the SQL itself, so another account's ids answer exactly as missing ones.
+   * New conversations, messages and imports belong to it.
+   */
+  forOwner(ownerId: string): ConversationStore;
+  /** Accounts, sessions and tokens in the same database; null for stores that keep none (the in-memory test store). */
+  readonly accounts: AccountStore | null;
   close(): Promise<void>;
 }
 

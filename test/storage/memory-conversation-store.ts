@@ -48,6 +48,11 @@ export function createMemoryConversationStore(): ConversationStore {
 
   return {
     answerNotifications,
+    // Accounts need the SQL stores (PGlite memory:// in tests): owner scoping is done in their SQL.
+    accounts: null,
+    forOwner() {
+      throw new Error('the in-memory test store has no accounts; use a PGlite memory:// store for --auth accounts');
+    },
     async listConversations(options: ListConversationsOptions = {}): Promise<ConversationSummary[]> {
       const search = options.search?.toLowerCase();
       return [...conversations.values()]

@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { Conversation, ConversationSettings, GenerationRecord } from '../../chat/conversation.ts';
 import { resolveGenerationParameters } from '../../chat/generation-parameters.ts';
 import type { ServedModel } from '../models/served-model.ts';
-import type { ServerContext } from '../server-context.ts';
+import type { ConversationStore } from '../../storage/conversation-store.ts';
 import { SseStream } from '../sse-stream.ts';
 import type { AnswerStreamEvent } from './app-api-events.ts';
 
@@ -13,7 +13,7 @@ import type { AnswerStreamEvent } from './app-api-events.ts';
  * generation starts here.
  */
 export async function answerFromFailedModel(
-  context: ServerContext,
+  store: ConversationStore,
   reply: FastifyReply,
   model: ServedModel,
   plan: {
@@ -24,7 +24,6 @@ export async function answerFromFailedModel(
     title: string | null;
   },
 ): Promise<void> {
-  const { store } = context;
   // Bad parameters are still refused as they would be for a working model (400, nothing stored).
   const parameters = resolveGenerationParameters(plan.settings.parameters ?? {});
   const record: GenerationRecord = {

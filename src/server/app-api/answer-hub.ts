@@ -111,11 +111,12 @@ export class AnswerHub {
    * then every later event, so "replace on answer-start, append on text-delta" rebuilds the answer
    * whenever one attaches. Resolves to an unsubscribe function, or null when no server generates it.
    */
-  async follow(messageId: string, listener: AnswerListener): Promise<(() => void) | null> {
+  async follow(messageId: string, store: ConversationStore, listener: AnswerListener): Promise<(() => void) | null> {
     const entry = this.live.get(messageId);
     if (!entry) {
       if (!this.options.transport) return null;
-      return followRemoteAnswer(this.options.store, messageId, listener, this.timing);
+      // Read through the follower's own store: another account's answer reads as gone.
+      return followRemoteAnswer(store, messageId, listener, this.timing);
     }
     listener({ type: 'answer-start', message: { ...(entry.current?.() ?? entry.start), content: entry.text } });
     entry.listeners.add(listener);
@@ -127,20 +128,20 @@ export class AnswerHub {
   }
 
   /** Stops an answer, here or on the server generating it; resolves true if one was found. */
-  async stop(messageId: string, cause: AbortCause = 'stopped'): Promise<boolean> {
+  async stop(messageId: string, cause: AbortCause = 'stopped', store: ConversationStore = this.options.store): Promise<boolean> {
     if (this.options.running.abortAnswer(messageId, cause)) return true;
     const transport = this.options.transport;
-    if (!transport || !(await this.isStreamingInStore(messageId))) return false;
+    if (!transport || !(await this.isStreamingInStore(messageId, store))) return false;
     await transport.publish({ type: 'stop-request', messageId });
     return true;
   }
 
-  async isLive(messageId: string): Promise<boolean> {
-    return this.options.running.isGenerating(messageId) || (Boolean(this.options.transport) && (await this.isStreamingInStore(messageId)));
+  async isLive(messageId: string, store: ConversationStore = this.options.store): Promise<boolean> {
+    return this.options.running.isGenerating(messageId) || (Boolean(this.options.transport) && (await this.isStreamingInStore(messageId, store)));
   }
 
-  private async isStreamingInStore(messageId: string): Promise<boolean> {
-    return (await this.options.store.getMessage(messageId))?.generation?.status === 'streaming';
+  private async isStreamingInStore(messageId: string, store: ConversationStore): Promise<boolean> {
+    return (await store.getMessage(messageId))?.generation?.status === 'streaming';
   }
 
   /**

@@ -4,7 +4,7 @@ import type { Conversation, ConversationSettings, StoredMessage } from '../../ch
 import { generateAnswer } from '../../chat/generate-answer.ts';
 import type { ChatMessage } from '../../chat/message.ts';
 import { prepareGeneration } from '../../chat/prepare-generation.ts';
-import { branchEndingAt, ConversationStoreError, type StartedAnswer } from '../../storage/conversation-store.ts';
+import { branchEndingAt, ConversationStoreError, type ConversationStore, type StartedAnswer } from '../../storage/conversation-store.ts';
 import { HttpProblem, notFound } from '../http-problem.ts';
 import { startGeneration } from '../scheduling/run-generation.ts';
 import type { ServerContext } from '../server-context.ts';
@@ -36,7 +36,8 @@ interface AnswerPlan {
 
 export function registerAnswerRoutes(app: FastifyInstance, context: ServerContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const { store } = context;
+  // Every handler reads through its request's store: under --auth accounts, the account's own rows only.
+  const storeOf = context.conversationsFor;
 
   const turnsOf = (messages: StoredMessage[], leafId: string | null): ChatMessage[] =>
     branchEndingAt(messages, leafId)
@@ -48,6 +49,7 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
     '/conversations/:id/messages',
     { schema: { tags, summary: 'Send a message; the answer streams back (SSE)', params: idParamsSchema, body: sendMessageBodySchema } },
     async (request, reply) => {
+      const store = storeOf(request);
       const conversation = await requireConversation(store, request.params.id);
       const messages = await store.listMessages(conversation.id);
       const parentId = request.body.parentId === undefined ? conversation.activeLeafId : request.body.parentId;
@@ -78,6 +80,7 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
     '/messages/:id/regenerate',
     { schema: { tags, summary: 'Answer the same user message again, as a new branch (SSE)', params: idParamsSchema, body: optionalEmptyBody(regenerateBodySchema) } },
     async (request, reply) => {
+      const store = storeOf(request);
       const original = await requireMessage(store, request.params.id);
       if (original.role !== 'assistant' || original.parentId === null) {
         throw new HttpProblem(400, 'validation', `regenerate takes an assistant message, got a ${original.role} message`, 'id');
@@ -100,6 +103,7 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
     '/messages/:id/edit',
     { schema: { tags, summary: 'Resend an edited user message as a new branch (SSE)', params: idParamsSchema, body: editBodySchema } },
     async (request, reply) => {
+      const store = storeOf(request);
       const original = await requireMessage(store, request.params.id);
       if (original.role !== 'user') throw new HttpProblem(400, 'validation', `edit takes a user message, got a ${original.role} message`, 'id');
       const conversation = await requireConversation(store, original.conversationId);
@@ -120,10 +124,11 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
     '/messages/:id/continue',
     { schema: { tags, summary: 'Carry on an answer cut short (SSE)', params: idParamsSchema, body: optionalEmptyBody(regenerateBodySchema) } },
     async (request, reply) => {
+      const store = storeOf(request);
       const original = await requireMessage(store, request.params.id);
       if (original.role !== 'assistant') throw new HttpProblem(400, 'validation', `continue takes an assistant message, got a ${original.role} message`, 'id');
       // A quick refusal; the store checks again, atomically, when it marks the answer streaming.
-      if (original.generation?.status === 'streaming' || (await context.hub.isLive(original.id))) {
+      if (original.generation?.status === 'streaming' || (await context.hub.isLive(original.id, store))) {
         throw new HttpProblem(409, 'conflict', 'this answer is still being generated; stop it or wait for it to end');
       }
       const conversation = await requireConversation(store, original.conversationId);
@@ -141,8 +146,9 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
   );
 
   routes.post('/messages/:id/stop', { schema: { tags, summary: 'Stop an answer being generated', params: idParamsSchema } }, async (request, reply) => {
-    const stopped = await context.hub.stop(request.params.id);
-    if (!stopped) await requireMessage(store, request.params.id);
+    // Found in the request's store first: another account's answer is a 404, never stopped.
+    const message = await requireMessage(storeOf(request), request.params.id);
+    await context.hub.stop(message.id, 'stopped', storeOf(request));
     return reply.code(204).send();
   });
 
@@ -157,9 +163,10 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
       },
     },
     async (request, reply) => {
+      const store = storeOf(request);
       const message = await requireMessage(store, request.params.id);
       const stream = answerEventStream(context, reply, request.headers['last-event-id'] ?? null);
-      if (await follow(context, stream, message.id)) return;
+      if (await follow(context, store, stream, message.id)) return;
       // Not live on any server: it has ended (or its server died mid-answer); tell its stored
       // state, read again since it may have ended while we looked.
       const ended = (await store.getMessage(message.id)) ?? message;
@@ -170,16 +177,17 @@ export function registerAnswerRoutes(app: FastifyInstance, context: ServerContex
   );
 
   routes.get('/messages/:id', { schema: { tags, summary: 'One message, with its answer\'s exact prompt', params: idParamsSchema } }, async (request) =>
-    requireMessage(store, request.params.id),
+    requireMessage(storeOf(request), request.params.id),
   );
 
   routes.delete('/messages/:id', { schema: { tags, summary: 'Delete a message and its descendants', params: idParamsSchema } }, async (request, reply) => {
+    const store = storeOf(request);
     const message = await requireMessage(store, request.params.id);
     // Answers streaming in the doomed subtree stop first, ending as deleted, so none goes on
     // generating into a row that is gone (and holding an engine sequence).
     const messages = await store.listMessages(message.conversationId);
     for (const doomed of subtreeOf(messages, message.id)) {
-      if (doomed.generation?.status === 'streaming') await context.hub.stop(doomed.id, 'deleted');
+      if (doomed.generation?.status === 'streaming') await context.hub.stop(doomed.id, 'deleted', store);
     }
     await store.deleteMessage(request.params.id);
     return reply.code(204).send();
@@ -201,13 +209,13 @@ function subtreeOf(messages: StoredMessage[], rootId: string): StoredMessage[] {
  * starts.
  */
 async function answer(context: ServerContext, request: FastifyRequest, reply: FastifyReply, plan: AnswerPlan): Promise<void> {
-  const { store } = context;
+  const store = context.conversationsFor(request);
   const model = context.models.resolve(plan.settings.modelId);
   if (model.status === 'failed' && plan.newUserMessage) {
     const titleFromMessage = plan.conversation.title === DEFAULT_TITLE && plan.newUserMessage.parentId === null;
     const title = titleFromMessage ? titleOf(plan.newUserMessage.content) : null;
     try {
-      return await answerFromFailedModel(context, reply, model, { ...plan, newUserMessage: plan.newUserMessage, followsActiveLeaf: plan.followsActiveLeaf ?? false, title });
+      return await answerFromFailedModel(store, reply, model, { ...plan, newUserMessage: plan.newUserMessage, followsActiveLeaf: plan.followsActiveLeaf ?? false, title });
     } catch (error) {
       throw problemFromStoreError(error);
     }
@@ -246,8 +254,8 @@ async function answer(context: ServerContext, request: FastifyRequest, reply: Fa
 
   const stream = answerEventStream(context, reply, null);
   if (started.userMessage) stream.send({ type: 'user-message', message: started.userMessage });
-  const session = new AnswerSession(context, started.answer, run, request.log);
-  await follow(context, stream, started.answer.id, () => void session.begin());
+  const session = new AnswerSession(context, started.answer, run, request.log, store);
+  await follow(context, store, stream, started.answer.id, () => void session.begin());
 }
 
 /** What the store refused, as the client should hear it; anything else stays a 500. */
@@ -277,10 +285,10 @@ function answerEventStream(context: ServerContext, reply: FastifyReply, resumeFr
  * Streams a live answer's events to one client until it ends or the client leaves (or is dropped
  * for not reading). `ready` runs once the client is subscribed, so it cannot miss the first tokens.
  */
-async function follow(context: ServerContext, stream: AnswerEventStream, messageId: string, ready?: () => void): Promise<boolean> {
+async function follow(context: ServerContext, store: ConversationStore, stream: AnswerEventStream, messageId: string, ready?: () => void): Promise<boolean> {
   let finished!: () => void;
   const done = new Promise<void>((resolve) => (finished = resolve));
-  const unsubscribe = await context.hub.follow(messageId, (event) => {
+  const unsubscribe = await context.hub.follow(messageId, store, (event) => {
     stream.send(event);
     if (stream.closed) finished();
   });

@@ -1,3 +1,4 @@
+import type { ConversationStore } from '../../storage/conversation-store.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { GenerationEvent } from '../../backends/backend.ts';
 import type { AnswerStatus, GenerationRecord, StoredMessage } from '../../chat/conversation.ts';
@@ -68,13 +69,15 @@ export class AnswerSession {
     private readonly answer: StoredMessage,
     private readonly run: GenerationRun,
     private readonly log: FastifyBaseLogger,
+    /** The store the answer was started in (the account's own, under --auth accounts). */
+    store: ConversationStore = context.store,
   ) {
     if (!answer.generation) throw new Error('an answer starts with its generation record');
     this.content = answer.content;
     this.record = answer.generation;
     this.releaseRegistration = run.nameAnswer(answer.id);
     this.publisher = context.hub.open(answer, (count) => this.onFollowerCount(count), () => this.current());
-    this.saver = new AnswerSaver(context.store, answer.id, () => ({ content: this.content, generation: withoutPrompt(this.record) }), {
+    this.saver = new AnswerSaver(store, answer.id, () => ({ content: this.content, generation: withoutPrompt(this.record) }), {
       intervalMs: context.limits.saveIntervalMs,
       everyTokens: context.limits.saveEveryTokens,
       keepAliveMs: context.limits.keepAliveMs,

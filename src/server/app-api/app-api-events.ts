@@ -81,6 +81,10 @@ export interface ServerStatus {
   status: 'loading' | 'ready' | 'failed';
   reason: string | null;
   authRequired: boolean;
+  /** `serve --auth`: `accounts` asks for a user name and password, `key` for the server's key. */
+  authMode: 'none' | 'key' | 'accounts';
+  /** The signed-in account (`accounts` only), or null. */
+  account: { username: string; isAdmin: boolean; displayName: string | null } | null;
   version: string;
 }
 

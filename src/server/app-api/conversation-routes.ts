@@ -24,13 +24,15 @@ const exportAllQuerySchema = z.object({ id: z.string().min(1).optional() });
 
 export function registerConversationRoutes(app: FastifyInstance, context: ServerContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const { store } = context;
+  // Every handler reads through its request's store: under --auth accounts, the account's own rows only.
+  const storeOf = context.conversationsFor;
 
   routes.get('/conversations', { schema: { tags, querystring: listConversationsQuerySchema } }, async (request) => ({
-    conversations: await store.listConversations(request.query),
+    conversations: await storeOf(request).listConversations(request.query),
   }));
 
   routes.post('/conversations', { schema: { tags, body: optionalEmptyBody(newConversationBodySchema) } }, async (request, reply) => {
+    const store = storeOf(request);
     const conversation = await store.createConversation(request.body);
     return reply.code(201).send(conversation);
   });
@@ -41,6 +43,7 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
     '/conversations/import',
     { bodyLimit: context.limits.importBodyLimitBytes, schema: { tags, body: importBodySchema } },
     async (request, reply) => {
+      const store = storeOf(request);
       const snapshots = parseImportBody(request.body);
       return reply.code(201).send({ imported: await store.importConversations(snapshots) });
     },
@@ -51,6 +54,7 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
     '/conversations/export',
     { schema: { tags, summary: 'Export every conversation (or ?id=ONE) as an anychat-conversations file', querystring: exportAllQuerySchema } },
     async (request, reply) => {
+      const store = storeOf(request);
       const { id } = request.query;
       const conversation = id ? await requireConversation(store, id) : null;
       const file = await exportConversations(store, conversation ? [conversation.id] : undefined);
@@ -60,11 +64,13 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
   );
 
   routes.get('/conversations/:id', { schema: { tags, params: idParamsSchema } }, async (request) => {
+    const store = storeOf(request);
     const conversation = await requireConversation(store, request.params.id);
     return { conversation, messages: await store.listMessages(conversation.id) };
   });
 
   routes.patch('/conversations/:id', { schema: { tags, params: idParamsSchema, body: conversationPatchBodySchema } }, async (request) => {
+    const store = storeOf(request);
     const conversation = await requireConversation(store, request.params.id);
     const { activeLeafId } = request.body;
     if (activeLeafId) {
@@ -79,10 +85,11 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
   });
 
   routes.delete('/conversations/:id', { schema: { tags, params: idParamsSchema } }, async (request, reply) => {
+    const store = storeOf(request);
     const conversation = await requireConversation(store, request.params.id);
     // Answers still streaming in it are stopped, so they do not keep generating into nothing.
     for (const message of await store.listMessages(conversation.id)) {
-      if (message.generation?.status === 'streaming') await context.hub.stop(message.id, 'deleted');
+      if (message.generation?.status === 'streaming') await context.hub.stop(message.id, 'deleted', store);
     }
     await store.deleteConversation(conversation.id);
     return reply.code(204).send();
@@ -92,6 +99,7 @@ export function registerConversationRoutes(app: FastifyInstance, context: Server
     '/conversations/:id/export',
     { schema: { tags, params: idParamsSchema, querystring: exportQuerySchema } },
     async (request, reply) => {
+      const store = storeOf(request);
       const conversation = await requireConversation(store, request.params.id);
       // JSON export is the lossless copy, prompts included; Markdown shows no prompts.
       const messages = await store.listMessages(conversation.id, { includePrompts: request.query.format !== 'markdown' });

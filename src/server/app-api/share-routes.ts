@@ -35,9 +35,12 @@ function linkOf(share: ConversationShare, request: FastifyRequest): ShareLink {
  */
 export function registerShareRoutes(app: FastifyInstance, context: ServerContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const { store } = context;
+  // The owner's routes read through the request's store: under --auth accounts, its account's
+  // conversations only, in the SQL (sql/conversation-shares.ts). The public read needs no owner.
+  const storeOf = context.conversationsFor;
 
   routes.get('/conversations/:id/share', { schema: { tags, summary: "The conversation's share link, or null", params: idParamsSchema } }, async (request) => {
+    const store = storeOf(request);
     const conversation = await requireConversation(store, request.params.id);
     const share = await store.getConversationShare(conversation.id);
     return { share: share ? linkOf(share, request) : null };
@@ -47,6 +50,7 @@ export function registerShareRoutes(app: FastifyInstance, context: ServerContext
     '/conversations/:id/share',
     { schema: { tags, summary: "Share a read-only snapshot of the conversation's current branch", params: idParamsSchema } },
     async (request, reply) => {
+      const store = storeOf(request);
       const conversation = await requireConversation(store, request.params.id);
       if (!conversation.activeLeafId) {
         throw new HttpProblem(409, 'conflict', 'this conversation has no messages yet: send one, then share it');
@@ -60,6 +64,7 @@ export function registerShareRoutes(app: FastifyInstance, context: ServerContext
   );
 
   routes.delete('/conversations/:id/share', { schema: { tags, summary: 'Revoke the share link', params: idParamsSchema } }, async (request, reply) => {
+    const store = storeOf(request);
     const conversation = await requireConversation(store, request.params.id);
     if (!(await store.unshareConversation(conversation.id))) throw notFound(`conversation ${conversation.id} is not shared`);
     return reply.code(204).send();
@@ -70,7 +75,7 @@ export function registerShareRoutes(app: FastifyInstance, context: ServerContext
     { config: { public: true }, schema: { tags, summary: 'A shared snapshot, for anyone holding its link', params: tokenParamsSchema } },
     async (request, reply) => {
       markShared(reply);
-      const shared = await store.getSharedConversation(request.params.token);
+      const shared = await context.store.getSharedConversation(request.params.token);
       if (!shared) throw notFound('this shared conversation does not exist, or its owner stopped sharing it');
       return shared;
     },

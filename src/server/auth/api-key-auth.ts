@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { loginBodySchema } from '../app-api/app-api-schemas.ts';
+import type { ConversationStore } from '../../storage/conversation-store.ts';
 import { HttpProblem } from '../http-problem.ts';
 import { AddressRateLimiter } from '../rate-limit/address-rate-limiter.ts';
+import type { AuthStrategy } from './auth-strategy.ts';
 import { createSessionToken, readSessionToken, RevokedSessions, safeEqual, SESSION_COOKIE, SESSION_MAX_AGE_SECONDS } from './session-cookie.ts';
 
 declare module 'fastify' {
@@ -49,7 +51,7 @@ export interface ApiKeyAuthOptions {
  * plugin's error handler writes them in that API's shape. Wrong keys are rate-limited per address,
  * and logout revokes the session on this server (revocations live in this process's memory).
  */
-export class ApiKeyAuth {
+export class ApiKeyAuth implements AuthStrategy {
   private readonly now: () => number;
   private readonly limiter: AddressRateLimiter;
   private readonly revoked: RevokedSessions;
@@ -57,10 +59,25 @@ export class ApiKeyAuth {
   constructor(
     readonly apiKey: string | null,
     options: ApiKeyAuthOptions,
+    private readonly store?: ConversationStore,
   ) {
     this.now = options.now ?? Date.now;
     this.limiter = new AddressRateLimiter(options.failedLogins, this.now);
     this.revoked = new RevokedSessions(this.now);
+  }
+
+  get mode() {
+    return this.apiKey ? ('key' as const) : ('none' as const);
+  }
+
+  get authRequired() {
+    return Boolean(this.apiKey);
+  }
+
+  /** One key, one history: whoever holds the key sees every conversation. */
+  conversationsFor(): ConversationStore {
+    if (!this.store) throw new Error('ApiKeyAuth was built without a store');
+    return this.store;
   }
 
   readonly check: onRequestAsyncHookHandler = async (request, reply) => {

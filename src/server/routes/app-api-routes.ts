@@ -7,6 +7,8 @@ import { registerShareRoutes } from '../app-api/share-routes.ts';
 import { apiErrorHandler, apiNotFoundHandler } from '../error-handler.ts';
 import type { ApiPluginOptions } from '../server-context.ts';
 import { registerCspReportRoutes } from './csp-report-routes.ts';
+import { registerAdminRoutes } from '../app-api/admin-routes.ts';
+import { accountView } from '../auth/account-auth.ts';
 
 /**
  * The page's API (app-api-events.ts), registered under `/api`: models and status here,
@@ -35,12 +37,14 @@ export const appApiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { 
   }));
 
   // Public: the page asks before login whether it must show the login form.
-  app.get('/status', { config: { public: true }, schema: { tags } }, async (): Promise<ServerStatus> => {
+  app.get('/status', { config: { public: true }, schema: { tags } }, async (request): Promise<ServerStatus> => {
     const { status, reason } = context.models.overallStatus();
-    return { status, reason, authRequired: context.authRequired, version: context.version };
+    const account = request.account ? accountView(request.account) : null;
+    return { status, reason, authRequired: context.authRequired, authMode: auth.mode, account, version: context.version };
   });
 
   auth.registerSessionRoutes(app);
+  if (auth.mode === 'accounts') registerAdminRoutes(app, context);
   registerConversationRoutes(app, context);
   registerAnswerRoutes(app, context);
   registerShareRoutes(app, context);

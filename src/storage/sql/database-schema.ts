@@ -13,6 +13,11 @@ export interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
   answer_prompts: AnswerPromptsTable;
+  accounts: AccountsTable;
+  account_sessions: AccountSessionsTable;
+  account_tokens: AccountTokensTable;
+  login_throttles: LoginThrottlesTable;
+  account_usage: AccountUsageTable;
   conversation_shares: ConversationSharesTable;
 }
 
@@ -26,6 +31,8 @@ export interface ConversationsTable {
   active_leaf_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** The account it belongs to; null when made with --auth none or key (claimUnownedConversations). */
+  owner_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface MessagesTable {
@@ -48,12 +55,59 @@ export interface MessagesTable {
    * servers' clocks never meet; see src/storage/cut-answers.ts.
    */
   answer_alive_at: ColumnType<Date | null, Date | undefined, Date>;
+  /** Always its conversation's owner (a foreign key keeps them equal). */
+  owner_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Each answer's exact prompt, apart from its message so that listing messages never reads it. */
 export interface AnswerPromptsTable {
   message_id: string;
   prompt: Json<SentPrompt>;
+}
+
+export interface AccountsTable {
+  id: string;
+  username: string;
+  /** `scrypt$…` (src/accounts/password-hash.ts); null for OpenID Connect accounts. */
+  password_hash: string | null;
+  is_admin: boolean;
+  oidc_issuer: string | null;
+  oidc_subject: string | null;
+  email: string | null;
+  display_name: string | null;
+  created_at: Timestamp;
+}
+
+/** A session or personal token: `id` finds the row, the secret is kept only as its SHA-256. */
+export interface AccountSessionsTable {
+  id: string;
+  account_id: string;
+  secret_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface AccountTokensTable {
+  id: string;
+  account_id: string;
+  label: string;
+  secret_hash: string;
+  created_at: Timestamp;
+  last_used_at: ColumnType<Date | null, string | null | undefined, string | null>;
+}
+
+export interface LoginThrottlesTable {
+  key: string;
+  tokens: number;
+  /** Milliseconds on the app's clock (injectable in tests), as text from `pg`. */
+  updated_at_ms: ColumnType<string, number, number>;
+}
+
+export interface AccountUsageTable {
+  account_id: string;
+  requests: ColumnType<string, number | undefined, never>;
+  prompt_tokens: ColumnType<string, number | undefined, never>;
+  generated_tokens: ColumnType<string, number | undefined, never>;
 }
 
 /**

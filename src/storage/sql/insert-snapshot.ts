@@ -27,13 +27,17 @@ export async function takenIds(
   return taken;
 }
 
-/** Inserts one conversation with all its messages, under fresh ids if any of its ids is taken. */
+/**
+ * Inserts one conversation with all its messages, under fresh ids if any of its ids is taken
+ * (always, when `taken` is null), owned by `ownerId`.
+ */
 export async function insertSnapshot(
   transaction: Transaction<Database>,
   original: ConversationSnapshot,
-  taken: Set<string>,
+  taken: Set<string> | null,
+  ownerId: string | null,
 ): Promise<ImportedConversation> {
-  const { conversation, messages } = withFreeIds(original, (id) => taken.has(id));
+  const { conversation, messages } = withFreeIds(original, (id) => taken === null || taken.has(id));
   // The active leaf points into messages, so it is set once they exist.
   await transaction
     .insertInto('conversations')
@@ -44,6 +48,7 @@ export async function insertSnapshot(
       active_leaf_id: null,
       created_at: conversation.createdAt,
       updated_at: conversation.updatedAt,
+      owner_id: ownerId,
     })
     .execute();
   for (const batch of chunks(parentsFirst(messages))) {
@@ -59,6 +64,7 @@ export async function insertSnapshot(
           generation: message.generation ? storableRecord(message.generation) : null,
           created_at: message.createdAt,
           updated_at: message.updatedAt,
+          owner_id: ownerId,
         })),
       )
       .execute();
@@ -74,8 +80,8 @@ export async function insertSnapshot(
       .where('id', '=', conversation.id)
       .execute();
   }
-  taken.add(conversation.id);
-  for (const message of messages) taken.add(message.id);
+  taken?.add(conversation.id);
+  for (const message of messages) taken?.add(message.id);
   return { sourceId: original.conversation.id, id: conversation.id, title: conversation.title };
 }
 

@@ -26,7 +26,7 @@ const isoTime = (column: 'messages.created_at' | 'messages.updated_at') =>
 export async function listMessagesAsJson(
   database: Kysely<Database>,
   conversationId: string,
-  options: { includePrompts: boolean; cutAnswerSilenceMs: number },
+  options: { includePrompts: boolean; cutAnswerSilenceMs: number; ownerId: string | null },
 ): Promise<StoredMessage[]> {
   const promptField = options.includePrompts ? sql`, 'prompt', answer_prompts.prompt` : sql``;
   const row = await database
@@ -47,6 +47,7 @@ export async function listMessagesAsJson(
       ) order by messages.insertion_order), '[]')::text`.as('messages'),
     )
     .where('messages.conversation_id', '=', conversationId)
+    .$if(options.ownerId !== null, (query) => query.where('messages.owner_id', '=', options.ownerId))
     .executeTakeFirstOrThrow();
   // Plain object literals, and the parsed records completed in place rather than spread: at
   // 5,000 messages copying was a tenth of the time.

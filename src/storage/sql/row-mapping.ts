@@ -18,7 +18,7 @@ export function conversationFromRow(row: Selectable<ConversationsTable>): Conver
 }
 
 /** The columns a message is read from, with `answer_cut` worked out in SQL (see messageColumns). */
-export type MessageRow = Omit<Selectable<MessagesTable>, 'insertion_order' | 'answer_alive_at'> & { answer_cut: boolean };
+export type MessageRow = Omit<Selectable<MessagesTable>, 'insertion_order' | 'answer_alive_at' | 'owner_id'> & { answer_cut: boolean };
 
 /** `prompt`: the answer's prompt when it was read, null when left out (listings). */
 export function messageFromRow(row: MessageRow, prompt: SentPrompt | null): StoredMessage {

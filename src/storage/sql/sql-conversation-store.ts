@@ -18,7 +18,9 @@ import {
 } from '../conversation-store.ts';
 import { CUT_ANSWER_SILENCE_MS } from '../cut-answers.ts';
 import { createMonotonicClock } from '../monotonic-clock.ts';
+import type { AccountStore } from '../account-store.ts';
 import type { Database } from './database-schema.ts';
+import { createSqlAccountStore } from './sql-account-store.ts';
 import { storableJson, storableText } from './storable-text.ts';
 import { couldBeStoredId } from './stored-id.ts';
 import { insertSnapshot, takenIds } from './insert-snapshot.ts';
@@ -56,6 +58,36 @@ export function createSqlConversationStore(
   options: SqlConversationStoreOptions,
 ): ConversationStore {
   const now = createMonotonicClock();
+  const accounts = createSqlAccountStore(database);
+  const stores = new Map<string, ConversationStore>();
+  const scopedTo = (ownerId: string | null): ConversationStore => {
+    if (ownerId === null) return unscoped;
+    let store = stores.get(ownerId);
+    if (!store) {
+      store = createScopedStore(database, options, { ownerId, now, accounts, forOwner: scopedTo });
+      // One store object per account seen; they hold nothing but their id and closures.
+      stores.set(ownerId, store);
+    }
+    return store;
+  };
+  const unscoped = createScopedStore(database, options, { ownerId: null, now, accounts, forOwner: scopedTo });
+  return unscoped;
+}
+
+interface Scope {
+  /**
+   * The account every query is limited to, in its SQL (`owner_id = $owner`): another account's ids
+   * find nothing, exactly as ids that do not exist. Null: every row, as with --auth none or key.
+   */
+  ownerId: string | null;
+  now: () => string;
+  accounts: AccountStore;
+  forOwner: (ownerId: string) => ConversationStore;
+}
+
+function createScopedStore(database: Kysely<Database>, options: SqlConversationStoreOptions, scope: Scope): ConversationStore {
+  const { ownerId, now } = scope;
+  const scoped = ownerId !== null;
   const cut = answerCut(options.cutAnswerSilenceMs ?? CUT_ANSWER_SILENCE_MS);
   const aliveNow = sql<Date>`now()`;
 
@@ -73,6 +105,7 @@ export function createSqlConversationStore(
           .selectFrom('conversations')
           .select(['id', 'active_leaf_id'])
           .where('id', '=', conversationId)
+          .$if(scoped, (query) => query.where('owner_id', '=', ownerId))
           .forUpdate()
           .executeTakeFirst()
       : undefined;
@@ -93,6 +126,7 @@ export function createSqlConversationStore(
           .select('id')
           .where('id', '=', messageId)
           .where('conversation_id', '=', conversationId)
+          .$if(scoped, (query) => query.where('owner_id', '=', ownerId))
           .executeTakeFirst()
       : undefined;
     if (!row) {
@@ -116,6 +150,7 @@ export function createSqlConversationStore(
         created_at: time,
         updated_at: time,
         answer_alive_at: aliveNow,
+        owner_id: ownerId,
       })
       .returning([...MESSAGE_COLUMNS, cut])
       .executeTakeFirstOrThrow();
@@ -140,6 +175,7 @@ export function createSqlConversationStore(
           .select([sql<string | null>`messages.generation ->> 'status'`.as('status'), cut])
           .where('id', '=', parentId)
           .where('conversation_id', '=', conversationId)
+          .$if(scoped, (query) => query.where('owner_id', '=', ownerId))
           .executeTakeFirst()
       : undefined;
     if (!parent) {
@@ -161,6 +197,7 @@ export function createSqlConversationStore(
           .set({ generation: storableRecord(generation), updated_at: now(), answer_alive_at: aliveNow })
           .where('id', '=', answerId)
           .where('conversation_id', '=', conversationId)
+          .$if(scoped, (query) => query.where('owner_id', '=', ownerId))
           .where('role', '=', 'assistant')
           .where((expression) =>
             expression.or([
@@ -172,7 +209,12 @@ export function createSqlConversationStore(
           .executeTakeFirst()
       : undefined;
     if (!row) {
-      const exists = couldBeStoredId(answerId) && (await transaction.selectFrom('messages').select('id').where('id', '=', answerId).executeTakeFirst());
+      const exists = couldBeStoredId(answerId) && (await transaction
+          .selectFrom('messages')
+          .select('id')
+          .where('id', '=', answerId)
+          .$if(scoped, (query) => query.where('owner_id', '=', ownerId))
+          .executeTakeFirst());
       if (!exists) throw new ConversationStoreError('message-not-found', `no message with id ${answerId}`);
       throw new ConversationStoreError('answer-in-progress', 'this answer is still being generated; stop it or wait for it to end');
     }
@@ -183,6 +225,8 @@ export function createSqlConversationStore(
 
   return {
     answerNotifications: options.answerNotifications,
+    accounts: scope.accounts,
+    forOwner: scope.forOwner,
 
     async listConversations(listOptions: ListConversationsOptions = {}): Promise<ConversationSummary[]> {
       let query = database
@@ -195,6 +239,7 @@ export function createSqlConversationStore(
             .select(expression.cast<number>(expression.fn.countAll(), 'integer').as('count'))
             .as('message_count'),
         )
+        .$if(scoped, (query) => query.where('c.owner_id', '=', ownerId))
         .orderBy('c.updated_at', 'desc')
         .orderBy('c.id', 'desc')
         .limit(listOptions.limit ?? 100);
@@ -231,6 +276,7 @@ export function createSqlConversationStore(
           active_leaf_id: null,
           created_at: time,
           updated_at: time,
+          owner_id: ownerId,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -239,7 +285,12 @@ export function createSqlConversationStore(
 
     async getConversation(id: string) {
       if (!couldBeStoredId(id)) return null;
-      const row = await database.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await database
+        .selectFrom('conversations')
+        .selectAll()
+        .where('id', '=', id)
+        .$if(scoped, (query) => query.where('owner_id', '=', ownerId))
+        .executeTakeFirst();
       return row ? conversationFromRow(row) : null;
     },
 
@@ -247,12 +298,13 @@ export function createSqlConversationStore(
       if (!couldBeStoredId(conversationId)) return [];
       const includePrompts = listOptions.includePrompts ?? false;
       if (options.listMessagesAsJson) {
-        return listMessagesAsJson(database, conversationId, { includePrompts, cutAnswerSilenceMs: options.cutAnswerSilenceMs ?? CUT_ANSWER_SILENCE_MS });
+        return listMessagesAsJson(database, conversationId, { includePrompts, cutAnswerSilenceMs: options.cutAnswerSilenceMs ?? CUT_ANSWER_SILENCE_MS, ownerId });
       }
       const query = database
         .selectFrom('messages')
         .select([...MESSAGE_COLUMNS, cut])
         .where('messages.conversation_id', '=', conversationId)
+        .$if(scoped, (query) => query.where('messages.owner_id', '=', ownerId))
         .orderBy('messages.insertion_order');
       if (!includePrompts) return (await query.execute()).map((row) => messageFromRow(row, null));
       const rows = await query.leftJoin('answer_prompts', 'answer_prompts.message_id', 'messages.id').select('answer_prompts.prompt').execute();
@@ -266,6 +318,7 @@ export function createSqlConversationStore(
           .selectFrom('conversations')
           .select('id')
           .where('id', '=', id)
+          .$if(scoped, (query) => query.where('owner_id', '=', ownerId))
           .forUpdate()
           .executeTakeFirst();
         if (!exists) return null;
@@ -288,7 +341,11 @@ export function createSqlConversationStore(
     async deleteConversation(id: string) {
       if (!couldBeStoredId(id)) return false;
       // Messages go with it (ON DELETE CASCADE).
-      const result = await database.deleteFrom('conversations').where('id', '=', id).executeTakeFirst();
+      const result = await database
+        .deleteFrom('conversations')
+        .where('id', '=', id)
+        .$if(scoped, (query) => query.where('owner_id', '=', ownerId))
+        .executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
 
@@ -354,6 +411,7 @@ export function createSqlConversationStore(
         .leftJoin('answer_prompts', 'answer_prompts.message_id', 'messages.id')
         .select([...MESSAGE_COLUMNS, cut, 'answer_prompts.prompt'])
         .where('messages.id', '=', id)
+        .$if(scoped, (query) => query.where('messages.owner_id', '=', ownerId))
         .executeTakeFirst();
       return row ? messageFromRow(row, row.prompt) : null;
     },
@@ -373,6 +431,7 @@ export function createSqlConversationStore(
             answer_alive_at: aliveNow,
           })
           .where('messages.id', '=', id)
+          .$if(scoped, (query) => query.where('messages.owner_id', '=', ownerId))
           .returning([...MESSAGE_COLUMNS, cut])
           .executeTakeFirst();
         if (row && prompt) await savePrompt(executor, id, prompt);
@@ -388,6 +447,7 @@ export function createSqlConversationStore(
           .selectFrom('messages')
           .select(['conversation_id', 'parent_id'])
           .where('id', '=', id)
+          .$if(scoped, (query) => query.where('owner_id', '=', ownerId))
           .executeTakeFirst();
         if (!target) return false;
         const conversation = await lockConversation(transaction, target.conversation_id);
@@ -426,16 +486,18 @@ export function createSqlConversationStore(
 
     async importConversations(snapshots: ConversationSnapshot[]): Promise<ImportedConversation[]> {
       return database.transaction().execute(async (transaction) => {
-        const taken = await takenIds(transaction, snapshots);
+        // Scoped to an account, every import gets fresh ids: keeping the ids that are free would
+        // tell whether another account holds the ones that are not.
+        const taken = scoped ? null : await takenIds(transaction, snapshots);
         const imported: ImportedConversation[] = [];
-        for (const snapshot of snapshots) imported.push(await insertSnapshot(transaction, snapshot, taken));
+        for (const snapshot of snapshots) imported.push(await insertSnapshot(transaction, snapshot, taken, ownerId));
         return imported;
       });
     },
 
-    shareConversation: (conversationId) => shareConversation(database, conversationId, now()),
-    getConversationShare: (conversationId) => getConversationShare(database, conversationId),
-    unshareConversation: (conversationId) => unshareConversation(database, conversationId),
+    shareConversation: (conversationId) => shareConversation(database, conversationId, ownerId, now()),
+    getConversationShare: (conversationId) => getConversationShare(database, conversationId, ownerId),
+    unshareConversation: (conversationId) => unshareConversation(database, conversationId, ownerId),
     getSharedConversation: (token) => getSharedConversation(database, token),
 
     async close() {
