@@ -1,10 +1,11 @@
 import { Option, type Command } from 'commander';
 import { addBackendOptions, type BackendOptionValues } from './backend-options.ts';
+import { addOidcOptions, type OidcOptionValues } from './oidc-options.ts';
 import type { AuthMode } from '../server/auth/auth-strategy.ts';
 import { runAction } from './run-action.ts';
 import { UsageError } from './usage-error.ts';
 
-export interface ServeOptions extends BackendOptionValues {
+export interface ServeOptions extends BackendOptionValues, OidcOptionValues {
   host: string;
   port: number;
   /** This server's own key, for its clients and the page login; never sent upstream. */
@@ -65,6 +66,7 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option('--insecure-no-auth', 'allow a non-loopback --host without --auth-key'))
     .addOption(new Option('--data-dir <dir>', 'where conversations are kept (PGlite), or memory:// ; DATABASE_URL selects PostgreSQL instead').env('ANYCHAT_DATA_DIR'))
     .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').env('ANYCHAT_LOG_LEVEL'));
+  addOidcOptions(command);
   addBackendOptions(command, { upstreamKeyAlias: true });
   command.action(runAction(async (options: ServeOptions) => (await import('./serve.ts')).serve(options)));
 }

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AuthMode } from '../server/auth/auth-strategy.ts';
+import { resolveOidcSettings } from './oidc-options.ts';
 import type { ConversationStore } from '../storage/conversation-store.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +40,7 @@ export function resolveAuthMode(options: Pick<ServeOptions, 'auth' | 'authKey' |
 
 export async function serve(options: ServeOptions): Promise<void> {
   const authMode = resolveAuthMode(options);
+  const oidc = resolveOidcSettings(options, authMode);
   if (!isLoopbackHost(options.host) && authMode === 'none' && !options.insecureNoAuth) {
     throw new UsageError(
       `refusing to listen on ${options.host} without --auth-key: anyone who can reach it could use the model. ` +
@@ -96,7 +98,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     apiKey: options.authKey ?? null,
     authMode,
     adminReadsConversations: options.adminReadsConversations ?? false,
-    secrets: upstreamSecrets,
+    oidc,
+    secrets: [...upstreamSecrets, ...(oidc ? [oidc.clientSecret] : [])],
     corsOrigin: options.corsOrigin ? options.corsOrigin.split(',').map((origin) => origin.trim()) : null,
     listenHost: options.host,
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),

@@ -33,7 +33,7 @@ export const oidcRoutes: FastifyPluginAsync<OidcRouteOptions> = async (app, { si
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const config = { public: true };
 
-  routes.get('/', { config, schema: { tags, summary: 'The OpenID Connect provider the page offers, or null' } }, async () => ({
+  routes.get('/', { config, prefixTrailingSlash: 'no-slash', schema: { tags, summary: 'The OpenID Connect provider the page offers, or null' } }, async () => ({
     provider: signIn ? { name: providerName(signIn.settings), loginPath: 'api/auth/oidc/login' } : null,
   }));
   if (!signIn || !accounts) return;
