@@ -56,7 +56,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const upstreamSecrets = [settings.apiKey, endpointPassword(settings.endpoint)].filter((secret): secret is string => Boolean(secret));
   const logger = createServerLogger({
     level: options.logLevel,
-    secrets: [...(options.authKey ? [options.authKey] : []), ...upstreamSecrets],
+    secrets: [...(options.authKey ? [options.authKey] : []), ...upstreamSecrets, ...(oidc ? [oidc.clientSecret] : [])],
   });
   const storage = chooseStorage({ dataDir: options.dataDir });
   // The database opens while the model loads (or downloads) and while the server's modules load:

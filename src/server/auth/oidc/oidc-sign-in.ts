@@ -56,8 +56,10 @@ export class OidcSignIn {
     if (!idToken) throw new Error('the provider sent no ID token');
     // Some providers (oidc-provider by default) keep email and profile claims out of the ID token
     // when they issue an access token: then ask the userinfo endpoint, for the same subject.
+    const requiredClaim = this.settings.requiredClaim?.name;
+    const missing = idToken.email === undefined || (requiredClaim !== undefined && idToken[requiredClaim] === undefined);
     const claims: Record<string, unknown> & openid.IDToken =
-      idToken.email === undefined && configuration.serverMetadata().userinfo_endpoint
+      missing && configuration.serverMetadata().userinfo_endpoint
         ? { ...(await openid.fetchUserInfo(configuration, tokens.access_token, idToken.sub)), ...idToken }
         : idToken;
     this.checkAccess(claims);
