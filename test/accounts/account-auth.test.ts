@@ -143,6 +143,7 @@ describe('--auth accounts', () => {
 
     const bobSession = await signIn(app, BOB);
     assert.equal((await app.inject(as(bobSession, { method: 'GET', url: '/api/admin/users' }))).statusCode, 403, 'only admins list users');
+    assert.equal((await app.inject(as(bobSession, { method: 'GET', url: '/metrics' }))).statusCode, 403, "/metrics names every account's usage: admins only");
     const reading = await app.inject(as(admin, { method: 'GET', url: '/api/admin/users/bob/conversations' }));
     assert.equal(reading.statusCode, 403, 'reading others’ conversations needs the operator’s opt-in');
     assert.match(reading.body, /--admin-reads-conversations/);

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { apiErrorHandler } from '../error-handler.ts';
+import { HttpProblem } from '../http-problem.ts';
 import type { ApiPluginOptions } from '../server-context.ts';
 import { tgiErrorShape } from '../tgi/tgi-errors.ts';
 
@@ -28,9 +29,13 @@ export const operationsRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app
     return reply.code(503).send({ status, reason, models, error: reason ?? status, error_type: 'healthcheck' });
   });
 
-  app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics' } }, async (_request, reply) =>
-    reply.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics()),
-  );
+  app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics' } }, async (request, reply) => {
+    // Under accounts the metrics name every account and its usage: for admins (a scraper uses an admin's token).
+    if (auth.mode === 'accounts' && !request.account?.isAdmin) {
+      throw new HttpProblem(403, 'forbidden', "/metrics names every user's usage: only an admin may read it (scrape it with an admin's token)");
+    }
+    return reply.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics());
+  });
 
   // Needs the key like every API route: it lists them all.
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

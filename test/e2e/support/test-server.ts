@@ -52,6 +52,8 @@ export interface TestServerOptions {
   echoDelayMs?: number;
   echoContextWindow?: number;
   apiKey?: string;
+  /** `--auth accounts` over this store (a PGlite memory:// one): the in-memory store keeps no accounts. */
+  accounts?: { store: ConversationStore };
   modelId?: string;
   parallel?: number;
   maxQueue?: number;
@@ -65,7 +67,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     options.backend ??
       createEchoBackend({ backend: 'echo', delayMs: options.echoDelayMs ?? 15, contextWindow: options.echoContextWindow ?? 4096 }),
   );
-  const store = createMemoryConversationStore();
+  const store = options.accounts?.store ?? createMemoryConversationStore();
   const app = buildApp({
     models: [
       {
@@ -79,6 +81,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     store,
     webRoot: webDist,
     apiKey: options.apiKey ?? null,
+    ...(options.accounts ? { authMode: 'accounts' as const } : {}),
     // Long enough for a reload to re-attach before the server gives up on the answer.
     limits: { reattachGraceMs: 15_000, ...options.limits },
   });

@@ -7,6 +7,7 @@ import type {
   ShareLink,
   StoredMessage,
 } from '../types/api.ts';
+import type { AccountListing } from '../../../../src/storage/account-store.ts';
 import { apiErrorFromResponse, unreachableError } from './api-error.ts';
 
 /** Stateless calls to the server's JSON app API; streams live in answer-stream.ts. */
@@ -26,11 +27,18 @@ async function request<Result>(path: string, init: RequestInit = {}): Promise<Re
   return (await response.json()) as Result;
 }
 
+/** One row of `GET /api/admin/users`. */
+export type AdminUser = AccountListing;
+
 const json = (method: string, body: unknown): RequestInit => ({ method, body: JSON.stringify(body) });
 
 export const apiClient = {
   status: () => request<ServerStatus>('status'),
   login: (apiKey: string) => request<void>('login', json('POST', { apiKey })),
+  /** `--auth accounts`: a user name and password buy the session cookie. */
+  signIn: (username: string, password: string) => request<{ username: string; isAdmin: boolean }>('login', json('POST', { username, password })),
+  logout: () => request<void>('logout', { method: 'POST' }),
+  adminUsers: () => request<{ users: AdminUser[] }>('admin/users'),
   models: () => request<{ models: ModelDescription[]; defaultModelId: string }>('models'),
 
   listConversations(search = '') {

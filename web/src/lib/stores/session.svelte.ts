@@ -34,6 +34,22 @@ class SessionStore {
     this.needsLogin = false;
   }
 
+  async signIn(username: string, password: string): Promise<void> {
+    await apiClient.signIn(username, password);
+    this.needsLogin = false;
+  }
+
+  /**
+   * Ends the session on the server, then reloads: the page then holds nothing of this account
+   * (open chats, the list, settings) for whoever signs in next.
+   */
+  async signOut(): Promise<void> {
+    await apiClient.logout();
+    // Without the open conversation's id: the next account would only be told it does not exist.
+    history.replaceState(null, '', location.pathname + location.search);
+    location.reload();
+  }
+
   /** Every store passes its API errors here, so any 401 brings the login form back. */
   noteError(error: unknown): void {
     if (error instanceof ApiError && error.status === 401) this.needsLogin = true;
