@@ -127,9 +127,13 @@ function describeSharing(name: string, openStore: () => Promise<{ store: Convers
         error: { code: 'not-found', message: 'this shared conversation does not exist, or its owner stopped sharing it' },
       });
       assert.equal(read.headers['x-robots-tag'], 'noindex, nofollow, noarchive');
-      const page = await app.inject({ method: 'GET', url: link.path });
+      const page = await app.inject({ method: 'GET', url: link.path, headers: { accept: 'text/html' } });
       assert.equal(page.statusCode, 404);
+      assert.ok(page.body.includes(SHARE_PAGE_MARKER), 'a browser gets the page, which says the link is gone');
       assert.equal(page.headers['x-robots-tag'], 'noindex, nofollow, noarchive');
+      const fromScript = await app.inject({ method: 'GET', url: link.path });
+      assert.equal(fromScript.statusCode, 404);
+      assert.match(String(fromScript.headers['content-type']), /^application\/json/, 'other clients get JSON');
       const owner = await app.inject({ method: 'GET', url: `/api/conversations/${id}/share`, headers: withKey });
       assert.deepEqual(owner.json(), { share: null });
 

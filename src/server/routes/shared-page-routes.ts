@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { markShared, SHARED_PAGE_PREFIX } from '../app-api/share-routes.ts';
+import { notFound } from '../http-problem.ts';
 import type { ServerContext } from '../server-context.ts';
 
 const NOT_BUILT_HTML = `<!doctype html>
@@ -23,9 +24,14 @@ export const sharedPageRoutes: FastifyPluginAsync<{ webRoot: string; context: Se
 
   app.withTypeProvider<ZodTypeProvider>().get(`${SHARED_PAGE_PREFIX}:token`, { schema: { hide: true, params: paramsSchema } }, async (request, reply) => {
     markShared(reply);
+    const shared = await context.store.getSharedConversation(request.params.token);
+    // A browser gets the page, which says the link is gone; any other client a 404 in the API's
+    // JSON shape, as the page's own not-found handler answers (page-routes.ts).
+    if (!shared && !(request.headers.accept ?? '').includes('text/html')) {
+      throw notFound('this shared conversation does not exist, or its owner stopped sharing it');
+    }
     // Read each time: a rebuilt page is served without a restart, and it is a small file.
     const html = await readFile(pagePath, 'utf8').catch(() => NOT_BUILT_HTML);
-    const shared = await context.store.getSharedConversation(request.params.token);
     return reply
       .code(shared ? 200 : 404)
       .type('text/html; charset=utf-8')
