@@ -8,7 +8,7 @@ const webRoot = join(repositoryRoot, 'web');
 export const webDistIndex = join(webRoot, 'dist', 'index.html');
 
 /** What the build reads: the page's sources and its build config. */
-const buildInputs = ['src', 'public', 'index.html', 'vite.config.ts'].map((name) => join(webRoot, name));
+const buildInputs = ['src', 'public', 'index.html', 'share', 'vite.config.ts'].map((name) => join(webRoot, name));
 
 /** Whether web/dist is missing or older than any file it is built from. */
 export function isWebBuildStale(): boolean {

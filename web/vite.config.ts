@@ -23,6 +23,11 @@ export default defineConfig({
     // The server's CSP forbids inline scripts, and data: URLs for fonts are not worth the risk.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
+    // Two pages: the chat, and the read-only page of a shared link (served at /share/TOKEN, so it
+    // is built into share/ and reaches the shared assets as ../assets/).
+    rollupOptions: {
+      input: { main: fileURLToPath(new URL('index.html', import.meta.url)), share: fileURLToPath(new URL('share/index.html', import.meta.url)) },
+    },
   },
   server: {
     proxy: { '/api': process.env.ANYCHAT_URL ?? 'http://127.0.0.1:7860' },

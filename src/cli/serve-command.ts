@@ -1,12 +1,13 @@
 import { Option, type Command } from 'commander';
 import { addBackendOptions, type BackendOptionValues } from './backend-options.ts';
+import { addOidcOptions, type OidcOptionValues } from './oidc-options.ts';
 import type { AuthMode } from '../server/auth/auth-strategy.ts';
 import { addMcpOptions, type McpOptionValues } from './mcp-options.ts';
 import { runAction } from './run-action.ts';
 import { UsageError } from './usage-error.ts';
 
-export interface ServeOptions extends BackendOptionValues, McpOptionValues {
-  /** Tools for admins only: needs `--auth accounts`, refused until accounts exist (see src/server/tools/server-tools.ts). */
+export interface ServeOptions extends BackendOptionValues, McpOptionValues, OidcOptionValues {
+  /** Tools for admins only: needs `--auth accounts` (see src/server/tools/server-tools.ts). */
   mcpAdminOnly?: boolean;
   host: string;
   port: number;
@@ -73,6 +74,7 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option('--model-idle-ttl <seconds>', 'unload a local model of --models/--models-dir once unused this long (default: kept loaded)').argParser(positiveSeconds('--model-idle-ttl')).env('ANYCHAT_MODEL_IDLE_TTL'))
     .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').env('ANYCHAT_LOG_LEVEL'));
   addMcpOptions(command).addOption(new Option('--mcp-admin-only', 'with --auth accounts: only admins may use MCP tools').env('ANYCHAT_MCP_ADMIN_ONLY'));
+  addOidcOptions(command);
   addBackendOptions(command, { upstreamKeyAlias: true });
   command.action(runAction(async (options: ServeOptions) => (await import('./serve.ts')).serve(options)));
 }

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AuthMode } from '../server/auth/auth-strategy.ts';
+import { resolveOidcSettings } from './oidc-options.ts';
 import type { ConversationStore } from '../storage/conversation-store.ts';
 import { endpointPassword } from '../backends/http/endpoint-url.ts';
 import type { DownloadProgress } from '../server/models/served-model.ts';
@@ -34,6 +35,7 @@ export function resolveAuthMode(options: Pick<ServeOptions, 'auth' | 'authKey' |
 
 export async function serve(options: ServeOptions): Promise<void> {
   const authMode = resolveAuthMode(options);
+  const oidc = resolveOidcSettings(options, authMode);
   if (!isLoopbackHost(options.host) && authMode === 'none' && !options.insecureNoAuth) {
     throw new UsageError(
       `refusing to listen on ${options.host} without --auth-key: anyone who can reach it could use the model. ` +
@@ -55,7 +57,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     .filter((secret): secret is string => Boolean(secret));
   const logger = createServerLogger({
     level: options.logLevel,
-    secrets: [...(options.authKey ? [options.authKey] : []), ...upstreamSecrets],
+    secrets: [...(options.authKey ? [options.authKey] : []), ...upstreamSecrets, ...(oidc ? [oidc.clientSecret] : [])],
   });
   const storage = chooseStorage({ dataDir: options.dataDir });
   // The database opens while the model loads (or downloads) and while the server's modules load:
@@ -98,7 +100,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     apiKey: options.authKey ?? null,
     authMode,
     adminReadsConversations: options.adminReadsConversations ?? false,
-    secrets: upstreamSecrets,
+    oidc,
+    secrets: [...upstreamSecrets, ...(oidc ? [oidc.clientSecret] : [])],
     corsOrigin: options.corsOrigin ? options.corsOrigin.split(',').map((origin) => origin.trim()) : null,
     listenHost: options.host,
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),

@@ -25,6 +25,10 @@ import { appApiRoutes } from './routes/app-api-routes.ts';
 import { openAiRoutes } from './routes/openai-routes.ts';
 import { operationsRoutes } from './routes/operations-routes.ts';
 import { addSecurityHeaders, pageRoutes } from './routes/page-routes.ts';
+import { sharedPageRoutes } from './routes/shared-page-routes.ts';
+import { oidcRoutes } from './routes/oidc-routes.ts';
+import { OidcSignIn } from './auth/oidc/oidc-sign-in.ts';
+import type { OidcSettings } from './auth/oidc/oidc-settings.ts';
 import { tgiRoutes } from './routes/tgi-routes.ts';
 import { receiveTimeoutOptions } from './receive-timeouts.ts';
 import { RunningGenerations } from './scheduling/running-generations.ts';
@@ -49,6 +53,8 @@ export interface AppDependencies {
   authMode?: AuthMode;
   /** `--admin-reads-conversations`: admins may read (never change) other accounts' conversations. */
   adminReadsConversations?: boolean;
+  /** Sign-in with an OpenID Connect provider (`--oidc-*`); needs `authMode: 'accounts'`. */
+  oidc?: OidcSettings | null;
   /** Origins allowed to call the API from a browser; CORS stays off without it. */
   corsOrigin?: string | string[] | null;
   /** The address the server listens on; with `allowedHosts`, the names a Host header may carry. */
@@ -166,8 +172,17 @@ export function buildApp(dependencies: AppDependencies): FastifyInstance {
   void app.register(tgiRoutes, api);
   void app.register(openAiRoutes, { ...api, prefix: OPENAI_API_PREFIX });
   void app.register(appApiRoutes, { ...api, prefix: APP_API_PREFIX });
+  if (dependencies.oidc && !(auth instanceof AccountAuth)) throw new Error('OpenID Connect sign-in needs --auth accounts');
+  void app.register(oidcRoutes, {
+    prefix: `${APP_API_PREFIX}/auth/oidc`,
+    signIn: dependencies.oidc ? new OidcSignIn(dependencies.oidc) : null,
+    accounts: auth instanceof AccountAuth ? auth : null,
+    limits,
+    now: context.now,
+  });
   void app.register(operationsRoutes, api);
   void app.register(pageRoutes, { webRoot: dependencies.webRoot ?? defaultWebRoot, limits });
+  void app.register(sharedPageRoutes, { webRoot: dependencies.webRoot ?? defaultWebRoot, context });
 
   installGracefulShutdown(app, running, limits);
   app.decorate('models', models);

@@ -6,6 +6,7 @@ import type {
   StoredMessage,
 } from '../chat/conversation.ts';
 import type { ChatRole } from '../chat/message.ts';
+import type { ConversationShare, SharedConversation } from '../chat/shared-conversation.ts';
 import type { AccountStore } from './account-store.ts';
 import type { AnswerNotifications } from './answer-notifications.ts';
 
@@ -154,6 +155,19 @@ export interface ConversationStore {
    * validated input: src/storage/export/import-conversations.ts parses files before calling this.
    */
   importConversations(snapshots: ConversationSnapshot[]): Promise<ImportedConversation[]>;
+  /**
+   * Freezes the conversation's current branch (root to active leaf) as a read-only snapshot behind
+   * a random token, in one statement: later edits, branches, answers and renames do not change it.
+   * Sharing again refreshes the snapshot and keeps the token, so a link already sent stays good.
+   * null when the conversation does not exist. Deleting the conversation deletes its share.
+   */
+  shareConversation(conversationId: string): Promise<ConversationShare | null>;
+  /** The conversation's live share, or null when it has none (or does not exist). */
+  getConversationShare(conversationId: string): Promise<ConversationShare | null>;
+  /** Revokes the link: its token names nothing from then on. False when there was none. */
+  unshareConversation(conversationId: string): Promise<boolean>;
+  /** The snapshot a link names, for anyone holding it; null for a revoked or made-up token. */
+  getSharedConversation(token: string): Promise<SharedConversation | null>;
   /**
    * Live progress of answers, across every server on the same database (PostgreSQL LISTEN/NOTIFY)
    * or within this process (PGlite, memory). Closed by `close()`.

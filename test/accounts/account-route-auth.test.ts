@@ -19,7 +19,11 @@ import { createTestApp } from '../support/test-app.ts';
 import { ALICE, signIn } from './account-apps.ts';
 
 /** As under --auth key: the health check, the page, the status it asks first, login, logout and CSP reports. */
-const deliberatelyPublic = ['GET /health', 'HEAD /health', 'GET /*', 'HEAD /*', 'GET /api/status', 'HEAD /api/status', 'POST /api/login', 'POST /api/logout', 'POST /api/csp-report'];
+const deliberatelyPublic = [
+  'GET /health', 'HEAD /health', 'GET /*', 'HEAD /*', 'GET /api/status', 'HEAD /api/status', 'POST /api/login', 'POST /api/logout', 'POST /api/csp-report',
+  // A shared conversation's link opens its read-only copy to anyone; the page asks which OpenID provider to offer.
+  'GET /api/shared/:token', 'HEAD /api/shared/:token', 'GET /share/:token', 'HEAD /share/:token', 'GET /api/auth/oidc', 'HEAD /api/auth/oidc',
+];
 
 describe('--auth accounts on every route', () => {
   let store: ConversationStore;

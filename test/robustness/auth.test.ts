@@ -32,11 +32,15 @@ const upstreamKey = 'sk-upstream-8e41d07c9a3b5f62e1d4';
 /**
  * Reachable without the key, on purpose: the health check (load balancers carry no key), the
  * page and its assets (they show the login form), the status the page asks before login, login
- * and logout themselves, and the page's CSP violation reports (browsers send them without the
- * page's key or cookie; see csp-report-routes.ts). Anything else answering without the key is a hole.
+ * and logout themselves, the page's CSP violation reports (browsers send them without the
+ * page's key or cookie; see csp-report-routes.ts), and a shared conversation's read-only page and
+ * snapshot, which its link alone opens (share-routes.ts), and whether the page offers an OpenID
+ * Connect sign-in (oidc-routes.ts). Anything else answering without the key is a hole.
  */
 const deliberatelyPublic = [
   'GET /health', 'HEAD /health', 'GET /*', 'HEAD /*', 'GET /api/status', 'HEAD /api/status', 'POST /api/login', 'POST /api/logout', 'POST /api/csp-report',
+  'GET /api/shared/:token', 'HEAD /api/shared/:token', 'GET /share/:token', 'HEAD /share/:token',
+  'GET /api/auth/oidc', 'HEAD /api/auth/oidc',
 ];
 
 const figures = { routesChecked: 0, requestsRefused: 0, logLinesGrepped: 0, responsesGrepped: 0, leaks: 0, holes: 0 };

@@ -16,7 +16,7 @@ import {
   type ConversationSnapshot,
   type ConversationStore,
 } from '../../src/storage/conversation-store.ts';
-import { sampleGeneration } from './fixtures.ts';
+import { sampleGeneration, sampleReasoning } from './fixtures.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 export interface ConversationStoreCaseOptions {
@@ -514,6 +514,97 @@ export function describeConversationStore(name: string, options: ConversationSto
           store.startAnswer({ conversationId: conversation.id, conversationPatch: {}, userMessage: null, answerParentId: null, continueAnswerId: randomUUID(), generation: streaming() }),
           isCode('message-not-found'),
         );
+      });
+    });
+
+    describe('shares', () => {
+      it('freezes the current branch only, root first, with nothing but roles, text, thinking and model', async () => {
+        const { conversation, question, followUp } = await threeTurns('Shared title');
+        // A second answer to the first question: a branch that is not the current one.
+        const otherAnswer = await store.appendMessage({
+          conversationId: conversation.id,
+          parentId: question.id,
+          role: 'assistant',
+          content: 'four, on another branch',
+          generation: sampleGeneration({ reasoning: sampleReasoning }),
+        });
+        await store.updateConversation(conversation.id, { activeLeafId: followUp.id });
+
+        const share = await store.shareConversation(conversation.id);
+        assert.ok(share);
+        assert.match(share.token, /^[A-Za-z0-9_-]{24}$/);
+        assert.equal(share.conversationId, conversation.id);
+        assert.equal(share.messageCount, 3);
+        assert.deepEqual(await other.getConversationShare(conversation.id), share);
+
+        const shared = await other.getSharedConversation(share.token);
+        assert.equal(shared?.title, 'Shared title');
+        assert.equal(shared?.sharedAt, share.sharedAt);
+        assert.deepEqual(shared?.messages, [
+          { role: 'user', content: 'What is 2 + 2?', reasoning: null, modelId: null },
+          { role: 'assistant', content: '4', reasoning: null, modelId: 'echo-1' },
+          { role: 'user', content: 'And 3 + 3?', reasoning: null, modelId: null },
+        ]);
+
+        // The other branch, with its thinking, once it is the current one.
+        await store.updateConversation(conversation.id, { activeLeafId: otherAnswer.id });
+        const refreshed = await store.shareConversation(conversation.id);
+        assert.equal(refreshed?.token, share.token, 'sharing again keeps the link');
+        assert.deepEqual((await store.getSharedConversation(share.token))?.messages.at(-1), {
+          role: 'assistant',
+          content: 'four, on another branch',
+          reasoning: sampleReasoning.text,
+          modelId: 'echo-1',
+        });
+      });
+
+      it('is a snapshot: later edits, answers, renames and deletions do not change it', async () => {
+        const { conversation, answer, followUp } = await threeTurns('Before');
+        const share = await store.shareConversation(conversation.id);
+        const before = await store.getSharedConversation(share!.token);
+
+        await store.updateConversation(conversation.id, { title: 'After' });
+        await store.updateAnswer(answer.id, { content: 'changed' });
+        await store.appendMessage({ conversationId: conversation.id, parentId: followUp.id, role: 'assistant', content: '6' });
+        await store.deleteMessage(followUp.id);
+
+        assert.deepEqual(await other.getSharedConversation(share!.token), before);
+      });
+
+      it('revokes: the token names nothing any more, and sharing again makes a new one', async () => {
+        const { conversation } = await threeTurns();
+        const share = await store.shareConversation(conversation.id);
+        assert.equal(await other.unshareConversation(conversation.id), true);
+        assert.equal(await store.getSharedConversation(share!.token), null);
+        assert.equal(await store.getConversationShare(conversation.id), null);
+        assert.equal(await store.unshareConversation(conversation.id), false, 'nothing left to revoke');
+
+        const again = await store.shareConversation(conversation.id);
+        assert.notEqual(again?.token, share!.token, 'a revoked link never comes back');
+        assert.equal(await store.getSharedConversation(share!.token), null);
+      });
+
+      it('goes with its conversation, and names nothing for unknown ids and made-up tokens', async () => {
+        const { conversation } = await threeTurns();
+        const share = await store.shareConversation(conversation.id);
+        await store.deleteConversation(conversation.id);
+        assert.equal(await store.getSharedConversation(share!.token), null);
+
+        for (const id of [randomUUID(), 'not-a-uuid', '']) {
+          assert.equal(await store.shareConversation(id), null);
+          assert.equal(await store.getConversationShare(id), null);
+          assert.equal(await store.unshareConversation(id), false);
+        }
+        for (const token of ['A'.repeat(24), 'short', "x' or '1'='1", `${share!.token}x`]) {
+          assert.equal(await store.getSharedConversation(token), null, token);
+        }
+      });
+
+      it('shares an empty conversation as no messages', async () => {
+        const conversation = await store.createConversation({ title: 'Empty' });
+        const share = await store.shareConversation(conversation.id);
+        assert.equal(share?.messageCount, 0);
+        assert.deepEqual((await store.getSharedConversation(share!.token))?.messages, []);
       });
     });
 

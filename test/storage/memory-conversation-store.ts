@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Conversation, ConversationSummary, SentPrompt, StoredMessage } from '../../src/chat/conversation.ts';
+import type { ConversationShare, SharedConversation } from '../../src/chat/shared-conversation.ts';
 import {
+  branchEndingAt,
   ConversationStoreError,
   type AnswerPatch,
   type ConversationPatch,
@@ -16,6 +18,7 @@ import {
 } from '../../src/storage/conversation-store.ts';
 import { createInProcessAnswerNotifications } from '../../src/storage/in-process-answer-notifications.ts';
 import { createMonotonicClock } from '../../src/storage/monotonic-clock.ts';
+import { newShareToken } from '../../src/storage/share-token.ts';
 import { parentsFirst, withFreeIds } from '../../src/storage/snapshot-import-plan.ts';
 
 /**
@@ -26,6 +29,8 @@ import { parentsFirst, withFreeIds } from '../../src/storage/snapshot-import-pla
 export function createMemoryConversationStore(): ConversationStore {
   const conversations = new Map<string, Conversation>();
   const messages = new Map<string, StoredMessage>();
+  /** By conversation id, as the SQL table's unique conversation_id. */
+  const shares = new Map<string, SharedConversation & { token: string }>();
   const now = createMonotonicClock();
   const answerNotifications = createInProcessAnswerNotifications();
   const copy = <T>(value: T): T => structuredClone(value);
@@ -92,6 +97,7 @@ export function createMemoryConversationStore(): ConversationStore {
     },
     async deleteConversation(id: string) {
       for (const message of messagesOf(id)) messages.delete(message.id);
+      shares.delete(id);
       return conversations.delete(id);
     },
     async appendMessage(input: NewMessage) {
@@ -211,10 +217,34 @@ export function createMemoryConversationStore(): ConversationStore {
         return { sourceId: original.conversation.id, id: snapshot.conversation.id, title: snapshot.conversation.title };
       });
     },
+    async shareConversation(conversationId: string) {
+      const conversation = conversations.get(conversationId);
+      if (!conversation) return null;
+      const branch = branchEndingAt(messagesOf(conversationId), conversation.activeLeafId).map((message) => ({
+        role: message.role,
+        content: message.content,
+        reasoning: message.generation?.reasoning?.text || null,
+        modelId: message.generation?.modelId ?? null,
+      }));
+      const token = shares.get(conversationId)?.token ?? newShareToken();
+      shares.set(conversationId, { token, title: conversation.title, sharedAt: now(), messages: branch });
+      return shareOf(conversationId);
+    },
+    getConversationShare: async (conversationId: string) => shareOf(conversationId),
+    unshareConversation: async (conversationId: string) => shares.delete(conversationId),
+    async getSharedConversation(token: string) {
+      const share = [...shares.values()].find((candidate) => candidate.token === token);
+      return share ? copy({ title: share.title, sharedAt: share.sharedAt, messages: share.messages }) : null;
+    },
     async close() {
       await answerNotifications.close();
     },
   };
+
+  function shareOf(conversationId: string): ConversationShare | null {
+    const share = shares.get(conversationId);
+    return share ? { token: share.token, conversationId, sharedAt: share.sharedAt, messageCount: share.messages.length } : null;
+  }
 }
 
 function withPrompt(message: StoredMessage, prompt: SentPrompt | null): StoredMessage {

@@ -3,6 +3,7 @@ import { registerAnswerRoutes } from '../app-api/answer-routes.ts';
 import { appErrorShape } from '../app-api/app-api-errors.ts';
 import type { ModelDescription, ServerStatus } from '../app-api/app-api-events.ts';
 import { registerConversationRoutes } from '../app-api/conversation-routes.ts';
+import { registerShareRoutes } from '../app-api/share-routes.ts';
 import { apiErrorHandler, apiNotFoundHandler } from '../error-handler.ts';
 import type { ApiPluginOptions } from '../server-context.ts';
 import { registerCspReportRoutes } from './csp-report-routes.ts';
@@ -50,5 +51,6 @@ export const appApiRoutes: FastifyPluginAsync<ApiPluginOptions> = async (app, { 
   registerConversationRoutes(app, context);
   registerAnswerRoutes(app, context);
   registerToolRoutes(app, context);
+  registerShareRoutes(app, context);
   registerCspReportRoutes(app, context);
 };

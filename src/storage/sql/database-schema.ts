@@ -1,6 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { ConversationSettings, GenerationRecord, SentPrompt } from '../../chat/conversation.ts';
 import type { ChatRole } from '../../chat/message.ts';
+import type { SharedMessage } from '../../chat/shared-conversation.ts';
 
 /**
  * The tables as Kysely sees them, in the database's snake_case. JSONB columns are written as JSON
@@ -17,6 +18,7 @@ export interface Database {
   account_tokens: AccountTokensTable;
   login_throttles: LoginThrottlesTable;
   account_usage: AccountUsageTable;
+  conversation_shares: ConversationSharesTable;
 }
 
 type Timestamp = ColumnType<Date, string, string>;
@@ -106,4 +108,16 @@ export interface AccountUsageTable {
   requests: ColumnType<string, number | undefined, never>;
   prompt_tokens: ColumnType<string, number | undefined, never>;
   generated_tokens: ColumnType<string, number | undefined, never>;
+}
+
+/**
+ * A conversation's shared snapshot (at most one per conversation). The messages are copied, not
+ * referenced: a snapshot must not change when the conversation does.
+ */
+export interface ConversationSharesTable {
+  token: string;
+  conversation_id: string;
+  title: string;
+  messages: Json<SharedMessage[]>;
+  shared_at: Timestamp;
 }

@@ -183,6 +183,25 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+
+  // Links to a read-only copy of one branch (POST /api/conversations/:id/share). The token is kept
+  // as it is, not hashed: it only unlocks a copy of text this same database holds in the clear,
+  // and the owner must be able to copy the link again later. One share per conversation; it goes
+  // when the conversation goes.
+  '0020-conversation-shares': {
+    async up(database: Kysely<unknown>) {
+      await database.schema
+        .createTable('conversation_shares')
+        .addColumn('token', 'text', (column) => column.primaryKey())
+        .addColumn('conversation_id', 'uuid', (column) =>
+          column.notNull().unique().references('conversations.id').onDelete('cascade'),
+        )
+        .addColumn('title', 'text', (column) => column.notNull())
+        .addColumn('messages', 'jsonb', (column) => column.notNull())
+        .addColumn('shared_at', sql`timestamptz(3)`, (column) => column.notNull())
+        .execute();
+    },
+  },
 };
 
 export const latestMigrationName = Object.keys(migrations).sort().at(-1)!;

@@ -25,6 +25,7 @@ import { storableJson, storableText } from './storable-text.ts';
 import { couldBeStoredId } from './stored-id.ts';
 import { insertSnapshot, takenIds } from './insert-snapshot.ts';
 import { listMessagesAsJson } from './list-messages-as-json.ts';
+import { getConversationShare, getSharedConversation, shareConversation, unshareConversation } from './conversation-shares.ts';
 import { answerCut, answerCutExpression, MESSAGE_COLUMNS, storablePrompt, storableRecord } from './message-columns.ts';
 import { containsPattern, conversationFromRow, messageFromRow } from './row-mapping.ts';
 
@@ -493,6 +494,11 @@ function createScopedStore(database: Kysely<Database>, options: SqlConversationS
         return imported;
       });
     },
+
+    shareConversation: (conversationId) => shareConversation(database, conversationId, ownerId, now()),
+    getConversationShare: (conversationId) => getConversationShare(database, conversationId, ownerId),
+    unshareConversation: (conversationId) => unshareConversation(database, conversationId, ownerId),
+    getSharedConversation: (token) => getSharedConversation(database, token),
 
     async close() {
       await options.answerNotifications.close();

@@ -4,6 +4,7 @@ import type {
   ConversationSummary,
   ModelDescription,
   ServerStatus,
+  ShareLink,
   StoredMessage,
 } from '../types/api.ts';
 import type { AccountListing } from '../../../../src/storage/account-store.ts';
@@ -73,4 +74,10 @@ export const apiClient = {
   /** The user's answer to a tool call awaiting approval: a POST, never a link. */
   answerToolCall: (messageId: string, callId: string, decision: 'allow-once' | 'always-allow' | 'deny') =>
     request<void>(`messages/${encodeURIComponent(messageId)}/tool-calls/${encodeURIComponent(callId)}/approval`, json('POST', { decision })),
+
+  /** The conversation's share link, or null when it is not shared. */
+  getShare: (id: string) => request<{ share: ShareLink | null }>(`conversations/${encodeURIComponent(id)}/share`),
+  /** Shares the current branch as it is now, or refreshes the snapshot under the same link. */
+  share: (id: string) => request<ShareLink>(`conversations/${encodeURIComponent(id)}/share`, { method: 'POST' }),
+  unshare: (id: string) => request<void>(`conversations/${encodeURIComponent(id)}/share`, { method: 'DELETE' }),
 };

@@ -20,6 +20,7 @@ export type {
   SentPrompt,
   StoredMessage,
 } from '../../../../src/chat/conversation.ts';
+export type { SharedConversation, SharedMessage, ShareLink } from '../../../../src/chat/shared-conversation.ts';
 export type { GenerationParameters } from '../../../../src/chat/generation-parameters.ts';
 export type { ToolCallRecord } from '../../../../src/chat/tools/tool-call-record.ts';
 export type { BackendErrorCode, BackendName, FinishReason } from '../../../../src/backends/backend.ts';
