@@ -19,6 +19,8 @@ import { DEFAULT_CONTEXT_SIZE, defaultThreadCount, llamaCppBackendConfigSchema, 
 import { loadLlama } from './load-llama.ts';
 import { loadModelFile } from './load-model-file.ts';
 import { resolveModelPath, type ResolveModelOptions } from './resolve-model-path.ts';
+import { chooseSequence, continuesCache, sharedPrefixLength } from './choose-sequence.ts';
+import { PromptCache, type PromptCacheStats } from './prompt-cache.ts';
 import { SequencePool, type SequencePoolStats } from './sequence-pool.ts';
 import { TokenTextDecoder } from './token-text-decoder.ts';
 
@@ -30,6 +32,18 @@ export interface LlamaCppBackend extends Backend {
   stats(): SequencePoolStats;
   /** Decode calls and how many sequences and tokens they carried, since the backend started. */
   decodeStats(): DecodeBatchStats;
+  /** Prompt tokens taken from cache versus evaluated, and the prompt cache's state. */
+  promptStats(): PromptReuseStats;
+}
+
+export interface PromptReuseStats {
+  /** Prompt tokens whose KV state was already in the sequence (restored ones included). */
+  promptTokensReused: number;
+  /** Prompt tokens llama.cpp had to evaluate. */
+  promptTokensEvaluated: number;
+  /** Of the reused tokens, those loaded from the prompt cache. */
+  promptTokensRestored: number;
+  cache: PromptCacheStats;
 }
 
 /**
@@ -42,7 +56,8 @@ export async function createLlamaCppBackend(
   config: LlamaCppBackendConfig,
   hooks: { onDownloadProgress?: ResolveModelOptions['onProgress'] } = {},
 ): Promise<LlamaCppBackend> {
-  const { model: modelReference, contextSize, threads, parallel, batchSize, modelCacheDirectory, reasoning } = llamaCppBackendConfigSchema.parse(config);
+  const { model: modelReference, contextSize, threads, parallel, batchSize, modelCacheDirectory, reasoning, promptCacheMib } =
+    llamaCppBackendConfigSchema.parse(config);
   const modelPath = await resolveModelPath(modelReference, { cacheDirectory: modelCacheDirectory, onProgress: hooks.onDownloadProgress });
   const llama = await loadLlama();
   const model = await loadModelFile(llama, modelPath);
@@ -64,10 +79,9 @@ export async function createLlamaCppBackend(
   // itself is not public, and the step gate and the pool's choice need it (see DecodeStepGate.open).
   const sequenceIds = new Map(sequences.map((sequence, index) => [sequence, index]));
   const sequenceIdOf = (sequence: LlamaContextSequence): number => sequenceIds.get(sequence) ?? 0;
-  // Reusing the sequence whose cached tokens share the longest prefix skips re-reading the
-  // conversation so far, which is most of the prompt in a multi-turn chat.
-  let nextPromptTokens: readonly Token[] = [];
-  const pool = new SequencePool(sequences, (free) => longestSharedPrefix(free, nextPromptTokens, sequenceIdOf));
+  const pool = new SequencePool(sequences);
+  const promptCache = await PromptCache.open(promptCacheMib * 1024 * 1024);
+  const promptCounters = { promptTokensReused: 0, promptTokensEvaluated: 0, promptTokensRestored: 0 };
   const stepGate = new DecodeStepGate();
   const info: BackendInfo = {
     backend: 'llamacpp',
@@ -89,10 +103,12 @@ export async function createLlamaCppBackend(
     tokenize: async (text) => model.tokenize(text, true).map((id) => ({ id: Number(id), text: model.detokenize([id], true) })),
     stats: () => pool.stats(),
     decodeStats: () => batchCounter.stats(),
+    promptStats: () => ({ ...promptCounters, cache: promptCache.stats() }),
     generate(request: GenerationRequest, signal?: AbortSignal): AsyncIterable<GenerationEvent> {
       return generateWithPool(request, signal);
     },
     close: async () => {
+      await promptCache.close();
       await context.dispose();
       await model.dispose();
     },
@@ -122,22 +138,54 @@ export async function createLlamaCppBackend(
     }
     let lease;
     try {
-      nextPromptTokens = promptTokens;
-      lease = await pool.acquire(signal);
+      // Reusing the sequence whose cache the prompt continues skips re-reading the conversation so
+      // far, which is most of the prompt in a multi-turn chat.
+      const choose = (free: readonly LlamaContextSequence[]) =>
+        chooseSequence(free, promptTokens, { cachedTokensOf: (sequence) => sequence.contextTokens, idOf: sequenceIdOf }).sequence;
+      lease = await pool.acquire(signal, choose);
     } catch {
       yield meter.finish('aborted', promptTokens.length);
       return;
     }
     try {
-      yield* generateOnSequence(lease.sequence, promptTokens, request, meter, signal);
+      let reused: number;
+      try {
+        reused = await loadPromptPrefix(lease.sequence, promptTokens);
+      } catch (error) {
+        yield { type: 'error', code: 'generation', message: `llama.cpp failed while preparing the prompt: ${(error as Error).message}` };
+        return;
+      }
+      promptCounters.promptTokensReused += reused;
+      promptCounters.promptTokensEvaluated += promptTokens.length - reused;
+      yield* generateOnSequence(lease.sequence, promptTokens, reused, request, meter, signal);
     } finally {
       lease.release();
     }
   }
 
+  /**
+   * Makes the sequence hold as much of the prompt as any cache has: when the prompt does not carry
+   * on from the sequence's own history, that history is saved to the prompt cache (it belongs to
+   * another conversation, which may come back) and the prompt's own saved state, if any, is loaded.
+   * Returns how many prompt tokens need no evaluation.
+   */
+  async function loadPromptPrefix(sequence: LlamaContextSequence, promptTokens: readonly Token[]): Promise<number> {
+    if (promptCache.enabled && !continuesCache(sequence.contextTokens, promptTokens)) {
+      await promptCache.save(sequence);
+      const saved = promptCache.find(promptTokens);
+      if (saved && sharedPrefixLength(saved.tokens, promptTokens) > sharedPrefixLength(sequence.contextTokens, promptTokens)) {
+        if (await promptCache.restore(saved, sequence)) {
+          promptCounters.promptTokensRestored += Math.min(sharedPrefixLength(saved.tokens, promptTokens), promptTokens.length - 1);
+        }
+      }
+    }
+    return keepSharedPrefix(sequence, promptTokens);
+  }
+
   async function* generateOnSequence(
     sequence: LlamaContextSequence,
     promptTokens: Token[],
+    reused: number,
     request: GenerationRequest,
     meter: GenerationMeter,
     signal?: AbortSignal,
@@ -152,7 +200,6 @@ export async function createLlamaCppBackend(
       yield { type: 'error', code: 'validation', message: `the response format or tool schema cannot be turned into a grammar: ${(error as Error).message}` };
       return;
     }
-    const reused = await keepSharedPrefix(sequence, promptTokens);
     const history = [...promptTokens];
     const topLogprobs = request.logprobs?.top;
     const tokens = sequence.evaluateWithMetadata(
@@ -277,31 +324,6 @@ function tokenizePrompt(model: LlamaModel, prompt: string): Token[] {
   const bos = model.tokens.bos;
   if (bos !== null && (tokens.length === 0 || (model.tokens.shouldPrependBosToken && tokens[0] !== bos))) return [bos, ...tokens];
   return tokens;
-}
-
-function sharedPrefixLength(cached: readonly Token[], prompt: readonly Token[]): number {
-  let length = 0;
-  while (length < cached.length && length < prompt.length && cached[length] === prompt[length]) length++;
-  return length;
-}
-
-/**
- * The free sequence sharing the longest prefix with the prompt; among equals, the lowest id, which
- * keeps the busy sequences' ids packed together so decode steps are not cut into micro-batches
- * at the gaps (see DecodeStepGate.open).
- */
-function longestSharedPrefix(
-  free: readonly LlamaContextSequence[],
-  prompt: readonly Token[],
-  sequenceIdOf: (sequence: LlamaContextSequence) => number,
-): LlamaContextSequence {
-  let best = free[0] as LlamaContextSequence;
-  let bestLength = -1;
-  for (const sequence of free) {
-    const length = sharedPrefixLength(sequence.contextTokens, prompt);
-    if (length > bestLength || (length === bestLength && sequenceIdOf(sequence) < sequenceIdOf(best))) [best, bestLength] = [sequence, length];
-  }
-  return best;
 }
 
 /** Erases the cached tokens after the shared prefix; returns how many prompt tokens need no evaluation. */

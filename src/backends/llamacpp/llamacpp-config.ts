@@ -21,6 +21,13 @@ export function defaultThreadCount(physicalMathCores: number): number {
   return Math.max(1, Math.min(physicalMathCores - 1, MAX_DEFAULT_THREADS));
 }
 
+/**
+ * A quarter of llama-server's 8 GiB `--cache-ram` default: anychat often shares a laptop with the
+ * browser that shows it. One saved state of a 2,048-token SmolLM2-135M conversation is about 45
+ * MiB (f16 K and V, 30 layers × 3 KV heads × 64 × 2 × 2 bytes per token), so 2 GiB holds dozens.
+ */
+export const DEFAULT_PROMPT_CACHE_MIB = 2048;
+
 /** Context window when none is configured (capped at the model's trained context). */
 export const DEFAULT_CONTEXT_SIZE = 4096;
 
@@ -34,6 +41,11 @@ export const llamaCppBackendConfigSchema = z.object({
   threads: z.number().int().min(1).max(256).optional(),
   /** Sequences that generate at once; more requests wait in a queue. Each adds contextSize tokens of KV cache. */
   parallel: z.number().int().min(1).max(64).default(1),
+  /**
+   * RAM for the KV state of conversations whose sequence went to another conversation, restored
+   * when they come back (llama-server's `--cache-ram`); 0 turns it off. See PromptCache.
+   */
+  promptCacheMib: z.number().int().min(0).max(1_048_576).default(DEFAULT_PROMPT_CACHE_MIB),
   /** Tokens per llama.cpp batch during prompt processing. */
   batchSize: z.number().int().min(1).max(65536).default(512),
   /** Where downloaded models go; defaults to $XDG_CACHE_HOME/anychat/models or ~/.cache/anychat/models. */
