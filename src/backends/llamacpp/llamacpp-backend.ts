@@ -15,7 +15,8 @@ import { GrammarCache } from './build-grammar.ts';
 import { GenerationMeter } from '../generation-meter.ts';
 import { createCountedBatchStrategy, type DecodeBatchStats } from './decode-batch-counter.ts';
 import { DecodeStepGate, type DecodeStepTicket } from './decode-step-gate.ts';
-import { DEFAULT_CONTEXT_SIZE, defaultThreadCount, llamaCppBackendConfigSchema, type LlamaCppBackendConfig } from './llamacpp-config.ts';
+import { separateBatchThreads, type BatchThreadStats } from './batch-threads.ts';
+import { DEFAULT_CONTEXT_SIZE, defaultBatchThreadCount, defaultThreadCount, llamaCppBackendConfigSchema, type LlamaCppBackendConfig } from './llamacpp-config.ts';
 import { loadLlama } from './load-llama.ts';
 import { loadModelFile } from './load-model-file.ts';
 import { resolveModelPath, type ResolveModelOptions } from './resolve-model-path.ts';
@@ -32,6 +33,8 @@ export interface LlamaCppBackend extends Backend {
   stats(): SequencePoolStats;
   /** Decode calls and how many sequences and tokens they carried, since the backend started. */
   decodeStats(): DecodeBatchStats;
+  /** Decode and prompt-batch thread counts, and how many decodes ran on each. */
+  threadStats(): BatchThreadStats;
   /** Prompt tokens taken from cache versus evaluated, and the prompt cache's state. */
   promptStats(): PromptReuseStats;
 }
@@ -56,17 +59,22 @@ export async function createLlamaCppBackend(
   config: LlamaCppBackendConfig,
   hooks: { onDownloadProgress?: ResolveModelOptions['onProgress'] } = {},
 ): Promise<LlamaCppBackend> {
-  const { model: modelReference, contextSize, threads, parallel, batchSize, modelCacheDirectory, reasoning, promptCacheMib } =
+  const { model: modelReference, contextSize, threads, threadsBatch, parallel, batchSize, modelCacheDirectory, reasoning, promptCacheMib } =
     llamaCppBackendConfigSchema.parse(config);
   const modelPath = await resolveModelPath(modelReference, { cacheDirectory: modelCacheDirectory, onProgress: hooks.onDownloadProgress });
   const llama = await loadLlama();
   const model = await loadModelFile(llama, modelPath);
-  const batchCounter = createCountedBatchStrategy();
+  const threadCounts = {
+    threads: threads ?? defaultThreadCount(llama.cpuMathCores),
+    threadsBatch: threadsBatch ?? defaultBatchThreadCount(llama.cpuMathCores),
+  };
+  let noteBatch = (_carriesPrompt: boolean): void => {};
+  const batchCounter = createCountedBatchStrategy((batch) => noteBatch(batch.some((entry) => entry.processAmount > 1)));
   const context = await model
     .createContext({
       contextSize: contextSize ?? Math.min(DEFAULT_CONTEXT_SIZE, model.trainContextSize),
       sequences: parallel,
-      threads: threads ?? defaultThreadCount(llama.cpuMathCores),
+      threads: threadCounts.threads,
       batchSize,
       batching: { itemPrioritizationStrategy: batchCounter.strategy },
     })
@@ -74,6 +82,8 @@ export async function createLlamaCppBackend(
       await model.dispose();
       throw new BackendError('model-load', `Could not create a context for ${modelPath}: ${(error as Error).message}`);
     });
+  const batchThreads = separateBatchThreads(context, threadCounts);
+  noteBatch = batchThreads.noteBatch;
   const sequences = Array.from({ length: parallel }, () => context.getSequence());
   // A fresh context numbers its sequences 0, 1, 2… in the order getSequence hands them out; the id
   // itself is not public, and the step gate and the pool's choice need it (see DecodeStepGate.open).
@@ -103,6 +113,7 @@ export async function createLlamaCppBackend(
     tokenize: async (text) => model.tokenize(text, true).map((id) => ({ id: Number(id), text: model.detokenize([id], true) })),
     stats: () => pool.stats(),
     decodeStats: () => batchCounter.stats(),
+    threadStats: () => batchThreads.stats(),
     promptStats: () => ({ ...promptCounters, cache: promptCache.stats() }),
     generate(request: GenerationRequest, signal?: AbortSignal): AsyncIterable<GenerationEvent> {
       return generateWithPool(request, signal);
