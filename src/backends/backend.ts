@@ -1,5 +1,6 @@
 import type { ChatMessage } from '../chat/message.ts';
 import type { ResolvedGenerationParameters } from '../chat/generation-parameters.ts';
+import type { ContextOverflowPolicy } from '../chat/context-overflow-policy.ts';
 import type { ReasoningMode } from '../chat/reasoning/reasoning-mode.ts';
 import type { ReasoningSyntax } from '../chat/reasoning/split-reasoning.ts';
 import type { ResponseFormat } from '../chat/structured-output/response-format.ts';
@@ -124,6 +125,8 @@ export interface BackendInfo {
   capabilities?: BackendCapabilities;
   /** What the backend does with a thinking model's thoughts (backends that see raw text); absent: `auto`. */
   reasoning?: ReasoningMode;
+  /** The server's context overflow policy (`--context-overflow`) for conversations that set none; absent: `drop-oldest`. */
+  contextOverflow?: ContextOverflowPolicy;
 }
 
 export interface Backend {

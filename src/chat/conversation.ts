@@ -1,4 +1,5 @@
 import type { BackendErrorCode, BackendName, FinishReason, GenerationTimings, TokenUsage } from '../backends/backend.ts';
+import type { ContextOverflowPolicy } from './context-overflow-policy.ts';
 import type { GenerationParameters, ResolvedGenerationParameters } from './generation-parameters.ts';
 import type { ChatMessage, ChatRole } from './message.ts';
 
@@ -11,6 +12,8 @@ export interface ConversationSettings {
   parameters?: GenerationParameters;
   /** Which configured model answers; absent means the server's default. */
   modelId?: string;
+  /** What to leave out when the conversation outgrows the window; absent: the server's `--context-overflow`. */
+  contextOverflow?: ContextOverflowPolicy;
 }
 
 export interface Conversation {

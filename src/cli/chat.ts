@@ -76,7 +76,8 @@ async function answer(
   try {
     const prepared = await prepareGeneration({ backend, info, messages, settings });
     if (prepared.droppedTurns > 0) {
-      process.stderr.write(`(left out the ${prepared.droppedTurns} oldest turn(s) to fit the ${prepared.contextWindow}-token window)\n`);
+      const which = (settings.contextOverflow ?? info.contextOverflow) === 'truncate-middle' ? 'turn(s) after the first' : 'oldest turn(s)';
+      process.stderr.write(`(left out the ${prepared.droppedTurns} ${which} to fit the ${prepared.contextWindow}-token window)\n`);
     }
     process.stdout.write('Assistant: ');
     const { text, last } = await printAnswer(generateAnswer(backend, prepared, signal), process.stdout, reasoning);

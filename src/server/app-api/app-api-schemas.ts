@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_SYSTEM_MESSAGE_CHARACTERS, MAX_TITLE_CHARACTERS } from '../../chat/conversation-field-limits.ts';
+import { contextOverflowPolicySchema } from '../../chat/context-overflow-policy.ts';
 import { generationParametersSchema } from '../../chat/generation-parameters.ts';
 
 /** Zod schemas for the bodies, params and queries of app-api-events.ts; the page sends these. */
@@ -9,6 +10,7 @@ export const conversationSettingsSchema = z
     template: z.enum(['plain', 'model']).optional(),
     parameters: generationParametersSchema.strict().optional(),
     modelId: z.string().min(1).optional(),
+    contextOverflow: contextOverflowPolicySchema.optional(),
   })
   .strict();
 
