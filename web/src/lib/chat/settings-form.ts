@@ -1,4 +1,4 @@
-import type { ConversationSettings, GenerationParameters, PromptTemplateName } from '../types/api.ts';
+import type { ContextOverflowPolicy, ConversationSettings, GenerationParameters, PromptTemplateName } from '../types/api.ts';
 import { DEFAULT_TEMPERATURE, MAX_STOP_SEQUENCES } from './default-settings.ts';
 
 type NumericParameter = 'temperature' | 'maxNewTokens' | 'topP' | 'topK' | 'repetitionPenalty' | 'seed';
@@ -9,6 +9,8 @@ export type SettingsForm = {
   /** '' leaves the choice to the server. */
   template: PromptTemplateName | '';
   modelId: string;
+  /** '' leaves the choice to the server (`--context-overflow`). */
+  contextOverflow: ContextOverflowPolicy | '';
   /** One per line; `\n` and `\t` stand for a newline and a tab, as in the lesson's "\nUser:". */
   stopSequences: string;
 } & Record<NumericParameter, number | null>;
@@ -21,6 +23,7 @@ export function formFromSettings(settings: ConversationSettings): SettingsForm {
     systemMessage: settings.systemMessage ?? '',
     template: settings.template ?? '',
     modelId: settings.modelId ?? '',
+    contextOverflow: settings.contextOverflow ?? '',
     stopSequences: (parameters.stop ?? []).map(escapeControlCharacters).join('\n'),
     temperature: parameters.temperature ?? DEFAULT_TEMPERATURE,
     maxNewTokens: parameters.maxNewTokens ?? null,
@@ -44,6 +47,7 @@ export function settingsFromForm(form: SettingsForm): ConversationSettings {
   if (form.systemMessage.trim()) settings.systemMessage = form.systemMessage;
   if (form.template) settings.template = form.template;
   if (form.modelId) settings.modelId = form.modelId;
+  if (form.contextOverflow) settings.contextOverflow = form.contextOverflow;
   return settings;
 }
 

@@ -21,6 +21,7 @@ export type {
   StoredMessage,
 } from '../../../../src/chat/conversation.ts';
 export type { GenerationParameters } from '../../../../src/chat/generation-parameters.ts';
+export type { ContextOverflowPolicy } from '../../../../src/chat/context-overflow-policy.ts';
 export type { BackendErrorCode, BackendName, FinishReason } from '../../../../src/backends/backend.ts';
 
 /** The app API's error body: `{ "error": { "code", "message", "field"? } }`. */
