@@ -51,6 +51,8 @@ export interface ServerLevelSummary {
   rounds: number;
   requests: number;
   failedRequests: number;
+  /** Absent in results written before failed requests were retried. */
+  retriedRequests?: number;
   aggregateTokensPerSecond: number;
   timeToFirstTokenMs: { p50: number; p99: number };
   interTokenDelayMs: { p50: number; p99: number };

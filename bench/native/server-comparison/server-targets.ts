@@ -39,7 +39,9 @@ export async function startLlamaServer(
     program: serverPath,
     argumentList: [
       '-m', settings.modelPath,
-      ...(choices.defaults ? [] : ['-np', String(settings.parallel)]),
+      // With its own slot count llama-server also keeps one unified KV cache; with -np it would
+      // split the cells per slot unless told, so -kvu keeps that default either way.
+      ...(choices.defaults ? [] : ['-np', String(settings.parallel), '-kvu']),
       '-c', String(settings.parallel * settings.contextPerSequence),
       '-t', String(settings.threads),
       ...(choices.threadsBatch === undefined ? [] : ['-tb', String(choices.threadsBatch)]),
