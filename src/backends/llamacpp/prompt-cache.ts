@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { continuesCache, sharedPrefixLength } from './choose-sequence.ts';
@@ -52,8 +52,9 @@ export class PromptCache {
     readonly maxBytes: number,
   ) {}
 
-  static async open(maxBytes: number, parentDirectory = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()): Promise<PromptCache> {
+  static async open(maxBytes: number, parentDirectory?: string): Promise<PromptCache> {
     if (maxBytes <= 0) return new PromptCache(null, 0);
+    parentDirectory ??= (await ramFolderWithRoom(maxBytes)) ?? tmpdir();
     const directory = await mkdtemp(join(parentDirectory, 'anychat-prompt-cache-')).catch(() => mkdtemp(join(tmpdir(), 'anychat-prompt-cache-')));
     return new PromptCache(directory, maxBytes);
   }
@@ -140,5 +141,16 @@ export class PromptCache {
     this.entries.delete(key);
     this.bytes -= entry.bytes;
     await rm(entry.file, { force: true });
+  }
+}
+
+/** /dev/shm when it exists and has room for the whole cache (Docker gives it only 64 MiB by default). */
+async function ramFolderWithRoom(bytes: number): Promise<string | null> {
+  if (!existsSync('/dev/shm')) return null;
+  try {
+    const space = await statfs('/dev/shm');
+    return space.bavail * space.bsize >= bytes ? '/dev/shm' : null;
+  } catch {
+    return null;
   }
 }
