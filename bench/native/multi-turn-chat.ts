@@ -39,9 +39,9 @@ const settings = {
   slots: 4,
   users: 8,
   turns: 12,
-  maxTokens: options.quick ? 24 : 32,
-  overflowTurns: options.quick ? 20 : 30,
-  takingTurns: { conversations: 3, turns: options.quick ? 5 : 8 },
+  maxTokens: options.quick ? 16 : 32,
+  overflowTurns: options.quick ? 16 : 30,
+  takingTurns: { conversations: 3, turns: options.quick ? 4 : 8 },
 };
 const notes: string[] = [];
 const servers: RunningServer[] = [];
@@ -90,6 +90,9 @@ function summarize(records: TurnRecord[], wallMs: number) {
 }
 
 const results: Record<string, unknown> = {};
+const machineNote = 'Measured on the shared 2-core development box while other helpers ran tests and builds: absolute times are noisy, the ratios less so.';
+/** Written after each part, so a run cut short keeps what it measured. */
+const save = () => run.write(settings, { notes: [...notes, machineNote], ...results });
 try {
   // 1. Rotation: anychat (4 sequences, prompt cache) and llama-server (its defaults, same KV cells).
   const anychat = await startAnychatServe({ modelPath: settings.modelPath, parallel: settings.slots, contextPerSequence: settings.window, threads }, ['--threads-batch', String(settings.threadsBatch)]);
@@ -115,6 +118,7 @@ try {
     console.log(`${target.label}: ${JSON.stringify(summarize(records, wallMs))}`);
   }
   results.rotation = rotation;
+  await save();
   for (const server of servers.splice(0)) await server.stop();
 
   // 2 and 3 on anychat's defaults (one sequence, default prompt cache and overflow policy).
@@ -149,6 +153,7 @@ try {
     records: overflow.records,
   };
   console.log(`overflow: ${median(before).toFixed(0)} ms before the window filled, ${median(after).toFixed(0)} ms after`);
+  await save();
 
   const shared = { maxTokens: settings.maxTokens, tokensOf: defaultsCounter.tokensOf, prepare: defaultsCounter.prepare, window: settings.window, fitOnClient: true };
   const alone = await runRotation(defaultsTarget, { ...shared, users: 1, turns: settings.takingTurns.turns, firstUser: 60 });
@@ -168,6 +173,5 @@ try {
 } finally {
   for (const server of servers) await server.stop();
 }
-notes.push('Measured on the shared 2-core development box while other helpers ran tests and builds: absolute times are noisy, the ratios less so.');
-const path = await run.write(settings, { notes, ...results });
+const path = await save();
 console.log(`wrote ${path}`);

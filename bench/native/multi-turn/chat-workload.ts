@@ -107,6 +107,11 @@ export async function runRotation(
         retries: trace.retries,
         error: trace.error,
       });
+      const record = records.at(-1) as TurnRecord;
+      console.log(
+        `${target.label} user ${record.user} turn ${turn}: TTFT ${record.timeToFirstTokenMs?.toFixed(0) ?? '-'} ms, ` +
+          `${record.promptEvaluated ?? '?'} prompt tokens evaluated${record.error ? `, failed: ${record.error}` : ''}`,
+      );
       // A failed turn still enters the history as an empty answer, so the next turn is well formed.
       history.push([question, { role: 'assistant', content: trace.text.trim() || '(no answer)' }]);
     }
