@@ -31,9 +31,9 @@ export function renderMultiTurnChat(results: MultiTurnChatResults): string {
       ? [
           '',
           `- The gap is not cache reuse: both servers evaluated about the same prompt tokens per turn (mean ${fixed(anychat.promptEvaluatedPerTurn.mean, 0)} against ` +
-            `${fixed(reference.promptEvaluatedPerTurn.mean, 0)}). The two servers ran one after the other, not interleaved, on a machine whose load average moved ` +
-            'between 13 and 20 during the run, so part of it is the load; the rest (state save and restore on every turn, with 8 users on 4 sequences, and the ' +
-            'per-token cost the single-turn comparison above shows) was not profiled in this run.',
+            `${fixed(reference.promptEvaluatedPerTurn.mean, 0)}). The two servers ran one after the other, not interleaved, on a machine whose load average was ` +
+            `${fixed(results.machine?.loadAverageAtStart, 1)} at the start and ${fixed(results.loadAverageAtEnd, 1)} at the end, so part of it is the load; the rest ` +
+            '(state save and restore on every turn, with 8 users on 4 sequences, and the per-token cost the single-turn comparison above shows) was not profiled in this run.',
         ]
       : [];
   return [
