@@ -20,7 +20,7 @@ export function renderServerVsLlamaServer(results: ServerVsLlamaServerResults): 
         `${fixed(level.timeToFirstTokenMs.p50, 0)} / ${fixed(level.timeToFirstTokenMs.p99, 0)}`,
         comparison ? `${comparison.extraTimeToFirstTokenP50Ms >= 0 ? '+' : ''}${fixed(comparison.extraTimeToFirstTokenP50Ms, 1)}` : '',
         fixed(level.interTokenDelayMs.p99, 0),
-        `${level.requests}${level.failedRequests ? ` (${level.failedRequests} failed)` : ''}`,
+        `${level.requests}${level.failedRequests ? ` (${level.failedRequests} failed)` : ''}${level.retriedRequests ? `, ${level.retriedRequests} retried` : ''}`,
         label === settings.reference ? '' : met === null || !comparison ? verdict(met) : verdictWithNoise(met, comparison.throughputRatio.relativeSpread),
       ];
     }),

@@ -51,6 +51,8 @@ export interface ServerLevelSummary {
   rounds: number;
   requests: number;
   failedRequests: number;
+  /** Absent in results written before failed requests were retried. */
+  retriedRequests?: number;
   aggregateTokensPerSecond: number;
   timeToFirstTokenMs: { p50: number; p99: number };
   interTokenDelayMs: { p50: number; p99: number };
@@ -93,5 +95,28 @@ export type StartupResults = ResultsEnvelope<
     pgliteOpenAnychatMs: SampleSummary;
     pgliteOpenPostgresDefaultsCpuMs?: SampleSummary;
     pgliteOpenAnychatCpuMs?: SampleSummary;
+  }
+>;
+
+interface RotationSummary {
+  turns: number;
+  failedTurns: number;
+  retries: number;
+  wallSeconds: number;
+  completionTokens: number;
+  completionTokensPerSecond: number;
+  timeToFirstTokenMs: { p50: number; p95: number };
+  promptEvaluatedPerTurn: { mean: number; p50: number; p95: number };
+  turnsWithDroppedHistory: number;
+}
+
+/** bench/results/multi-turn-chat.json: `npm run bench:multi-turn`. */
+export type MultiTurnChatResults = ResultsEnvelope<
+  { model: string; threads: number; threadsBatch: number; window: number; slots: number; users: number; turns: number; maxTokens: number; overflowTurns: number; takingTurns: { conversations: number; turns: number } },
+  {
+    notes: string[];
+    rotation?: Record<string, RotationSummary>;
+    overflow?: { turnsBeforeFull: number; turnsAfterFull: number; medianTimeToFirstTokenBeforeMs: number; medianTimeToFirstTokenAfterMs: number; ratio: number };
+    takingTurns?: { aloneMedianTimeToFirstTokenMs: number; togetherMedianTimeToFirstTokenMs: number; ratio: number };
   }
 >;

@@ -4,6 +4,7 @@ import { renderGapAnalysis, type DecodeProfileResults } from './render-gap-analy
 import { renderEngineVsNative } from './render-engine-vs-native.ts';
 import { renderLoad } from './render-load.ts';
 import { renderPhysicalLimit } from './render-physical-limit.ts';
+import { renderMultiTurnChat } from './render-multi-turn-chat.ts';
 import { renderServerVsLlamaServer } from './render-server-vs-llama-server.ts';
 import { renderStartup } from './render-startup.ts';
 import type {
@@ -11,6 +12,7 @@ import type {
   EngineVsNativeResults,
   LoadResults,
   MemoryBandwidthResults,
+  MultiTurnChatResults,
   ResultsByName,
   ServerVsLlamaServerResults,
   StartupResults,
@@ -36,6 +38,7 @@ export const renderedSections: RenderedSection[] = [
     render: (results) => renderPhysicalLimit(results.get('memory-bandwidth') as MemoryBandwidthResults | undefined, results.get('engine-vs-native') as EngineVsNativeResults | undefined),
   },
   { name: 'server-vs-llama-server', render: (results) => withResults(results, 'server-vs-llama-server', (server: ServerVsLlamaServerResults) => renderServerVsLlamaServer(server)) },
+  { name: 'multi-turn-chat', render: (results) => withResults(results, 'multi-turn-chat', (chat: MultiTurnChatResults) => renderMultiTurnChat(chat)) },
   { name: 'batch-scaling', render: (results) => withResults(results, 'batch-scaling', (batch: BatchScalingResults) => renderBatchScaling(batch)) },
   {
     name: 'gap-analysis',
@@ -57,7 +60,7 @@ export const renderedSections: RenderedSection[] = [
 ];
 
 /** The order of sections in BENCHMARKS.md: the issue's five parts, each bench's own section after the one it belongs to. */
-export const sectionOrder = ['overview', 'engine-vs-native', 'engine', 'physical-limit', 'server-vs-llama-server', 'batch-scaling', 'gap-analysis', 'folded-in', 'server', 'load', 'ui', 'storage', 'startup'];
+export const sectionOrder = ['overview', 'engine-vs-native', 'engine', 'physical-limit', 'server-vs-llama-server', 'multi-turn-chat', 'batch-scaling', 'gap-analysis', 'folded-in', 'server', 'load', 'ui', 'storage', 'startup'];
 
 function withResults<Results>(results: ResultsByName, name: string, render: (content: Results) => string): string | null {
   const content = results.get(name);

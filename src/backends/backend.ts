@@ -1,5 +1,6 @@
 import type { ChatMessage } from '../chat/message.ts';
 import type { ResolvedGenerationParameters } from '../chat/generation-parameters.ts';
+import type { ContextOverflowPolicy } from '../chat/context-overflow-policy.ts';
 import type { ReasoningMode } from '../chat/reasoning/reasoning-mode.ts';
 import type { ReasoningSyntax } from '../chat/reasoning/split-reasoning.ts';
 import type { ResponseFormat } from '../chat/structured-output/response-format.ts';
@@ -146,6 +147,8 @@ export interface BackendInfo {
   reasoning?: ReasoningMode;
   /** The prompt template for requests that name none, as configured for this model; absent: the model's own when it has one. */
   template?: 'plain' | 'model';
+  /** The server's context overflow policy (`--context-overflow`) for conversations that set none; absent: `drop-oldest`. */
+  contextOverflow?: ContextOverflowPolicy;
 }
 
 export interface Backend {

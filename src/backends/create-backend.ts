@@ -1,3 +1,4 @@
+import type { ContextOverflowPolicy } from '../chat/context-overflow-policy.ts';
 import type { ReasoningMode } from '../chat/reasoning/reasoning-mode.ts';
 import type { PromptTemplateName } from '../chat/conversation.ts';
 import type { Backend, BackendInfo, BackendName } from './backend.ts';
@@ -33,6 +34,12 @@ export interface BackendSettings {
   template?: PromptTemplateName | undefined;
   /** Called with the share of a local model's file loaded so far, 0 to 1. */
   onLoadProgress?: ((fraction: number) => void) | undefined;
+  /** The default context overflow policy (`--context-overflow`); conversations may set their own. */
+  contextOverflow?: ContextOverflowPolicy | undefined;
+  /** Decode threads and prompt-batch threads for llamacpp (`--threads`, `--threads-batch`). */
+  threadsBatch?: number | undefined;
+  /** RAM for llamacpp's prompt cache in MiB (`--prompt-cache-mib`); 0 turns it off. */
+  promptCacheMib?: number | undefined;
   /** Called with download progress while a default model is fetched. */
   onDownloadProgress?: ((progress: { receivedBytes: number; totalBytes: number | null }) => void) | undefined;
 }
@@ -43,6 +50,7 @@ export async function createBackend(settings: BackendSettings): Promise<Backend>
     ...(settings.chatTemplate ? { chatTemplate: settings.chatTemplate, chatTemplateName: settings.chatTemplateName ?? 'the --chat-template file' } : {}),
     ...(settings.reasoning ? { reasoning: settings.reasoning } : {}),
     ...(settings.template ? { template: settings.template } : {}),
+    ...(settings.contextOverflow ? { contextOverflow: settings.contextOverflow } : {}),
   };
   return Object.keys(overrides).length > 0 ? withInfoOverrides(backend, overrides) : backend;
 }
@@ -72,6 +80,8 @@ async function createBareBackend(settings: BackendSettings): Promise<Backend> {
         backend: 'llamacpp',
         model: settings.model,
         threads: settings.threads,
+        threadsBatch: settings.threadsBatch,
+        promptCacheMib: settings.promptCacheMib,
         contextSize: settings.contextSize,
         parallel: settings.parallel,
         reasoning: settings.reasoning,

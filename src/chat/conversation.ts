@@ -1,4 +1,5 @@
 import type { BackendErrorCode, BackendName, FinishReason, GenerationTimings, TokenUsage } from '../backends/backend.ts';
+import type { ContextOverflowPolicy } from './context-overflow-policy.ts';
 import type { GenerationParameters, ResolvedGenerationParameters } from './generation-parameters.ts';
 import type { ChatMessage, ChatRole } from './message.ts';
 import type { ConversationToolSettings } from './tools/conversation-tool-settings.ts';
@@ -17,6 +18,8 @@ export interface ConversationSettings {
   enableThinking?: boolean;
   /** Which of the operator's MCP tools this conversation offers the model, and the approvals given. */
   tools?: ConversationToolSettings;
+  /** What to leave out when the conversation outgrows the window; absent: the server's `--context-overflow`. */
+  contextOverflow?: ContextOverflowPolicy;
 }
 
 export interface Conversation {

@@ -1,5 +1,6 @@
 import type { Backend, BackendInfo, GenerationRequest } from '../backends/backend.ts';
 import type { ConversationSettings, PromptTemplateName, SentPrompt } from './conversation.ts';
+import { DEFAULT_CONTEXT_OVERFLOW } from './context-overflow-policy.ts';
 import { fitToContextWindow } from './fit-to-context-window.ts';
 import {
   parseGenerationParameters,
@@ -116,11 +117,12 @@ export async function prepareGeneration(input: {
     countTokens: (text) => backend.countTokens(text),
     contextWindow: info.contextWindow,
     maxNewTokens: parameters.maxNewTokens,
+    policy: settings.contextOverflow ?? info.contextOverflow ?? DEFAULT_CONTEXT_OVERFLOW,
   });
 
   const templateStops = template === 'plain' ? [PLAIN_TEMPLATE_STOP, ...(info.specialTokens.eos ? [info.specialTokens.eos] : [])] : [];
   const stop = [...new Set([...templateStops, ...parameters.stop])];
-  const resolved: ResolvedGenerationParameters = { ...parameters, stop };
+  const resolved: ResolvedGenerationParameters = { ...parameters, maxNewTokens: fitted.maxNewTokens, stop };
   const messages = partial === undefined ? fitted.messages : [...fitted.messages, { role: 'assistant' as const, content: partial }];
 
   // The model's template says whether it thinks; without one (plain, or a server's own template),

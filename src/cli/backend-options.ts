@@ -4,6 +4,8 @@ import type { BackendName } from '../backends/backend.ts';
 import type { BackendSettings } from '../backends/create-backend.ts';
 import type { ReasoningMode } from '../chat/reasoning/reasoning-mode.ts';
 import { defaultUpstreamLimits, upstreamLimitFlags } from '../backends/http/upstream-limits.ts';
+import { CONTEXT_OVERFLOW_POLICIES, DEFAULT_CONTEXT_OVERFLOW, type ContextOverflowPolicy } from '../chat/context-overflow-policy.ts';
+import { DEFAULT_PROMPT_CACHE_MIB } from '../backends/llamacpp/llamacpp-config.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface BackendOptionValues {
@@ -16,6 +18,9 @@ export interface BackendOptionValues {
   apiKey?: string;
   upstreamApiKey?: string;
   threads?: number;
+  threadsBatch?: number;
+  promptCacheMib?: number;
+  contextOverflow?: ContextOverflowPolicy;
   contextSize?: number;
   parallel?: number;
   upstreamTimeout?: number;
@@ -32,6 +37,11 @@ export interface BackendOptionValues {
 const positiveInteger = (flag: string) => (value: string) => {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new UsageError(`${flag} must be a whole number ≥ 1, got "${value}"`);
+  return number;
+};
+const nonNegativeInteger = (flag: string) => (value: string) => {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new UsageError(`${flag} must be a whole number ≥ 0, got "${value}"`);
   return number;
 };
 const nonNegativeNumber = (flag: string) => (value: string) => {
@@ -62,7 +72,26 @@ export function addBackendOptions(command: Command, { upstreamKeyAlias = false }
     command.addOption(new Option('--upstream-api-key <key>', 'the same as --api-key (older name)').env('ANYCHAT_UPSTREAM_API_KEY').hideHelp());
   }
   return command
-    .addOption(new Option('--threads <n>', 'CPU threads for llamacpp (default: physical cores − 1, at least 1, at most 4)').argParser(positiveInteger('--threads')).env('ANYCHAT_THREADS'))
+    .addOption(
+      new Option('--threads <n>', 'CPU threads for llamacpp decode steps (default: physical cores − 1, at least 1, at most 4)')
+        .argParser(positiveInteger('--threads'))
+        .env('ANYCHAT_THREADS'),
+    )
+    .addOption(
+      new Option('--threads-batch <n>', 'CPU threads for llamacpp prompt processing (default: every physical core)')
+        .argParser(positiveInteger('--threads-batch'))
+        .env('ANYCHAT_THREADS_BATCH'),
+    )
+    .addOption(
+      new Option('--prompt-cache-mib <mib>', `RAM for llamacpp's prompt cache of conversations waiting for their turn; 0 turns it off (default: ${DEFAULT_PROMPT_CACHE_MIB})`)
+        .argParser(nonNegativeInteger('--prompt-cache-mib'))
+        .env('ANYCHAT_PROMPT_CACHE_MIB'),
+    )
+    .addOption(
+      new Option('--context-overflow <policy>', `when a conversation outgrows the context window (default: ${DEFAULT_CONTEXT_OVERFLOW})`)
+        .choices(CONTEXT_OVERFLOW_POLICIES)
+        .env('ANYCHAT_CONTEXT_OVERFLOW'),
+    )
     .addOption(new Option('--context-size <tokens>', 'context window for llamacpp (default: the model’s, capped at 4096)').argParser(positiveInteger('--context-size')).env('ANYCHAT_CONTEXT_SIZE'))
     .addOption(new Option('--parallel <n>', 'conversations generated at once (llamacpp sequences)').argParser(positiveInteger('--parallel')).env('ANYCHAT_PARALLEL'))
     .addOption(new Option('--upstream-timeout <seconds>', 'timeout for requests to the endpoint').argParser(nonNegativeNumber('--upstream-timeout')).default(120).env('ANYCHAT_UPSTREAM_TIMEOUT'))
@@ -132,6 +161,9 @@ export function backendSettingsFromOptions(options: BackendOptionValues, environ
     // The lesson read HF_API_KEY; Hugging Face's own tools read HF_TOKEN.
     apiKey: options.apiKey ?? options.upstreamApiKey ?? environment.HF_API_KEY ?? environment.HF_TOKEN,
     threads: options.threads,
+    threadsBatch: options.threadsBatch,
+    promptCacheMib: options.promptCacheMib,
+    contextOverflow: options.contextOverflow,
     contextSize: options.contextSize,
     parallel: options.parallel,
     timeoutMs: options.upstreamTimeout === undefined ? undefined : options.upstreamTimeout * 1000,

@@ -84,7 +84,8 @@ async function answer(
   try {
     const { prepared, events } = await answerWithTools({ backend, info, messages, settings, signal, ...tools });
     if (prepared.droppedTurns > 0) {
-      process.stderr.write(`(left out the ${prepared.droppedTurns} oldest turn(s) to fit the ${prepared.contextWindow}-token window)\n`);
+      const which = (settings.contextOverflow ?? info.contextOverflow) === 'truncate-middle' ? 'turn(s) after the first' : 'oldest turn(s)';
+      process.stderr.write(`(left out the ${prepared.droppedTurns} ${which} to fit the ${prepared.contextWindow}-token window)\n`);
     }
     process.stdout.write('Assistant: ');
     const { text, last, toolCalls } = await printAnswer(events, process.stdout, reasoning);

@@ -88,6 +88,7 @@ function modelFromEntry(entry: ModelEntry, flags: BackendOptionValues, environme
     echoDelay: flags.echoDelay,
     chatTemplate: flags.chatTemplate,
     reasoning: flags.reasoning,
+    contextOverflow: flags.contextOverflow,
     upstreamMaxLineBytes: flags.upstreamMaxLineBytes,
     upstreamMaxEventBytes: flags.upstreamMaxEventBytes,
     upstreamMaxTokenBytes: flags.upstreamMaxTokenBytes,
@@ -96,8 +97,16 @@ function modelFromEntry(entry: ModelEntry, flags: BackendOptionValues, environme
     backend: entry.backend,
     ...(entry.reasoning ? { reasoning: entry.reasoning } : {}),
     ...(entry.chatTemplate ? { chatTemplate: entry.chatTemplate } : {}),
+    ...(entry.contextOverflow ? { contextOverflow: entry.contextOverflow } : {}),
     ...(entry.backend === 'llamacpp'
-      ? { model: entry.model, threads: entry.threads ?? flags.threads, contextSize: entry.contextSize ?? flags.contextSize, grammarFile: entry.grammarFile ?? flags.grammarFile }
+      ? {
+          model: entry.model,
+          threads: entry.threads ?? flags.threads,
+          threadsBatch: entry.threadsBatch ?? flags.threadsBatch,
+          contextSize: entry.contextSize ?? flags.contextSize,
+          promptCacheMib: entry.promptCacheMib ?? flags.promptCacheMib,
+          grammarFile: entry.grammarFile ?? flags.grammarFile,
+        }
       : {}),
     ...(entry.backend === 'openai' || entry.backend === 'tgi'
       ? { endpoint: entry.endpoint, upstreamTimeout: entry.upstreamTimeout ?? flags.upstreamTimeout, ...(apiKey ? { apiKey } : {}) }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { CONTEXT_OVERFLOW_POLICIES } from '../chat/context-overflow-policy.ts';
 import { reasoningModeSchema } from '../chat/reasoning/reasoning-mode.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -23,6 +24,7 @@ const commonFields = {
   reasoning: z.enum(reasoningModeSchema.options, { error: 'must be "auto", "off" or "raw"' }).optional(),
   /** A Jinja file, relative to the models file. */
   chatTemplate: z.string().min(1).optional(),
+  contextOverflow: z.enum(CONTEXT_OVERFLOW_POLICIES, { error: `must be ${CONTEXT_OVERFLOW_POLICIES.map((policy) => `"${policy}"`).join(', ')}` }).optional(),
   maxQueue: wholeNumber(0).optional(),
 };
 
@@ -52,6 +54,8 @@ const modelEntrySchema = z.discriminatedUnion(
       model: z.string({ error: 'is required: a GGUF path (relative to the models file) or hf:owner/repo/file.gguf' }).min(1),
       threads: wholeNumber(1).max(256, { error: 'must be at most 256' }).optional(),
       contextSize: wholeNumber(16).optional(),
+      threadsBatch: wholeNumber(1).max(256, { error: 'must be at most 256' }).optional(),
+      promptCacheMib: wholeNumber(0).optional(),
       /** A GBNF file every answer follows (`--grammar-file`), relative to the models file. */
       grammarFile: z.string().min(1).optional(),
     }),

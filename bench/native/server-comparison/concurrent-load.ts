@@ -8,6 +8,8 @@ export interface LoadRound {
   timeToFirstTokenMs: { p50: number; p99: number };
   interTokenDelayMs: { p50: number; p99: number };
   failedRequests: number;
+  /** Requests that failed and were sent again (at most twice each) before they were counted. */
+  retriedRequests: number;
   traces: RequestTrace[];
 }
 
@@ -22,10 +24,19 @@ export async function runConcurrentLoad(options: {
   request: (client: number, index: number) => StreamingRequestOptions;
 }): Promise<LoadRound> {
   const startedAt = performance.now();
+  let retries = 0;
   const perClient = await Promise.all(
     Array.from({ length: options.clients }, async (_, client) => {
       const traces: RequestTrace[] = [];
-      for (let index = 0; index < options.requestsPerClient; index++) traces.push(await runStreamingRequest(options.request(client, index)));
+      for (let index = 0; index < options.requestsPerClient; index++) {
+        // A failed request is sent again rather than silently thinning the round; the retries are reported.
+        let trace = await runStreamingRequest(options.request(client, index));
+        for (let attempt = 1; attempt < 3 && trace.error !== null; attempt++) {
+          retries++;
+          trace = await runStreamingRequest(options.request(client, index));
+        }
+        traces.push(trace);
+      }
       return traces;
     }),
   );
@@ -42,6 +53,7 @@ export async function runConcurrentLoad(options: {
     timeToFirstTokenMs: { p50: percentile(timesToFirstToken, 50), p99: percentile(timesToFirstToken, 99) },
     interTokenDelayMs: { p50: percentile(gaps, 50), p99: percentile(gaps, 99) },
     failedRequests: traces.length - succeeded.length,
+    retriedRequests: retries,
     traces,
   };
 }

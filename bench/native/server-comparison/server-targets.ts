@@ -25,15 +25,26 @@ export interface ServerTarget {
 export const anychatServeSource = join(repositoryRoot, 'src', 'cli', 'serve.ts');
 const anychatEntry = join(repositoryRoot, 'bin', 'anychat.js');
 
-export async function startLlamaServer(serverPath: string, settings: ServerSettings): Promise<RunningServer> {
+/**
+ * With `defaults`, llama-server keeps its own slot count and unified KV cache (and its prompt
+ * cache), with the same total KV cells as anychat's `parallel` × `contextPerSequence`.
+ */
+export async function startLlamaServer(
+  serverPath: string,
+  settings: ServerSettings,
+  choices: { defaults?: boolean; threadsBatch?: number } = {},
+): Promise<RunningServer> {
   const port = await findFreePort();
   return startServerProcess({
     program: serverPath,
     argumentList: [
       '-m', settings.modelPath,
-      '-np', String(settings.parallel),
+      // With its own slot count llama-server also keeps one unified KV cache; with -np it would
+      // split the cells per slot unless told, so -kvu keeps that default either way.
+      ...(choices.defaults ? [] : ['-np', String(settings.parallel), '-kvu']),
       '-c', String(settings.parallel * settings.contextPerSequence),
       '-t', String(settings.threads),
+      ...(choices.threadsBatch === undefined ? [] : ['-tb', String(choices.threadsBatch)]),
       '--host', '127.0.0.1',
       '--port', String(port),
       // The page is not under test, and the build has none (LLAMA_BUILD_UI=OFF).
@@ -48,7 +59,7 @@ export async function startLlamaServer(serverPath: string, settings: ServerSetti
  * Starts `anychat serve` as a user would, reading its --help first so that flags it lacks (the
  * server is young and its options still move) are left out instead of failing the start.
  */
-export async function startAnychatServe(settings: ServerSettings): Promise<RunningServer> {
+export async function startAnychatServe(settings: ServerSettings, extraArguments: string[] = []): Promise<RunningServer> {
   const port = await findFreePort();
   const { stdout: help } = await runCommand(process.execPath, [anychatEntry, 'serve', '--help'], { timeoutMilliseconds: 30_000 });
   const optional = (flag: string, value: string): string[] => (help.includes(flag) ? [flag, value] : []);
@@ -65,6 +76,7 @@ export async function startAnychatServe(settings: ServerSettings): Promise<Runni
       ...optional('--context-size', String(settings.contextPerSequence)),
       // Conversations are not stored by the OpenAI and TGI endpoints; memory keeps the bench off the user's data directory.
       ...optional('--data-dir', 'memory://'),
+      ...extraArguments,
     ],
     baseUrl: `http://127.0.0.1:${port}`,
     readyPath: '/health',

@@ -13,6 +13,7 @@ import { runConcurrentLoad, type LoadRound } from './concurrent-load.ts';
 import { anychatServeExists, startAnychatServe, startLlamaServer, type ServerSettings, type ServerTarget } from './server-targets.ts';
 import { runStreamingRequest, type StreamingRequestOptions } from './streaming-request.ts';
 import { benchThreads } from '../../lib/engine-threads.ts';
+import { templatedPromptRenderer } from './templated-prompt.ts';
 
 const options = parseBenchArguments();
 const run = startBenchmark('server-vs-llama-server', options.quick);
@@ -31,6 +32,7 @@ const settings: ServerSettings & { repetitions: number; requestsPerClient: numbe
 };
 const notes: string[] = [];
 const targets: ServerTarget[] = [];
+const renderChatPrompt = await templatedPromptRenderer(settings.modelPath);
 
 const native = nativeBinariesIfBuilt();
 if (native) targets.push({ label: 'llama-server (OpenAI)', server: await startLlamaServer(native.serverPath, settings), api: 'openai' });
@@ -48,7 +50,9 @@ if (anychatServeExists()) {
 
 /** Distinct first words per request, so no server answers from a cached prompt prefix. */
 function requestFor(target: ServerTarget, client: number, index: number, repetition: number): StreamingRequestOptions {
-  const text = `Request ${repetition}-${client}-${index}: write a short story about a lighthouse keeper and a storm at sea.`;
+  const message = `Request ${repetition}-${client}-${index}: write a short story about a lighthouse keeper and a storm at sea.`;
+  // Like for like: TGI's raw `inputs` get the chat template the OpenAI rows apply on the server.
+  const text = target.api === 'tgi' ? renderChatPrompt(message) : message;
   return { baseUrl: target.server.baseUrl, api: target.api, text, maxTokens: settings.maxTokens, seed: 1000 * repetition + 10 * client + index };
 }
 
@@ -105,6 +109,7 @@ function summarizeLevel(levelRounds: LoadRound[]) {
     rounds: levelRounds.length,
     requests: traces.length,
     failedRequests: levelRounds.reduce((sum, round) => sum + round.failedRequests, 0),
+    retriedRequests: levelRounds.reduce((sum, round) => sum + round.retriedRequests, 0),
     aggregateTokensPerSecond: median(levelRounds.map((round) => round.aggregateTokensPerSecond)),
     aggregateTokensPerSecondSamples: levelRounds.map((round) => round.aggregateTokensPerSecond),
     timeToFirstTokenMs: { p50: percentile(timesToFirstToken, 50), p99: percentile(timesToFirstToken, 99) },

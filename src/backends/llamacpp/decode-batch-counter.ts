@@ -19,10 +19,13 @@ export interface DecodeBatchStats {
  * re-states it): every queued sequence gets an equal share of the batch, one token at least, and
  * what is left goes to the highest evaluation priority first.
  */
-export function createCountedBatchStrategy(): { strategy: CustomBatchingPrioritizationStrategy; stats: () => DecodeBatchStats } {
+export function createCountedBatchStrategy(
+  onBatch: (batch: readonly PrioritizedBatchItem[]) => void = () => {},
+): { strategy: CustomBatchingPrioritizationStrategy; stats: () => DecodeBatchStats } {
   const totals: DecodeBatchStats = { decodeBatches: 0, batchedSequences: 0, decodedTokens: 0, decodesBySequenceCount: [] };
   const strategy: CustomBatchingPrioritizationStrategy = ({ items, size }) => {
     const batch = shareBatch(items, size);
+    onBatch(batch);
     if (batch.length > 0) {
       totals.decodeBatches++;
       totals.batchedSequences += batch.length;

@@ -18,10 +18,13 @@ import { harmonyEndToken } from './harmony-end-token.ts';
 import { GenerationMeter } from '../generation-meter.ts';
 import { createCountedBatchStrategy, type DecodeBatchStats } from './decode-batch-counter.ts';
 import { DecodeStepGate, type DecodeStepTicket } from './decode-step-gate.ts';
-import { DEFAULT_CONTEXT_SIZE, defaultThreadCount, llamaCppBackendConfigSchema, type LlamaCppBackendConfig } from './llamacpp-config.ts';
+import { separateBatchThreads, type BatchThreadStats } from './batch-threads.ts';
+import { DEFAULT_CONTEXT_SIZE, defaultBatchThreadCount, defaultThreadCount, llamaCppBackendConfigSchema, type LlamaCppBackendConfig } from './llamacpp-config.ts';
 import { loadLlama } from './load-llama.ts';
 import { loadModelFile } from './load-model-file.ts';
 import { resolveModelPath, type ResolveModelOptions } from './resolve-model-path.ts';
+import { chooseSequence, continuesCache, sharedPrefixLength } from './choose-sequence.ts';
+import { PromptCache, type PromptCacheStats } from './prompt-cache.ts';
 import { SequencePool, type SequencePoolStats } from './sequence-pool.ts';
 import { TokenTextDecoder } from './token-text-decoder.ts';
 
@@ -33,6 +36,20 @@ export interface LlamaCppBackend extends Backend {
   stats(): SequencePoolStats;
   /** Decode calls and how many sequences and tokens they carried, since the backend started. */
   decodeStats(): DecodeBatchStats;
+  /** Decode and prompt-batch thread counts, and how many decodes ran on each. */
+  threadStats(): BatchThreadStats;
+  /** Prompt tokens taken from cache versus evaluated, and the prompt cache's state. */
+  promptStats(): PromptReuseStats;
+}
+
+export interface PromptReuseStats {
+  /** Prompt tokens whose KV state was already in the sequence (restored ones included). */
+  promptTokensReused: number;
+  /** Prompt tokens llama.cpp had to evaluate. */
+  promptTokensEvaluated: number;
+  /** Of the reused tokens, those loaded from the prompt cache. */
+  promptTokensRestored: number;
+  cache: PromptCacheStats;
 }
 
 /**
@@ -45,18 +62,24 @@ export async function createLlamaCppBackend(
   config: LlamaCppBackendConfig,
   hooks: { onDownloadProgress?: ResolveModelOptions['onProgress']; onLoadProgress?: (fraction: number) => void } = {},
 ): Promise<LlamaCppBackend> {
-  const { model: modelReference, contextSize, threads, parallel, batchSize, modelCacheDirectory, reasoning, grammar: grammarText } = llamaCppBackendConfigSchema.parse(config);
+  const { model: modelReference, contextSize, threads, threadsBatch, parallel, batchSize, modelCacheDirectory, reasoning, promptCacheMib, grammar: grammarText } =
+    llamaCppBackendConfigSchema.parse(config);
   const modelPath = await resolveModelPath(modelReference, { cacheDirectory: modelCacheDirectory, onProgress: hooks.onDownloadProgress });
   const llama = await loadLlama();
   // Compiled before the model loads, so a grammar with a mistake stops the start at once, not every answer.
   const defaultGrammar = grammarText === undefined ? null : await compileDefaultGrammar(llama, grammarText);
   const model = await loadModelFile(llama, modelPath, hooks.onLoadProgress);
-  const batchCounter = createCountedBatchStrategy();
+  const threadCounts = {
+    threads: threads ?? defaultThreadCount(llama.cpuMathCores),
+    threadsBatch: threadsBatch ?? defaultBatchThreadCount(llama.cpuMathCores),
+  };
+  let noteBatch = (_carriesPrompt: boolean): void => {};
+  const batchCounter = createCountedBatchStrategy((batch) => noteBatch(batch.some((entry) => entry.processAmount > 1)));
   const context = await model
     .createContext({
       contextSize: contextSize ?? Math.min(DEFAULT_CONTEXT_SIZE, model.trainContextSize),
       sequences: parallel,
-      threads: threads ?? defaultThreadCount(llama.cpuMathCores),
+      threads: threadCounts.threads,
       batchSize,
       batching: { itemPrioritizationStrategy: batchCounter.strategy },
     })
@@ -64,15 +87,16 @@ export async function createLlamaCppBackend(
       await model.dispose();
       throw new BackendError('model-load', `Could not create a context for ${modelPath}: ${(error as Error).message}`);
     });
+  const batchThreads = separateBatchThreads(context, threadCounts);
+  noteBatch = batchThreads.noteBatch;
   const sequences = Array.from({ length: parallel }, () => context.getSequence());
   // A fresh context numbers its sequences 0, 1, 2… in the order getSequence hands them out; the id
   // itself is not public, and the step gate and the pool's choice need it (see DecodeStepGate.open).
   const sequenceIds = new Map(sequences.map((sequence, index) => [sequence, index]));
   const sequenceIdOf = (sequence: LlamaContextSequence): number => sequenceIds.get(sequence) ?? 0;
-  // Reusing the sequence whose cached tokens share the longest prefix skips re-reading the
-  // conversation so far, which is most of the prompt in a multi-turn chat.
-  let nextPromptTokens: readonly Token[] = [];
-  const pool = new SequencePool(sequences, (free) => longestSharedPrefix(free, nextPromptTokens, sequenceIdOf));
+  const pool = new SequencePool(sequences);
+  const promptCache = await PromptCache.open(promptCacheMib * 1024 * 1024);
+  const promptCounters = { promptTokensReused: 0, promptTokensEvaluated: 0, promptTokensRestored: 0 };
   const stepGate = new DecodeStepGate();
   const info: BackendInfo = {
     backend: 'llamacpp',
@@ -95,10 +119,13 @@ export async function createLlamaCppBackend(
     tokenize: async (text) => model.tokenize(text, true).map((id) => ({ id: Number(id), text: model.detokenize([id], true) })),
     stats: () => pool.stats(),
     decodeStats: () => batchCounter.stats(),
+    threadStats: () => batchThreads.stats(),
+    promptStats: () => ({ ...promptCounters, cache: promptCache.stats() }),
     generate(request: GenerationRequest, signal?: AbortSignal): AsyncIterable<GenerationEvent> {
       return generateWithPool(request, signal);
     },
     close: async () => {
+      await promptCache.close();
       await context.dispose();
       await model.dispose();
     },
@@ -128,22 +155,65 @@ export async function createLlamaCppBackend(
     }
     let lease;
     try {
-      nextPromptTokens = promptTokens;
-      lease = await pool.acquire(signal);
+      // Reusing the sequence whose cache the prompt continues skips re-reading the conversation so
+      // far, which is most of the prompt in a multi-turn chat.
+      const choose = (free: readonly LlamaContextSequence[]) =>
+        chooseSequence(free, promptTokens, { cachedTokensOf: (sequence) => sequence.contextTokens, idOf: sequenceIdOf }).sequence;
+      lease = await pool.acquire(signal, choose);
     } catch {
       yield meter.finish('aborted', promptTokens.length);
       return;
     }
     try {
-      yield* generateOnSequence(lease.sequence, promptTokens, request, meter, signal);
+      let reused: number;
+      let promptLogprobs: PromptTokenLogprob[] | undefined;
+      try {
+        if (request.promptLogprobs) {
+          // The cached prefix has no logits left: the whole prompt is read again for its logprobs,
+          // after the sequence's own conversation, if it is another one, is saved.
+          if (promptCache.enabled && !continuesCache(lease.sequence.contextTokens, promptTokens)) await promptCache.save(lease.sequence);
+          promptLogprobs = await evaluatePromptWithLogprobs(lease.sequence, model, promptTokens);
+          promptCounters.promptTokensEvaluated += promptTokens.length - 1;
+          reused = promptTokens.length - 1;
+        } else {
+          reused = await loadPromptPrefix(lease.sequence, promptTokens);
+          promptCounters.promptTokensReused += reused;
+          promptCounters.promptTokensEvaluated += promptTokens.length - reused;
+        }
+      } catch (error) {
+        yield { type: 'error', code: 'generation', message: `llama.cpp failed while reading the prompt: ${(error as Error).message}` };
+        return;
+      }
+      yield* generateOnSequence(lease.sequence, promptTokens, reused, promptLogprobs, request, meter, signal);
     } finally {
       lease.release();
     }
   }
 
+  /**
+   * Makes the sequence hold as much of the prompt as any cache has: when the prompt does not carry
+   * on from the sequence's own history, that history is saved to the prompt cache (it belongs to
+   * another conversation, which may come back) and the prompt's own saved state, if any, is loaded.
+   * Returns how many prompt tokens need no evaluation.
+   */
+  async function loadPromptPrefix(sequence: LlamaContextSequence, promptTokens: readonly Token[]): Promise<number> {
+    if (promptCache.enabled && !continuesCache(sequence.contextTokens, promptTokens)) {
+      await promptCache.save(sequence);
+      const saved = promptCache.find(promptTokens);
+      if (saved && sharedPrefixLength(saved.tokens, promptTokens) > sharedPrefixLength(sequence.contextTokens, promptTokens)) {
+        if (await promptCache.restore(saved, sequence)) {
+          promptCounters.promptTokensRestored += Math.min(sharedPrefixLength(saved.tokens, promptTokens), promptTokens.length - 1);
+        }
+      }
+    }
+    return keepSharedPrefix(sequence, promptTokens);
+  }
+
   async function* generateOnSequence(
     sequence: LlamaContextSequence,
     promptTokens: Token[],
+    reused: number,
+    promptLogprobs: PromptTokenLogprob[] | undefined,
     request: GenerationRequest,
     meter: GenerationMeter,
     signal?: AbortSignal,
@@ -163,17 +233,6 @@ export async function createLlamaCppBackend(
       return;
     }
     const jsonGrammar = grammar !== null;
-    let promptLogprobs: PromptTokenLogprob[] | undefined;
-    let reused: number;
-    try {
-      if (request.promptLogprobs) {
-        promptLogprobs = await evaluatePromptWithLogprobs(sequence, model, promptTokens);
-        reused = promptTokens.length - 1;
-      } else reused = await keepSharedPrefix(sequence, promptTokens);
-    } catch (error) {
-      yield { type: 'error', code: 'generation', message: `llama.cpp failed while reading the prompt: ${(error as Error).message}` };
-      return;
-    }
     const history = [...promptTokens];
     const topLogprobs = request.logprobs?.top;
     const tokens = sequence.evaluateWithMetadata(
@@ -308,31 +367,6 @@ function tokenizePrompt(model: LlamaModel, prompt: string): Token[] {
   const bos = model.tokens.bos;
   if (bos !== null && (tokens.length === 0 || (model.tokens.shouldPrependBosToken && tokens[0] !== bos))) return [bos, ...tokens];
   return tokens;
-}
-
-function sharedPrefixLength(cached: readonly Token[], prompt: readonly Token[]): number {
-  let length = 0;
-  while (length < cached.length && length < prompt.length && cached[length] === prompt[length]) length++;
-  return length;
-}
-
-/**
- * The free sequence sharing the longest prefix with the prompt; among equals, the lowest id, which
- * keeps the busy sequences' ids packed together so decode steps are not cut into micro-batches
- * at the gaps (see DecodeStepGate.open).
- */
-function longestSharedPrefix(
-  free: readonly LlamaContextSequence[],
-  prompt: readonly Token[],
-  sequenceIdOf: (sequence: LlamaContextSequence) => number,
-): LlamaContextSequence {
-  let best = free[0] as LlamaContextSequence;
-  let bestLength = -1;
-  for (const sequence of free) {
-    const length = sharedPrefixLength(sequence.contextTokens, prompt);
-    if (length > bestLength || (length === bestLength && sequenceIdOf(sequence) < sequenceIdOf(best))) [best, bestLength] = [sequence, length];
-  }
-  return best;
 }
 
 /** Erases the cached tokens after the shared prefix; returns how many prompt tokens need no evaluation. */

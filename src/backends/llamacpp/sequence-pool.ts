@@ -17,26 +17,34 @@ interface Waiter<Sequence> {
   reject: (reason: unknown) => void;
 }
 
+/** Picks among free sequences, which come least recently used first. */
+export type ChooseSequence<Sequence> = (freeLeastRecentlyUsedFirst: readonly Sequence[]) => Sequence;
+
 /**
  * Hands out the context's sequences one request at a time and queues the rest in arrival order.
  * A waiting request whose AbortSignal fires leaves the queue at once, so a client that gives up
- * never holds a place.
+ * never holds a place. Free sequences are kept least recently used first (a released sequence
+ * goes to the back), so a chooser can give up the cache that has waited longest.
  */
 export class SequencePool<Sequence> {
   private readonly free: Sequence[];
   private readonly waiters: Waiter<Sequence>[] = [];
 
-  /** `choose` picks among free sequences, e.g. the one whose cached tokens share the longest prefix. */
+  /** `choose` is the default chooser; each request may bring its own (the prompt it is for decides). */
   constructor(
     private readonly sequences: readonly Sequence[],
-    private readonly choose: (free: readonly Sequence[]) => Sequence = (free) => free[0] as Sequence,
+    private readonly choose: ChooseSequence<Sequence> = (free) => free[0] as Sequence,
   ) {
     this.free = [...sequences];
   }
 
-  acquire(signal?: AbortSignal): Promise<SequenceLease<Sequence>> {
+  /**
+   * A queued request gets the sequence that frees first: it is then the only free one, so there is
+   * nothing to choose between.
+   */
+  acquire(signal?: AbortSignal, choose: ChooseSequence<Sequence> = this.choose): Promise<SequenceLease<Sequence>> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.free.length > 0) return Promise.resolve(this.lease(this.take(this.choose(this.free))));
+    if (this.free.length > 0) return Promise.resolve(this.lease(this.take(choose(this.free))));
     return new Promise((resolve, reject) => {
       const waiter: Waiter<Sequence> = {
         resolve: (lease) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_SYSTEM_MESSAGE_CHARACTERS, MAX_TITLE_CHARACTERS } from '../../chat/conversation-field-limits.ts';
+import { contextOverflowPolicySchema } from '../../chat/context-overflow-policy.ts';
 import { generationParametersSchema } from '../../chat/generation-parameters.ts';
 import { conversationToolSettingsSchema } from '../../chat/tools/conversation-tool-settings.ts';
 
@@ -13,6 +14,7 @@ export const conversationSettingsSchema = z
     /** Qwen3's `enable_thinking`, for templates that have the switch; others ignore it, as transformers does. */
     enableThinking: z.boolean({ error: 'enableThinking must be true or false' }).optional(),
     tools: conversationToolSettingsSchema.optional(),
+    contextOverflow: contextOverflowPolicySchema.optional(),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import type { Backend } from '../../backends/backend.ts';
 import type { DecodeBatchStats } from '../../backends/llamacpp/decode-batch-counter.ts';
+import type { PromptReuseStats } from '../../backends/llamacpp/llamacpp-backend.ts';
 
 /** What the embedded llama.cpp engine reports about its sequences; other backends have none. */
 export interface EngineStats {
@@ -10,6 +11,7 @@ export interface EngineStats {
 
 type BackendWithStats = Backend & { stats(): EngineStats };
 type BackendWithDecodeStats = Backend & { decodeStats(): DecodeBatchStats };
+type BackendWithPromptStats = Backend & { promptStats(): PromptReuseStats };
 
 export function hasEngineStats(backend: Backend): backend is BackendWithStats {
   return typeof (backend as Partial<BackendWithStats>).stats === 'function';
@@ -23,4 +25,10 @@ export function engineStatsOf(backend: Backend): EngineStats | null {
 export function decodeStatsOf(backend: Backend): DecodeBatchStats | null {
   const candidate = backend as Partial<BackendWithDecodeStats>;
   return typeof candidate.decodeStats === 'function' ? candidate.decodeStats() : null;
+}
+
+/** Prompt tokens the embedded engine reused from cache or evaluated; null for other backends. */
+export function promptStatsOf(backend: Backend): PromptReuseStats | null {
+  const candidate = backend as Partial<BackendWithPromptStats>;
+  return typeof candidate.promptStats === 'function' ? candidate.promptStats() : null;
 }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ModelRegistry } from '../models/model-registry.ts';
-import { decodeStatsOf, engineStatsOf } from './engine-stats.ts';
+import { decodeStatsOf, engineStatsOf, promptStatsOf } from './engine-stats.ts';
 import { registerProcessMemoryMetrics } from './process-memory-metrics.ts';
 
 /**
@@ -115,6 +115,46 @@ export class ServerMetrics {
           if (!model.onDemand) continue;
           this.inc({ model: model.id, event: 'load' }, model.loads);
           this.inc({ model: model.id, event: 'unload' }, model.unloads);
+        }
+      },
+    });
+    new Counter({
+      name: 'anychat_engine_prompt_tokens_total',
+      help: 'Prompt tokens of the embedded engine: "reused" were already in the KV cache (or restored from the prompt cache), "evaluated" were computed',
+      labelNames: ['model', 'source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const model of models.models) {
+          const prompts = model.backend ? promptStatsOf(model.backend) : null;
+          if (!prompts) continue;
+          this.inc({ model: model.id, source: 'reused' }, prompts.promptTokensReused);
+          this.inc({ model: model.id, source: 'evaluated' }, prompts.promptTokensEvaluated);
+        }
+      },
+    });
+    new Counter({
+      name: 'anychat_engine_prompt_tokens_restored_total',
+      help: 'Of the reused prompt tokens, those loaded from the prompt cache after their conversation lost its sequence',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.reset();
+        for (const model of models.models) {
+          const prompts = model.backend ? promptStatsOf(model.backend) : null;
+          if (prompts) this.inc({ model: model.id }, prompts.promptTokensRestored);
+        }
+      },
+    });
+    new Gauge({
+      name: 'anychat_engine_prompt_cache_bytes',
+      help: 'Bytes of conversation KV state held in the prompt cache (--prompt-cache-mib)',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        for (const model of models.models) {
+          const prompts = model.backend ? promptStatsOf(model.backend) : null;
+          if (prompts) this.set({ model: model.id }, prompts.cache.bytes);
         }
       },
     });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { contextOverflowPolicySchema } from '../../chat/context-overflow-policy.ts';
 import type { Conversation, GenerationRecord, SentPrompt, StoredMessage } from '../../chat/conversation.ts';
 import { MAX_SYSTEM_MESSAGE_CHARACTERS, MAX_TITLE_CHARACTERS } from '../../chat/conversation-field-limits.ts';
 import { generationParametersSchema } from '../../chat/generation-parameters.ts';
@@ -29,6 +30,7 @@ const conversationSettingsSchema = z.strictObject({
   parameters: generationParametersSchema.strict().optional(),
   modelId: z.string().optional(),
   tools: conversationToolSettingsSchema.optional(),
+  contextOverflow: contextOverflowPolicySchema.optional(),
 });
 
 const resolvedParametersSchema = generationParametersSchema.strict().required({

@@ -14,6 +14,7 @@ test('every option round-trips through the form', () => {
     template: 'plain' as const,
     modelId: 'local',
     enableThinking: false,
+    contextOverflow: 'truncate-middle' as const,
     parameters: { temperature: 0.2, maxNewTokens: 64, topP: 0.9, topK: 40, repetitionPenalty: 1.1, seed: 7, stop: ['\nUser:', 'END'] },
   };
   const form = formFromSettings(settings);

@@ -1,4 +1,4 @@
-import type { ConversationSettings, GenerationParameters, PromptTemplateName } from '../types/api.ts';
+import type { ContextOverflowPolicy, ConversationSettings, GenerationParameters, PromptTemplateName } from '../types/api.ts';
 import { DEFAULT_TEMPERATURE, MAX_STOP_SEQUENCES } from './default-settings.ts';
 
 type NumericParameter = 'temperature' | 'maxNewTokens' | 'topP' | 'topK' | 'repetitionPenalty' | 'seed';
@@ -11,6 +11,8 @@ export type SettingsForm = {
   modelId: string;
   /** The template's thinking switch (Qwen3's `enable_thinking`); '' leaves the template's default. */
   thinking: 'on' | 'off' | '';
+  /** '' leaves the choice to the server (`--context-overflow`). */
+  contextOverflow: ContextOverflowPolicy | '';
   /** One per line; `\n` and `\t` stand for a newline and a tab, as in the lesson's "\nUser:". */
   stopSequences: string;
   /** MCP servers and tools switched off in this conversation; null while the server offers none (nothing is sent). */
@@ -26,6 +28,7 @@ export function formFromSettings(settings: ConversationSettings): SettingsForm {
     template: settings.template ?? '',
     modelId: settings.modelId ?? '',
     thinking: settings.enableThinking === undefined ? '' : settings.enableThinking ? 'on' : 'off',
+    contextOverflow: settings.contextOverflow ?? '',
     stopSequences: (parameters.stop ?? []).map(escapeControlCharacters).join('\n'),
     temperature: parameters.temperature ?? DEFAULT_TEMPERATURE,
     maxNewTokens: parameters.maxNewTokens ?? null,
@@ -52,6 +55,7 @@ export function settingsFromForm(form: SettingsForm): ConversationSettings {
   if (form.modelId) settings.modelId = form.modelId;
   if (form.thinking) settings.enableThinking = form.thinking === 'on';
   if (form.toolsDisabled) settings.tools = { disabled: [...form.toolsDisabled] };
+  if (form.contextOverflow) settings.contextOverflow = form.contextOverflow;
   return settings;
 }
 

@@ -23,6 +23,7 @@ export type {
 export type { SharedConversation, SharedMessage, ShareLink } from '../../../../src/chat/shared-conversation.ts';
 export type { GenerationParameters } from '../../../../src/chat/generation-parameters.ts';
 export type { ToolCallRecord } from '../../../../src/chat/tools/tool-call-record.ts';
+export type { ContextOverflowPolicy } from '../../../../src/chat/context-overflow-policy.ts';
 export type { BackendErrorCode, BackendName, FinishReason } from '../../../../src/backends/backend.ts';
 
 /** The app API's error body: `{ "error": { "code", "message", "field"? } }`. */
