@@ -13,7 +13,7 @@ import { CommandFailure } from './command-failure.ts';
 import { DEFAULT_PORT, type ServeOptions } from './serve-command.ts';
 import { UsageError } from './usage-error.ts';
 import { openMcpToolbox } from './open-mcp-toolbox.ts';
-import { createServerTools } from '../server/tools/server-tools.ts';
+import { adminsOnly, createServerTools } from '../server/tools/server-tools.ts';
 
 /** What closing the server, storage and engine may add to --shutdown-timeout before the process gives up on them. */
 const SHUTDOWN_CLOSE_MARGIN_MS = 3_000;
@@ -42,9 +42,8 @@ export async function serve(options: ServeOptions): Promise<void> {
         'Set --auth-key (or ANYCHAT_AUTH_KEY), use --auth accounts (anychat users add), or pass --insecure-no-auth if the network is trusted.',
     );
   }
-  if (options.mcpAdminOnly) {
-    // The one place accounts plug in: with `--auth accounts`, createServerTools gets a mayUseTools that reads the account.
-    throw new UsageError('--mcp-admin-only needs --auth accounts, which this build does not have yet; leave it out (tools are then open to whoever passes --auth-key)');
+  if (options.mcpAdminOnly && authMode !== 'accounts') {
+    throw new UsageError('--mcp-admin-only needs --auth accounts (without accounts there are no admins to limit tools to); add --auth accounts, or leave --mcp-admin-only out');
   }
   let download: DownloadProgress | null = null;
   // --auth-key is this server's own key, for its clients: it must never reach the endpoint, so
@@ -114,7 +113,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       headersTimeoutMs: options.headersTimeout * 1000,
     },
     version: packageVersion(),
-    tools: toolbox ? createServerTools(toolbox, { maxSteps: options.mcpMaxSteps }) : null,
+    tools: toolbox ? createServerTools(toolbox, { maxSteps: options.mcpMaxSteps, ...(options.mcpAdminOnly ? { mayUseTools: adminsOnly } : {}) }) : null,
   });
 
   await listen(app, options);

@@ -1,5 +1,7 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { Backend } from '../../src/backends/backend.ts';
 import { createEchoBackend } from '../../src/backends/echo/echo-backend.ts';
+import type { ServerTools } from '../../src/server/tools/server-tools.ts';
 import { SESSION_COOKIE } from '../../src/server/auth/session-cookie.ts';
 import type { ConversationStore } from '../../src/storage/conversation-store.ts';
 import { createTestApp } from '../support/test-app.ts';
@@ -14,11 +16,15 @@ export function manualClock(start = Date.parse('2026-12-01T00:00:00Z')) {
 }
 
 /** An app with --auth accounts over `store`, on the echo backend. */
-export function createAccountsApp(store: ConversationStore, options: { now?: () => number; echoDelayMs?: number; adminReadsConversations?: boolean } = {}) {
+export function createAccountsApp(
+  store: ConversationStore,
+  options: { now?: () => number; echoDelayMs?: number; adminReadsConversations?: boolean; backend?: Backend; tools?: ServerTools } = {},
+) {
   return createTestApp({
     store,
     authMode: 'accounts',
-    backend: createEchoBackend({ backend: 'echo', delayMs: options.echoDelayMs ?? 0 }),
+    backend: options.backend ?? createEchoBackend({ backend: 'echo', delayMs: options.echoDelayMs ?? 0 }),
+    ...(options.tools ? { tools: options.tools } : {}),
     limits: { failedLoginBurst: 3, failedLoginRefillMs: 6000 },
     ...(options.now ? { now: options.now } : {}),
     ...(options.adminReadsConversations ? { adminReadsConversations: true } : {}),

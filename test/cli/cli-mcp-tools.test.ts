@@ -66,7 +66,7 @@ describe('anychat ask and chat with --mcp-config', () => {
     assert.match(missing.stderr, /--mcp-config .*none\.json: no such file/);
   });
 
-  it('serve --mcp-admin-only is refused until accounts exist, with what to do', async () => {
+  it('serve --mcp-admin-only is refused without --auth accounts, with what to do', async () => {
     const result = await runAnychat(['serve', '--mcp-admin-only', '--backend', 'echo', '--data-dir', 'memory://', '--port', '0']);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /--mcp-admin-only needs --auth accounts/);

@@ -116,6 +116,9 @@ export async function* runToolLoop(input: ToolLoopInput, signal: AbortSignal): A
       } else if (event.type === 'finish') {
         ended = event;
         completionTokens += event.usage.completionTokens;
+      } else if (event.type === 'tool-call-delta') {
+        // A call's fragments as they stream: the loop acts on the complete call that follows.
+        continue;
       } else {
         yield event;
         return;

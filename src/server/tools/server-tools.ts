@@ -20,3 +20,8 @@ export interface ServerTools {
 export function createServerTools(runner: ServerTools['runner'], options: { maxSteps: number; mayUseTools?: ServerTools['mayUseTools'] }): ServerTools {
   return { runner, approvals: new ToolApprovals(), maxSteps: options.maxSteps, mayUseTools: options.mayUseTools ?? (() => true) };
 }
+
+/** `serve --mcp-admin-only`: tools for the signed-in admins of `--auth accounts`, no one else. */
+export function adminsOnly(request: FastifyRequest): boolean {
+  return request.account?.isAdmin === true;
+}
