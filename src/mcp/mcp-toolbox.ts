@@ -12,6 +12,8 @@ export interface McpToolboxOptions {
   /** A result longer than this is refused as a tool error rather than fed to the model. */
   maxResultCharacters: number;
   clientInfo: { name: string; version: string };
+  /** The clock for the restart back-off after a crash; tests inject one. */
+  now?: () => number;
 }
 
 
@@ -45,7 +47,7 @@ export class McpToolbox implements ToolRunner {
     configs: readonly McpServerConfig[],
     private readonly options: McpToolboxOptions,
   ) {
-    this.connections = configs.map((config) => new McpServerConnection(config, options.clientInfo, { startTimeoutMs: options.startTimeoutMs }));
+    this.connections = configs.map((config) => new McpServerConnection(config, options.clientInfo, { startTimeoutMs: options.startTimeoutMs, ...(options.now ? { now: options.now } : {}) }));
   }
 
   /** Starts every server at once; resolves when each is ready or has failed (see `describe`). */

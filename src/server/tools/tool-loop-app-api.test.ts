@@ -67,8 +67,11 @@ describe('MCP tools through the app API', () => {
       stdioFixtureConfig('auto', { approval: 'always' }),
       stdioFixtureConfig('asked', { approval: 'ask', tools: { xss: { approval: 'never' } } }),
     ],
-    { toolTimeoutMs: 1_000, startTimeoutMs: 20_000, maxResultCharacters: 16_384, clientInfo: { name: 'anychat-test', version: '0' } },
+    // A crashed server is started again on its next call, but not within 2 s of its last start: the
+    // test's clock moves past that back-off so the tests after the crash test need no wait.
+    { toolTimeoutMs: 1_000, startTimeoutMs: 20_000, maxResultCharacters: 16_384, clientInfo: { name: 'anychat-test', version: '0' }, now: () => clock },
   );
+  let clock = 0;
   const tools = createServerTools(toolbox, { maxSteps: 4 });
   const opened: Array<{ close(): Promise<unknown> }> = [];
 
@@ -223,6 +226,8 @@ describe('MCP tools through the app API', () => {
   });
 
   it('regenerate after a tool call runs the loop again as a new branch', async () => {
+    // Past the restart back-off of the server the test above crashed.
+    clock += 10_000;
     const { post, conversation } = await appCalling('auto__echo', '{"text":"re"}');
     const first = parseSse(await (await post(`/conversations/${conversation.id}/messages`, { content: 'Call it' })).text());
     const answer = (JSON.parse(first.at(-1)!.data) as { message: StoredMessage }).message;
