@@ -30,6 +30,7 @@ const MIGRATION_APPLIED_TEST: Record<string, string> = {
   '0002-answer-prompts-table': `select to_regclass('answer_prompts') is not null as applied`,
   '0003-answer-alive-at': `select exists (select from information_schema.columns where table_schema = current_schema()
     and table_name = 'messages' and column_name = 'answer_alive_at') as applied`,
+  '0010-accounts': `select to_regclass('accounts') is not null as applied`,
   '0020-conversation-shares': `select to_regclass('conversation_shares') is not null as applied`,
 };
 
