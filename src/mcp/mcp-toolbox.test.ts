@@ -13,6 +13,7 @@ for (const transport of ['stdio', 'http'] as const) {
     let fixture: HttpFixture | null = null;
     let toolbox: McpToolbox;
     let config: McpServerConfig;
+    let clock = 0;
 
     before(async () => {
       if (transport === 'http') fixture = await startHttpFixture();
@@ -21,7 +22,8 @@ for (const transport of ['stdio', 'http'] as const) {
           ? stdioFixtureConfig('fixture', { approval: 'always', tools: { hang: { approval: 'ask' }, xss: { approval: 'never' } } })
           : ({ kind: 'http', name: 'fixture', url: fixture!.url, approval: 'always', tools: { hang: { approval: 'ask' }, xss: { approval: 'never' } } } as McpServerConfig);
       // The hang tool's own timeout is short; the others keep the default.
-      toolbox = new McpToolbox([config], { ...options, toolTimeoutMs: 1_000 });
+      // The restart back-off (2 s after a start) runs on the test's clock.
+      toolbox = new McpToolbox([config], { ...options, toolTimeoutMs: 1_000, now: () => clock });
       await toolbox.start();
     });
     after(async () => {
@@ -86,8 +88,9 @@ for (const transport of ['stdio', 'http'] as const) {
       assert.equal(outcome.status, 'error');
       if (transport === 'stdio') {
         assert.match(outcome.text, /closed the connection \(it crashed or exited\)/);
-        // Supervised: the next call starts the server again.
+        // Supervised: the next call starts the server again, once past the restart back-off.
         await waitForState(toolbox, 'failed');
+        clock += 10_000;
         const again = await toolbox.call('fixture__echo', '{"text":"back"}', new AbortController().signal);
         assert.deepEqual(again, { status: 'done', text: 'echo: back' });
       } else {

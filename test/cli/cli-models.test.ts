@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { ensureTestModel, testModelPath } from '../../scripts/test-models/ensure-test-model.ts';
 import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createEchoBackend } from '../../src/backends/echo/echo-backend.ts';
 import { buildApp } from '../../src/server/build-app.ts';
@@ -11,7 +12,7 @@ import { listenOnFreePort } from '../support/listen-on-free-port.ts';
 import { runAnychat } from './run-anychat.ts';
 import { startServe } from '../robustness/serve-process.ts';
 
-const TINY_MODEL = resolve(import.meta.dirname, '../../.cache/models/tiny.gguf');
+const TINY_MODEL = testModelPath('tiny');
 
 describe('the CLI with a models file', () => {
   let openAi: FakeOpenAiServer;
@@ -19,6 +20,9 @@ describe('the CLI with a models file', () => {
   let folder: string;
 
   before(async () => {
+    // Generated on a fresh clone: the tests below name them by path.
+    await ensureTestModel('tiny');
+    await ensureTestModel('tiny-qwen3');
     openAi = await startFakeOpenAiServer({ modelId: 'fake/vllm', apiKey: 'vllm-secret' });
     folder = mkdtempSync(join(tmpdir(), 'anychat-cli-models-'));
     file = join(folder, 'models.json');
@@ -94,7 +98,7 @@ describe('the CLI with a models file', () => {
   it('anychat serve --models-dir serves every GGUF of the folder, loading each when first asked for', async () => {
     const modelsFolder = mkdtempSync(join(tmpdir(), 'anychat-models-dir-'));
     symlinkSync(TINY_MODEL, join(modelsFolder, 'tiny.gguf'));
-    symlinkSync(resolve(import.meta.dirname, '../../.cache/models/smollm2-135m-shape-q4_0.gguf'), join(modelsFolder, 'smol.gguf'));
+    symlinkSync(testModelPath('tiny-qwen3'), join(modelsFolder, 'smol.gguf'));
     const server = await startServe(['--models-dir', modelsFolder, '--model', 'tiny', '--max-loaded-models', '1', '--context-size', '256', '--data-dir', 'memory://'], {});
     try {
       const listed = (await (await fetch(`${server.baseUrl}/v1/models`)).json()) as { data: Array<{ id: string }> };

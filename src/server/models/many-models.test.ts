@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { ensureTestModel } from '../../../scripts/test-models/ensure-test-model.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { configuredModels } from '../../cli/configured-models.ts';
@@ -12,7 +13,6 @@ import { startFakeTgiServer, type FakeTgiServer } from '../../../test/fakes/fake
 import { createMemoryConversationStore } from '../../../test/storage/memory-conversation-store.ts';
 import { parseSse } from '../../../test/support/test-app.ts';
 
-const MODELS = resolve(import.meta.dirname, '../../../.cache/models');
 const IDLE_TTL_MS = 60_000;
 
 /**
@@ -27,6 +27,9 @@ describe('a models file with local, echo and remote models', () => {
   let clock = 1_000_000;
 
   before(async () => {
+    // Generated on a fresh clone (the SmolLM2-shape one is big enough for its memory to show in RSS).
+    const tinyPath = await ensureTestModel('tiny');
+    const smolPath = await ensureTestModel('smollm2-135m-shape-q8_0');
     openAi = await startFakeOpenAiServer({ modelId: 'fake/vllm-llama', apiKey: 'openai-secret' });
     tgi = await startFakeTgiServer({ modelId: 'fake/falcon', apiKey: 'tgi-secret' });
     const folder = mkdtempSync(join(tmpdir(), 'anychat-models-'));
@@ -35,8 +38,8 @@ describe('a models file with local, echo and remote models', () => {
       file,
       JSON.stringify({
         models: [
-          { id: 'tiny', backend: 'llamacpp', model: join(MODELS, 'tiny.gguf'), contextSize: 256, threads: 1, template: 'plain', default: true },
-          { id: 'smol', backend: 'llamacpp', model: join(MODELS, 'smollm2-135m-shape-q8_0.gguf'), contextSize: 512, parallel: 2, reasoning: 'raw' },
+          { id: 'tiny', backend: 'llamacpp', model: tinyPath, contextSize: 256, threads: 1, template: 'plain', default: true },
+          { id: 'smol', backend: 'llamacpp', model: smolPath, contextSize: 512, parallel: 2, reasoning: 'raw' },
           { id: 'parrot', backend: 'echo' },
           { id: 'vllm-llama', backend: 'openai', endpoint: `${openAi.endpoint}/v1`, model: 'fake/vllm-llama', apiKeyEnv: 'TEST_VLLM_KEY', parallel: 3 },
           { id: 'tgi-falcon', backend: 'tgi', endpoint: tgi.endpoint, apiKeyEnv: 'TEST_TGI_KEY', upstreamTimeout: 30 },
