@@ -8,9 +8,12 @@ import { build } from 'esbuild';
  * - @electric-sql/pglite: its WebAssembly and data files, found next to its own modules;
  * - pino: starts worker threads from its own files (transports);
  * - pg: requires the optional `pg-native` when asked;
- * - @huggingface/jinja: shipped patched inside the package (bundleDependencies), kept as one copy.
+ * - @huggingface/jinja: shipped patched inside the package (bundleDependencies), kept as one copy;
+ * - cookie: @fastify/cookie loads it with import() and reads its named exports, which Node finds
+ *   in a CommonJS module but a bundled copy lacks (it offers only `default`: login failed with
+ *   "stringifySetCookie is not a function").
  */
-const loadedAtRunTime = ['node-llama-cpp', '@electric-sql/pglite', 'pino', 'pg', '@huggingface/jinja'];
+const loadedAtRunTime = ['node-llama-cpp', '@electric-sql/pglite', 'pino', 'pg', '@huggingface/jinja', 'cookie'];
 
 /**
  * Bundles src/cli/main.ts, and everything it imports, into dist/cli/: one entry module, plus a

@@ -26,6 +26,7 @@ const bodies: Record<string, unknown> = {
   'POST /api/messages/:id/edit': { content: 'edited by another account' },
   'POST /api/messages/:id/regenerate': {},
   'POST /api/messages/:id/continue': {},
+  'POST /api/messages/:id/tool-calls/:callId/approval': { decision: 'allow-once' },
 };
 
 const ALICE_SECRET = 'alice-private-text-7d1e';

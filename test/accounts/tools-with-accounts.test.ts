@@ -68,12 +68,15 @@ describe('MCP tools with --auth accounts', () => {
     assert.deepEqual(forAlice.servers.map((server) => server.name), ['asked']);
     assert.equal(forBob.allowed, false);
     assert.deepEqual(forBob.servers, []);
-    const refused = await fetch(`${base}/messages/00000000-0000-4000-8000-000000000000/tool-calls/call-1/approval`, {
-      method: 'POST',
-      headers: { ...bob, 'content-type': 'application/json' },
-      body: JSON.stringify({ decision: 'allow-once' }),
-    });
-    assert.equal(refused.status, 403);
+    // Bob's answers are offered no tools, so the model (which calls one whenever it is offered) answers plainly.
+    const json = { 'content-type': 'application/json' };
+    const conversation = (await (await fetch(`${base}/conversations`, { method: 'POST', headers: { ...bob, ...json }, body: JSON.stringify({ title: 'No tools' }) })).json()) as {
+      id: string;
+    };
+    const stream = await (await fetch(`${base}/conversations/${conversation.id}/messages`, { method: 'POST', headers: { ...bob, ...json }, body: JSON.stringify({ content: 'Call the echo tool' }) })).text();
+    assert.match(stream, /event: answer-finish/);
+    assert.doesNotMatch(stream, /event: tool-update/);
+    assert.equal((upstream.requests.at(-1)?.body as { tools?: unknown } | undefined)?.tools, undefined);
   });
 
   it("another user's approval of a waiting call is a 404 and leaves it waiting; the owner's decides it", async () => {

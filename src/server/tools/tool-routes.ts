@@ -27,10 +27,10 @@ export function registerToolRoutes(app: FastifyInstance, context: ServerContext)
     { schema: { tags, summary: 'Allow once, always allow or deny a tool call awaiting approval', params: toolCallParamsSchema, body: toolApprovalBodySchema } },
     async (request, reply) => {
       const { id, callId } = request.params;
-      const tools = context.tools;
-      if (!tools || !tools.mayUseTools(request)) throw new HttpProblem(403, 'forbidden', 'tools are not available to you on this server');
       // Only the answer's owner decides: another user's ids are a 404, as ids that do not exist.
       const message = await requireMessage(context.conversationsFor(request), id);
+      const tools = context.tools;
+      if (!tools || !tools.mayUseTools(request)) throw new HttpProblem(403, 'forbidden', 'tools are not available to you on this server');
       if (tools.approvals.answer(id, callId, request.body.decision)) return reply.code(204).send();
       const call = message.generation?.toolCalls?.find((candidate) => candidate.id === callId);
       if (!call) throw new HttpProblem(404, 'not-found', `answer ${id} has no tool call ${callId}`, 'callId');
