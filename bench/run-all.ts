@@ -31,6 +31,8 @@ const programs: BenchProgram[] = [
   { script: 'bench:bandwidth', file: 'bench/bandwidth/memory-bandwidth.ts', budgetShare: 0.1 },
   { script: 'bench:native', file: 'bench/native/engine-vs-native.ts', budgetShare: 0.35, needsNativeBuild: true },
   { script: 'bench:server-native', file: 'bench/native/server-comparison/server-vs-llama-server.ts', budgetShare: 0.3 },
+  // About four minutes in quick mode; it takes no budget and needs llama-server.
+  { script: 'bench:multi-turn', file: 'bench/native/multi-turn-chat.ts', needsNativeBuild: true },
   { script: 'bench:batch', file: 'bench/native/batch-scaling.ts', budgetShare: 0.25 },
   { script: 'bench:profile', file: 'bench/native/profile-decode.ts' },
 ];

@@ -90,7 +90,8 @@ function summarize(records: TurnRecord[], wallMs: number) {
 }
 
 const results: Record<string, unknown> = {};
-const machineNote = 'Measured on the shared 2-core development box while other helpers ran tests and builds: absolute times are noisy, the ratios less so.';
+/** The servers cannot share the cores fairly at once, so they take turns: the machine's load over the run (recorded) bears on the ratio. */
+const machineNote = 'The two servers run one after the other, each alone on the machine; the load averages recorded at the start and the end of the run show whether other work shared the cores.';
 /** Written after each part, so a run cut short keeps what it measured. */
 const save = () => run.write(settings, { notes: [...notes, machineNote], ...results });
 try {
