@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ModelRegistry } from '../models/model-registry.ts';
+import type { ServedModel } from '../models/served-model.ts';
 import { decodeStatsOf, engineStatsOf, promptStatsOf } from './engine-stats.ts';
 import { registerProcessMemoryMetrics } from './process-memory-metrics.ts';
 
@@ -44,120 +45,99 @@ export class ServerMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1],
       registers,
     });
-    new Gauge({
-      name: 'anychat_queue_depth',
-      help: 'Requests waiting for a free sequence',
-      labelNames: ['model'],
-      registers,
-      collect() {
-        for (const model of models.models) this.set({ model: model.id }, model.queue.depth);
-      },
+    const perModel = (kind: 'counter' | 'gauge', name: string, help: string, labelNames: string[], read: (model: ServedModel) => ModelReading) =>
+      perModelMetric(kind, { name, help, labelNames: ['model', ...labelNames], registers }, models, read);
+    perModel('gauge', 'anychat_queue_depth', 'Requests waiting for a free sequence', [], (model) => [[{}, model.queue.depth]]);
+    perModel('gauge', 'anychat_active_sequences', 'Generations running now (the engine’s own count when it reports one)', [], (model) => {
+      const engine = model.backend ? engineStatsOf(model.backend) : null;
+      return [[{}, engine?.activeSequences ?? model.queue.active]];
     });
-    new Gauge({
-      name: 'anychat_active_sequences',
-      help: 'Generations running now (the engine’s own count when it reports one)',
-      labelNames: ['model'],
-      registers,
-      collect() {
-        for (const model of models.models) {
-          const engine = model.backend ? engineStatsOf(model.backend) : null;
-          this.set({ model: model.id }, engine?.activeSequences ?? model.queue.active);
-        }
+    perModel(
+      'counter',
+      'anychat_engine_decodes_total',
+      'llama_decode calls of the embedded engine, by how many sequences each carried (batching at work when most carry many)',
+      ['sequences'],
+      (model) => {
+        const decodes = model.backend ? decodeStatsOf(model.backend) : null;
+        return (decodes?.decodesBySequenceCount ?? []).flatMap((count, sequences) => (count > 0 ? [[{ sequences: String(sequences) }, count]] : []));
       },
+    );
+    perModel('counter', 'anychat_engine_decoded_tokens_total', 'Tokens the embedded engine evaluated (prompt tokens and generated tokens)', [], (model) => {
+      const decodes = model.backend ? decodeStatsOf(model.backend) : null;
+      return decodes ? [[{}, decodes.decodedTokens]] : [];
     });
-    new Counter({
-      name: 'anychat_engine_decodes_total',
-      help: 'llama_decode calls of the embedded engine, by how many sequences each carried (batching at work when most carry many)',
-      labelNames: ['model', 'sequences'],
-      registers,
-      collect() {
-        this.reset();
-        for (const model of models.models) {
-          const decodes = model.backend ? decodeStatsOf(model.backend) : null;
-          decodes?.decodesBySequenceCount.forEach((count, sequences) => {
-            if (count > 0) this.inc({ model: model.id, sequences: String(sequences) }, count);
-          });
-        }
+    perModel('gauge', 'anychat_model_state', 'Each model’s state: 1 for the state it is in (unloaded, loading, ready, failed), 0 for the others', ['state'], (model) =>
+      (['unloaded', 'loading', 'ready', 'failed'] as const).map((state) => [{ state }, model.status === state ? 1 : 0]),
+    );
+    perModel('counter', 'anychat_model_loads_total', 'Times a model loaded on demand was loaded, and unloaded (idle, or to make room)', ['event'], (model) =>
+      model.onDemand
+        ? [
+            [{ event: 'load' }, model.loads],
+            [{ event: 'unload' }, model.unloads],
+          ]
+        : [],
+    );
+    perModel(
+      'counter',
+      'anychat_engine_prompt_tokens_total',
+      'Prompt tokens of the embedded engine: "reused" were already in the KV cache (or restored from the prompt cache), "evaluated" were computed',
+      ['source'],
+      (model) => {
+        const prompts = model.backend ? promptStatsOf(model.backend) : null;
+        return prompts
+          ? [
+              [{ source: 'reused' }, prompts.promptTokensReused],
+              [{ source: 'evaluated' }, prompts.promptTokensEvaluated],
+            ]
+          : [];
       },
-    });
-    new Counter({
-      name: 'anychat_engine_decoded_tokens_total',
-      help: 'Tokens the embedded engine evaluated (prompt tokens and generated tokens)',
-      labelNames: ['model'],
-      registers,
-      collect() {
-        this.reset();
-        for (const model of models.models) {
-          const decodes = model.backend ? decodeStatsOf(model.backend) : null;
-          if (decodes) this.inc({ model: model.id }, decodes.decodedTokens);
-        }
+    );
+    perModel(
+      'counter',
+      'anychat_engine_prompt_tokens_restored_total',
+      'Of the reused prompt tokens, those loaded from the prompt cache after their conversation lost its sequence',
+      [],
+      (model) => {
+        const prompts = model.backend ? promptStatsOf(model.backend) : null;
+        return prompts ? [[{}, prompts.promptTokensRestored]] : [];
       },
-    });
-    new Gauge({
-      name: 'anychat_model_state',
-      help: 'Each model’s state: 1 for the state it is in (unloaded, loading, ready, failed), 0 for the others',
-      labelNames: ['model', 'state'],
-      registers,
-      collect() {
-        for (const model of models.models) {
-          for (const state of ['unloaded', 'loading', 'ready', 'failed'] as const) this.set({ model: model.id, state }, model.status === state ? 1 : 0);
-        }
-      },
-    });
-    new Counter({
-      name: 'anychat_model_loads_total',
-      help: 'Times a model loaded on demand was loaded, and unloaded (idle, or to make room)',
-      labelNames: ['model', 'event'],
-      registers,
-      collect() {
-        this.reset();
-        for (const model of models.models) {
-          if (!model.onDemand) continue;
-          this.inc({ model: model.id, event: 'load' }, model.loads);
-          this.inc({ model: model.id, event: 'unload' }, model.unloads);
-        }
-      },
-    });
-    new Counter({
-      name: 'anychat_engine_prompt_tokens_total',
-      help: 'Prompt tokens of the embedded engine: "reused" were already in the KV cache (or restored from the prompt cache), "evaluated" were computed',
-      labelNames: ['model', 'source'],
-      registers,
-      collect() {
-        this.reset();
-        for (const model of models.models) {
-          const prompts = model.backend ? promptStatsOf(model.backend) : null;
-          if (!prompts) continue;
-          this.inc({ model: model.id, source: 'reused' }, prompts.promptTokensReused);
-          this.inc({ model: model.id, source: 'evaluated' }, prompts.promptTokensEvaluated);
-        }
-      },
-    });
-    new Counter({
-      name: 'anychat_engine_prompt_tokens_restored_total',
-      help: 'Of the reused prompt tokens, those loaded from the prompt cache after their conversation lost its sequence',
-      labelNames: ['model'],
-      registers,
-      collect() {
-        this.reset();
-        for (const model of models.models) {
-          const prompts = model.backend ? promptStatsOf(model.backend) : null;
-          if (prompts) this.inc({ model: model.id }, prompts.promptTokensRestored);
-        }
-      },
-    });
-    new Gauge({
-      name: 'anychat_engine_prompt_cache_bytes',
-      help: 'Bytes of conversation KV state held in the prompt cache (--prompt-cache-mib)',
-      labelNames: ['model'],
-      registers,
-      collect() {
-        for (const model of models.models) {
-          const prompts = model.backend ? promptStatsOf(model.backend) : null;
-          if (prompts) this.set({ model: model.id }, prompts.cache.bytes);
-        }
-      },
+    );
+    perModel('gauge', 'anychat_engine_prompt_cache_bytes', 'Bytes of conversation KV state held in the prompt cache (--prompt-cache-mib)', [], (model) => {
+      const prompts = model.backend ? promptStatsOf(model.backend) : null;
+      return prompts ? [[{}, prompts.cache.bytes]] : [];
     });
     registerProcessMemoryMetrics(this.registry);
   }
+}
+
+/** One model's values of a metric: extra labels (beside `model`) and the value for them. */
+type ModelReading = Array<[Record<string, string>, number]>;
+
+/**
+ * A metric read from every model when scraped. The totals live in the models and engines, so a
+ * counter is rebuilt from them at each scrape (reset, then set to each total) rather than counted
+ * twice; a gauge is set.
+ */
+function perModelMetric(
+  kind: 'counter' | 'gauge',
+  configuration: { name: string; help: string; labelNames: string[]; registers: Registry[] },
+  models: ModelRegistry,
+  read: (model: ServedModel) => ModelReading,
+): void {
+  if (kind === 'gauge') {
+    new Gauge({
+      ...configuration,
+      collect() {
+        for (const model of models.models) for (const [labels, value] of read(model)) this.set({ model: model.id, ...labels }, value);
+      },
+    });
+    return;
+  }
+  new Counter({
+    ...configuration,
+    collect() {
+      this.reset();
+      for (const model of models.models) for (const [labels, value] of read(model)) this.inc({ model: model.id, ...labels }, value);
+    },
+  });
 }
