@@ -57,6 +57,12 @@ as_server_user() {
 
 url="postgres://postgres@127.0.0.1:$port/$database"
 
+# Test files run side by side, and each may call this script: one at a time, so only one of them
+# initializes and starts the cluster and the others find it running.
+# The server must not inherit the lock's descriptor, or it would hold the lock for its lifetime.
+exec 9>"/tmp/anychat-test-postgres-$port.lock"
+flock 9
+
 if as_server_user "$bin_dir/pg_ctl" -D "$cluster_dir" status >/dev/null 2>&1; then
   log "reusing the server already running in $cluster_dir"
 else
@@ -73,7 +79,7 @@ else
   log "starting PostgreSQL on 127.0.0.1:$port"
   # The socket goes in the cluster directory: /var/run/postgresql may not exist or be writable.
   as_server_user "$bin_dir/pg_ctl" -D "$cluster_dir" -l "$cluster_dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $cluster_dir -c max_connections=200" start >&2 ||
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $cluster_dir -c max_connections=200" start >&2 9>&- ||
     fail "PostgreSQL did not start; see $cluster_dir/server.log"
 fi
 
@@ -83,4 +89,5 @@ if [[ "$("${psql[@]}" -d postgres -c "select 1 from pg_database where datname = 
   "${psql[@]}" -d postgres -c "create database $database" >&2
 fi
 
+exec 9>&-
 echo "export ANYCHAT_TEST_DATABASE_URL=$url"

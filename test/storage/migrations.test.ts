@@ -122,6 +122,26 @@ describe('PostgreSQL schema versions', () => {
       await schema.drop();
     }
   });
+
+  it('sets up its own schema while another schema of the database already holds anychat tables', async () => {
+    // The first anychat's tables, with the migration lock table its migrator made.
+    const first = await createTestSchema();
+    const second = await createTestSchema();
+    try {
+      await (await openPostgresStore(first)).close();
+      // Kysely found the other schema's tables by name, skipped creating its own and failed:
+      // 'relation "anychat_migration_lock" does not exist'.
+      const store = await openPostgresStore(second);
+      try {
+        const conversation = await store.createConversation({ title: 'In the second schema' });
+        assert.equal((await store.getConversation(conversation.id))?.title, 'In the second schema');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await Promise.all([first.drop(), second.drop()]);
+    }
+  });
 });
 
 describe('moving prompts out of the generation records (0002)', () => {

@@ -29,8 +29,13 @@ export async function migrateToLatest(database: Kysely<unknown>, databaseDescrip
   // column of the catalog several times (its check that its two tables exist), which costs PGlite
   // a measurable share of serve's start-up for nothing.
   if (Object.keys(migrations).every((name) => applied.has(name))) return;
+  // Kysely looks for its two tables in every schema unless told which one: with a table of that
+  // name in another schema of the database (another anychat's, another suite's), it would skip
+  // creating its own and then fail reading it.
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(database);
   const migrator = new Migrator({
     db: database,
+    migrationTableSchema: rows[0]?.schema,
     provider: { getMigrations: async () => migrations },
     migrationTableName: MIGRATIONS_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
