@@ -7,8 +7,11 @@ import { newestModification } from './newest-modification.ts';
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 const distRoot = join(repositoryRoot, 'dist');
-/** Written after each good bundle. Kept out of dist/ so it is never packed. */
-const compiledStamp = join(repositoryRoot, 'node_modules', '.cache', 'anychat', 'dist-compiled');
+/**
+ * Written after each good bundle. Kept out of dist/ so it is never packed, and out of
+ * node_modules, which a copy of the clone may share (the packed-package test packs one).
+ */
+const compiledStamp = join(repositoryRoot, '.cache', 'dist-compiled');
 
 /** What the bundle reads: src/ without its tests, the bundler's settings, and the installed packages it inlines. */
 function newestCompileInput(): number {

@@ -1,7 +1,7 @@
 /**
  * What `npm pack` ships, installed as a user installs it: the tarball into an empty folder, then
- * `npx anychat`. This is the only test that runs the bundled dist/ and bin/anychat.js; every
- * other test runs src/ through tsx.
+ * `npx anychat`. It packs a copy of the clone, so its build from nothing never touches the dist/
+ * and web/dist/ that the other tests run beside it.
  *
  * Chat templates must render as jinja2 does, so anychat runs @huggingface/jinja with
  * patches/@huggingface+jinja+*.patch applied. patch-package only patches the project it runs in: as
@@ -15,9 +15,9 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -38,6 +38,25 @@ function runInstalledIn(installed: string, args: string[], stdin: string): Promi
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
+/**
+ * The clone's files (tracked, and new ones git does not ignore) copied into `into`, with its
+ * node_modules linked. `npm pack` builds dist/ and web/dist/ from nothing; done in the clone it
+ * would pull them from under the test files running beside this one, which serve and run them.
+ */
+async function copyOfTheClone(into: string): Promise<string> {
+  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repositoryRoot, maxBuffer: 16 * 1024 * 1024 });
+  const copy = join(into, 'clone');
+  for (const path of stdout.split('\0').filter(Boolean)) {
+    await mkdir(dirname(join(copy, path)), { recursive: true });
+    // A file deleted in the working tree but not yet from the index is left out, as npm would.
+    await copyFile(join(repositoryRoot, path), join(copy, path)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+  await symlink(join(repositoryRoot, 'node_modules'), join(copy, 'node_modules'), 'dir');
+  return copy;
+}
+
 interface PackedFile {
   path: string;
 }
@@ -51,7 +70,8 @@ describe('the packed package', { timeout: 600_000 }, () => {
   before(async () => {
     folder = await mkdtemp(join(tmpdir(), 'anychat-packed-'));
     // The real `npm pack`, prepack included: it builds dist/ and web/dist/ from nothing.
-    const { stdout } = await run(npm, ['pack', '--json', '--pack-destination', folder], { cwd: repositoryRoot, maxBuffer: 16 * 1024 * 1024 });
+    const clone = await copyOfTheClone(folder);
+    const { stdout } = await run(npm, ['pack', '--json', '--pack-destination', folder], { cwd: clone, maxBuffer: 16 * 1024 * 1024 });
     const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: PackedFile[] }[];
     assert.ok(packed, `npm pack printed no result: ${stdout}`);
     packedFiles = packed.files.map((file) => file.path);

@@ -1,4 +1,4 @@
-import { createPgliteConversationStore } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
+import { openFreshPgliteStore } from './fresh-pglite.ts';
 import { describeConversationStore } from './conversation-store.case.ts';
 
-describeConversationStore('PGlite', { open: () => createPgliteConversationStore({ dataDir: 'memory://' }) });
+describeConversationStore('PGlite', { open: openFreshPgliteStore });
