@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { SESSION_COOKIE } from '../../src/server/auth/session-cookie.ts';
 import type { ConversationStore } from '../../src/storage/conversation-store.ts';
-import { createPgliteConversationStore } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
+import { openFreshPgliteStore } from '../storage/fresh-pglite.ts';
 import { ALICE, BOB, as, createAccountsApp, manualClock, signIn } from './account-apps.ts';
 
 describe('--auth accounts', () => {
@@ -17,7 +17,7 @@ describe('--auth accounts', () => {
   const clock = manualClock();
 
   before(async () => {
-    store = await createPgliteConversationStore({ dataDir: 'memory://' });
+    store = await openFreshPgliteStore();
     await store.accounts!.createAccount({ ...ALICE, isAdmin: true });
     await store.accounts!.createAccount({ ...BOB, isAdmin: false });
     app = createAccountsApp(store, { now: clock.now });

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { SESSION_COOKIE } from '../../src/server/auth/session-cookie.ts';
 import type { ConversationStore } from '../../src/storage/conversation-store.ts';
-import { createPgliteConversationStore } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
+import { openFreshPgliteStore } from '../storage/fresh-pglite.ts';
 import { seedConversation, type FuzzFixtures } from '../robustness/fuzz-fixtures.ts';
 import { describeRoute, listAppRoutes } from '../robustness/list-app-routes.ts';
 import { sendWithCredentials } from '../robustness/route-auth-check.ts';
@@ -36,7 +36,7 @@ describe('--auth accounts on every route', () => {
     webRoot = await mkdtemp(path.join(tmpdir(), 'anychat-accounts-web-'));
     await mkdir(path.join(webRoot, 'assets'));
     await writeFile(path.join(webRoot, 'index.html'), '<!doctype html><title>anychat</title>');
-    store = await createPgliteConversationStore({ dataDir: 'memory://' });
+    store = await openFreshPgliteStore();
     await store.accounts!.createAccount({ ...ALICE, isAdmin: true });
     // Every wrong credential comes from one address: far past the throttle, which has its own test.
     ({ app } = createTestApp({ store, authMode: 'accounts', webRoot, limits: { failedLoginBurst: 1_000_000 } }));

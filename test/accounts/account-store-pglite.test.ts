@@ -1,4 +1,4 @@
-import { createPgliteConversationStore } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
+import { openFreshPgliteStore } from '../storage/fresh-pglite.ts';
 import { describeAccountStore } from './account-store.case.ts';
 
-describeAccountStore('PGlite', { open: () => createPgliteConversationStore({ dataDir: 'memory://' }) });
+describeAccountStore('PGlite', { open: openFreshPgliteStore });

@@ -1,4 +1,4 @@
-import { createPgliteConversationStore } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
+import { openFreshPgliteStore } from '../storage/fresh-pglite.ts';
 import { describeIsolationMatrix } from './isolation-matrix.case.ts';
 
-describeIsolationMatrix('PGlite', { open: () => createPgliteConversationStore({ dataDir: 'memory://' }) });
+describeIsolationMatrix('PGlite', { open: openFreshPgliteStore });

@@ -13,7 +13,7 @@ import { oidcSettingsSchema, type OidcSettingsInput } from '../../src/server/aut
 import { OIDC_CALLBACK_PATH } from '../../src/server/routes/oidc-routes.ts';
 import { SESSION_COOKIE } from '../../src/server/auth/session-cookie.ts';
 import type { ConversationStore } from '../../src/storage/conversation-store.ts';
-import { createPgliteConversationStore } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
+import { openFreshPgliteStore } from '../storage/fresh-pglite.ts';
 import { CookieJar, request, signInAtProvider, startOidcTestProvider, type OidcTestProvider } from '../fakes/oidc-test-provider.ts';
 import { createTestApp } from '../support/test-app.ts';
 
@@ -42,7 +42,7 @@ describe('OpenID Connect sign-in against a real provider', () => {
 
   before(async () => {
     provider = await startOidcTestProvider(users);
-    store = await createPgliteConversationStore({ dataDir: 'memory://' });
+    store = await openFreshPgliteStore();
     app = await startApp({ allowedEmailDomains: ['example.com'], requiredClaim: undefined });
     base = new URL(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/`);
     provider.allowRedirect(new URL(OIDC_CALLBACK_PATH, base).href);

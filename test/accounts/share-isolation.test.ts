@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { ShareLink } from '../../src/chat/shared-conversation.ts';
 import type { ConversationStore } from '../../src/storage/conversation-store.ts';
-import { createPgliteConversationStore } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
+import { openFreshPgliteStore } from '../storage/fresh-pglite.ts';
 import { seedConversation } from '../robustness/fuzz-fixtures.ts';
 import { createTestSchema, openPostgresStore } from '../storage/test-postgres.ts';
 import { ALICE, BOB, createAccountsApp, signIn } from './account-apps.ts';
@@ -74,7 +74,7 @@ function describeShareIsolation(name: string, open: () => Promise<{ store: Conve
   });
 }
 
-describeShareIsolation('PGlite', async () => ({ store: await createPgliteConversationStore({ dataDir: 'memory://' }), cleanUp: async () => {} }));
+describeShareIsolation('PGlite', async () => ({ store: await openFreshPgliteStore(), cleanUp: async () => {} }));
 
 const schema = createTestSchema();
 describeShareIsolation('PostgreSQL', async () => ({ store: await openPostgresStore(await schema), cleanUp: async () => (await schema).drop() }));

@@ -11,7 +11,7 @@ import type { ToolCallRecord } from '../../src/chat/tools/tool-call-record.ts';
 import { McpToolbox } from '../../src/mcp/mcp-toolbox.ts';
 import { adminsOnly, createServerTools } from '../../src/server/tools/server-tools.ts';
 import type { ConversationStore } from '../../src/storage/conversation-store.ts';
-import { createPgliteConversationStore } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
+import { openFreshPgliteStore } from '../storage/fresh-pglite.ts';
 import { startFakeOpenAiServer, type FakeOpenAiServer } from '../fakes/fake-openai-server.ts';
 import { stdioFixtureConfig } from '../fixtures/mcp/start-fixture-servers.ts';
 import { listenOnFreePort } from '../support/listen-on-free-port.ts';
@@ -41,7 +41,7 @@ describe('MCP tools with --auth accounts', () => {
 
   before(async () => {
     await toolbox.start();
-    store = await createPgliteConversationStore({ dataDir: 'memory://' });
+    store = await openFreshPgliteStore();
     await store.accounts!.createAccount({ ...ALICE, isAdmin: true });
     await store.accounts!.createAccount({ ...BOB, isAdmin: false });
     await store.accounts!.createAccount({ ...CAROL, isAdmin: true });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { SESSION_COOKIE } from '../../src/server/auth/session-cookie.ts';
-import { createPgliteConversationStore } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
+import { openFreshPgliteStore } from '../storage/fresh-pglite.ts';
 import { answers, launchBrowser, promptBox, sendPrompt, waitForAnswerDone } from './support/browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
@@ -17,7 +17,7 @@ describe('a server with accounts', () => {
   let browser: Browser;
 
   before(async () => {
-    const store = await createPgliteConversationStore({ dataDir: 'memory://' });
+    const store = await openFreshPgliteStore();
     await store.accounts!.createAccount({ username: 'alice', password: 'alice-password-1', isAdmin: true });
     await store.accounts!.createAccount({ username: 'bob', password: 'bob-password-1', isAdmin: false });
     [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 0, accounts: { store } }), launchBrowser()]);

@@ -13,7 +13,7 @@ import { oidcSettingsSchema } from '../../src/server/auth/oidc/oidc-settings.ts'
 import { buildApp } from '../../src/server/build-app.ts';
 import { OIDC_CALLBACK_PATH } from '../../src/server/routes/oidc-routes.ts';
 import type { ConversationStore } from '../../src/storage/conversation-store.ts';
-import { createPgliteConversationStore } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
+import { openFreshPgliteStore } from '../storage/fresh-pglite.ts';
 import { ensureWebBuild } from '../../scripts/ensure-web-build.ts';
 import { startOidcTestProvider, type OidcTestProvider } from '../fakes/oidc-test-provider.ts';
 import { answers, launchBrowser, promptBox, sendPrompt, waitForAnswerDone } from './support/browser.ts';
@@ -30,7 +30,7 @@ describe('signing in with an OpenID provider from the page', () => {
     await ensureWebBuild({ quiet: true });
     [provider, store, browser] = await Promise.all([
       startOidcTestProvider({ grace: { email: 'grace@example.com', email_verified: true, name: 'Grace Hopper' } }),
-      createPgliteConversationStore({ dataDir: 'memory://' }),
+      openFreshPgliteStore(),
       launchBrowser(),
     ]);
     app = buildApp({

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { createEchoBackend } from '../../src/backends/echo/echo-backend.ts';
 import type { StoredMessage } from '../../src/chat/conversation.ts';
 import type { ConversationStore } from '../../src/storage/conversation-store.ts';
-import { createPgliteConversationStore } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
+import { openFreshPgliteStore } from '../storage/fresh-pglite.ts';
 import { listenOnFreePort } from '../support/listen-on-free-port.ts';
 import { createTestApp } from '../support/test-app.ts';
 import { answerEvents, emptyAnswer, json, postJson, readAnswer } from '../storage/anychat-serve-process.ts';
@@ -116,7 +116,7 @@ function describeRaces(name: string, open: () => Promise<Servers>) {
   });
 }
 
-describeRaces('PGlite', async () => startServers([await createPgliteConversationStore({ dataDir: 'memory://' })]));
+describeRaces('PGlite', async () => startServers([await openFreshPgliteStore()]));
 
 const schema = createTestSchema();
 describeRaces('PostgreSQL, two servers on one database', async () => {

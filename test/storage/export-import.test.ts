@@ -10,7 +10,7 @@ import { exportConversations } from '../../src/storage/export/export-json.ts';
 import { conversationAsMarkdown } from '../../src/storage/export/export-markdown.ts';
 import { ImportFileError, importConversationsFromJson } from '../../src/storage/export/import-conversations.ts';
 import { createMemoryConversationStore } from './memory-conversation-store.ts';
-import { createPgliteConversationStore } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
+import { openFreshPgliteStore } from './fresh-pglite.ts';
 import { sampleGeneration } from './fixtures.ts';
 import { createTestSchema, openPostgresStore } from './test-postgres.ts';
 
@@ -47,7 +47,7 @@ describe('export and import', () => {
 
   before(async () => {
     schema = await createTestSchema();
-    [pglite, postgres] = await Promise.all([createPgliteConversationStore({ dataDir: 'memory://' }), openPostgresStore(schema)]);
+    [pglite, postgres] = await Promise.all([openFreshPgliteStore(), openPostgresStore(schema)]);
   });
   after(async () => {
     await pglite?.close();

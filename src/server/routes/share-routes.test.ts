@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { SharedConversation, ShareLink } from '../../chat/shared-conversation.ts';
 import type { ConversationStore } from '../../storage/conversation-store.ts';
-import { createPgliteConversationStore } from '../../storage/pglite/create-pglite-conversation-store.ts';
+import { openFreshPgliteStore } from '../../../test/storage/fresh-pglite.ts';
 import { createTestSchema, openPostgresStore } from '../../../test/storage/test-postgres.ts';
 import { createTestApp, parseSse } from '../../../test/support/test-app.ts';
 
@@ -187,7 +187,7 @@ function describeSharing(name: string, openStore: () => Promise<{ store: Convers
 }
 
 describeSharing('PGlite', async () => {
-  const store = await createPgliteConversationStore({ dataDir: 'memory://' });
+  const store = await openFreshPgliteStore();
   return { store, cleanUp: async () => {} };
 });
 

@@ -53,7 +53,7 @@ export interface TestServerOptions {
   echoDelayMs?: number;
   echoContextWindow?: number;
   apiKey?: string;
-  /** `--auth accounts` over this store (a PGlite memory:// one): the in-memory store keeps no accounts. */
+  /** `--auth accounts` over this store (a PGlite one): the in-memory store keeps no accounts. */
   accounts?: { store: ConversationStore };
   modelId?: string;
   parallel?: number;
