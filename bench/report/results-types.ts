@@ -88,6 +88,8 @@ export type StartupResults = ResultsEnvelope<
     helpMs: SampleSummary;
     helpOverBareNode: SampleSummary;
     serveFolderMs: SampleSummary;
+    /** To the "listening on" line, printed once the database has opened too (absent before serve listened while it opened). */
+    serveFolderConversationsMs?: SampleSummary;
     /** The server process's own CPU time until /health answered (Linux); null elsewhere. */
     serveFolderCpuMs?: SampleSummary | null;
     serveMemoryMs: SampleSummary;

@@ -6,6 +6,7 @@ import { endpointPassword } from '../backends/http/endpoint-url.ts';
 import type { DownloadProgress } from '../server/models/served-model.ts';
 import { createServerLogger } from '../server/observability/create-logger.ts';
 import { chooseStorage, describeStorage, openConversationStore } from '../storage/open-conversation-store.ts';
+import { storeOnceOpen } from '../storage/store-once-open.ts';
 import { packageVersion } from '../package-root.ts';
 import { configuredModels } from './configured-models.ts';
 import { modelSources } from './model-sources.ts';
@@ -88,7 +89,11 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
   const { buildApp } = await import('../server/build-app.ts');
   const toolbox = await openMcpToolbox(options, (line) => process.stderr.write(`anychat: ${line}\n`), packageVersion());
-  const store = await storeOpening;
+  // The server listens while the database opens (most of a second for PGlite): /health and the TGI
+  // and OpenAI routes read no conversations, and the app API's calls wait for the open. Under
+  // accounts every request reads the database, and conversations from before accounts go to the
+  // first admin before anyone signs in: there, the open comes first.
+  const store = authMode === 'accounts' ? await storeOpening : storeOnceOpen(storeOpening);
   if (authMode === 'accounts') await prepareAccounts(store, logger);
 
   const app = buildApp({
@@ -117,6 +122,12 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
 
   await listen(app, options);
+  try {
+    await storeOpening;
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
