@@ -25,9 +25,10 @@ const hugeMessage = `Here is the blob:\n\n${unbrokenRun}\n\n${ordinaryText}`;
 
 /*
  * Longer than any task this page has a reason to run, even on a loaded 2-core box (the longest
- * measured after the fix was 0.2 s), and far below the 2.6 to 3 s freezes it guards against.
+ * measured after the fix was 0.2 s alone, 1.1 s with other suites and a browser beside it on both
+ * cores), and below the 2.6 to 3 s freezes it guards against, which a loaded box lengthens too.
  */
-const LONGEST_TASK_ALLOWED_MS = 1000;
+const LONGEST_TASK_ALLOWED_MS = 1500;
 
 /** Keeps the durations of the page's long tasks (over 50 ms) in `window.longTaskDurations`. */
 function recordLongTasks(): void {
