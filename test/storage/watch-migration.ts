@@ -4,13 +4,12 @@
  * whole migration transaction. PGlite cannot be watched by another process, but its files can:
  * a migration that creates a table (0002 creates answer_prompts) creates that table's file.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pgliteDirectory } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
+import { pollUntil } from '../support/wait-for.ts';
 import type { StartingServer } from './anychat-serve-process.ts';
 import type { CrashTarget } from './crash-target.ts';
-
-const POLL_MS = 5;
 
 export const HOLDS_MIGRATION_LOCK = `exists (select from pg_locks l join pg_stat_activity a on a.pid = l.pid
   where a.application_name = $1 and l.locktype = 'advisory' and l.granted)`;
@@ -28,6 +27,18 @@ export function relationFiles(dataDir: string): Set<string> {
         .map((name) => `${database}/${name}`),
     ),
   );
+}
+
+/**
+ * The bytes of those files together. A transaction that inserts extends its tables' files as it
+ * goes, long before it commits, so their growth tells from outside how far a PGlite server's
+ * write has got (an import, a data migration).
+ */
+export function relationBytes(dataDir: string): number {
+  const base = join(pgliteDirectory(dataDir), 'base');
+  let total = 0;
+  for (const file of relationFiles(dataDir)) total += statSync(join(base, file), { throwIfNoEntry: false })?.size ?? 0;
+  return total;
 }
 
 /** Whether the server has got as far as listening, or died; read without waiting. */
@@ -50,14 +61,14 @@ export async function waitForMigration(
   state: { listening: boolean; exited: boolean },
   filesBefore: ReadonlySet<string>,
 ): Promise<'migrating' | 'listening' | 'exited'> {
-  for (;;) {
-    if (state.exited) return 'exited';
-    if (state.listening) return 'listening';
-    if (target.kind === 'PostgreSQL') {
-      if (await target.watchServer(HOLDS_MIGRATION_LOCK)) return 'migrating';
-    } else if ([...relationFiles(target.dataDir)].some((file) => !filesBefore.has(file))) {
-      return 'migrating';
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+  let phase: 'migrating' | 'listening' | 'exited' | null = null;
+  const seen = async () => {
+    if (state.exited) phase = 'exited';
+    else if (state.listening) phase = 'listening';
+    else if (target.kind === 'PostgreSQL' ? await target.watchServer(HOLDS_MIGRATION_LOCK) : [...relationFiles(target.dataDir)].some((file) => !filesBefore.has(file))) phase = 'migrating';
+    return phase !== null;
+  };
+  // A start that hangs fails through spawnServer's own limit (state.exited).
+  await pollUntil(seen, Infinity);
+  return phase!;
 }
