@@ -12,10 +12,12 @@
  * stopped at that share of its conversations by a transaction of the test holding the next one's id.
  */
 import assert from 'node:assert/strict';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Conversation } from '../../src/chat/conversation.ts';
 import type { ImportedConversation } from '../../src/storage/conversation-store.ts';
 import type { ExportFile } from '../../src/storage/export/export-format.ts';
+import { pgliteDirectory } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
 import { latestMigrationName, migrations } from '../../src/storage/sql/migrations.ts';
 import { answerEvents, emptyAnswer, json, postJson, readAnswer, startServer, stopServer, type RunningServer } from './anychat-serve-process.ts';
 import { newCrashOutcomes, recordCrashFigures, type CrashOutcomes } from './crash-figures.ts';
@@ -24,7 +26,7 @@ import { createCrashTarget, SERVER_TRANSACTION_WRITING, SERVER_WAITS_FOR_LOCK, t
 import type { DatabaseReader } from './database-reader.ts';
 import { inspectStoppedDatabase } from './inspect-stopped-database.ts';
 import { largeExportFile } from './large-export-file.ts';
-import { relationBytes } from './watch-migration.ts';
+import { relationBytes, relationGrowth, waitForFileChange } from './watch-migration.ts';
 
 /**
  * Dozens of conversations, hundreds of messages, written in one transaction. The kills are aimed
@@ -123,6 +125,8 @@ async function killOneImport(
   label: string,
   share: number,
   importBytes: number,
+  /** PGlite: the folder of anychat's database, whose files the import extends. */
+  databaseDirectory: string,
   committed: ReadonlyMap<string, string>,
   report: (line: string) => void,
 ): Promise<{ killed: KilledImport; committed: ReadonlyMap<string, string> } | null> {
@@ -131,7 +135,7 @@ async function killOneImport(
   const file = largeExportFile({ ...FILE_SIZE, label });
   const heldAt = Math.floor(share * file.conversations.length);
   const held = target.kind === 'PostgreSQL' ? await holdConversationId(target, file.conversations[heldAt]!.conversation.id) : null;
-  const bytesBefore = target.kind === 'PGlite' ? relationBytes(target.dataDir) : 0;
+  const growth = target.kind === 'PGlite' ? relationGrowth(databaseDirectory) : null;
   let responded = false;
   const response = postImport(server.baseUrl, JSON.stringify(file)).then(
     (answer) => ((responded = true), answer.status),
@@ -139,8 +143,8 @@ async function killOneImport(
   );
   let inTransaction: boolean | null;
   try {
-    if (target.kind === 'PGlite') {
-      await waitFor(() => responded || relationBytes(target.dataDir) - bytesBefore >= share * importBytes, { what: `the import to write ${share * 100}%`, timeoutMs: POINT_TIMEOUT_MS });
+    if (growth) {
+      await waitForFileChange(databaseDirectory, (changed) => growth.grown(changed) >= share * importBytes, response, POINT_TIMEOUT_MS);
     } else {
       await waitFor(async () => responded || Boolean(await target.watchServer(SERVER_WAITS_FOR_LOCK)), { what: `the import to reach conversation ${heldAt}`, timeoutMs: POINT_TIMEOUT_MS });
     }
@@ -198,6 +202,7 @@ async function killDuringImports(kind: DatabaseKind, report: (line: string) => v
         `select (select count(*)::int from messages m where m.conversation_id = c.id) as messages from conversations c where c.title = 'seeded chat'`,
       ),
       found: await findImport(reader, seedFile, 'seed'),
+      messagesFile: kind === 'PGlite' ? (await reader.query<{ path: string }>(`select pg_relation_filepath('messages') as path`))[0]!.path : '',
     }));
     assert.ok(seeded, counts.failures.join('\n'));
     if (seeded.found.found.present !== seedFile.conversations.length || seeded.found.chat[0]?.messages !== 2) {
@@ -207,11 +212,12 @@ async function killDuringImports(kind: DatabaseKind, report: (line: string) => v
     report(`${kind}: killed once it answered: ${seeded.found.found.present} of ${seedFile.conversations.length} conversations there`);
     assert.deepEqual(seeded.found.found, { present: seedFile.conversations.length, duplicated: 0, notWhole: 0 });
     assert.deepEqual(seeded.found.chat, [{ messages: 2 }], 'the chat answered before the kill is there');
+    const databaseDirectory = join(pgliteDirectory(target.dataDir), dirname(seeded.found.messagesFile));
 
     let committed: ReadonlyMap<string, string> = seeded.fingerprints;
     const killedImports: KilledImport[] = [];
     for (const [index, share] of KILL_SHARES.entries()) {
-      const result = await killOneImport(target, `import-${index}`, share, importBytes, committed, report);
+      const result = await killOneImport(target, `import-${index}`, share, importBytes, databaseDirectory, committed, report);
       if (!result) break;
       killedImports.push(result.killed);
       committed = result.committed;

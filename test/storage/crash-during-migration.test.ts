@@ -13,7 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pgliteDirectory } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
 import { migrations } from '../../src/storage/sql/migrations.ts';
@@ -26,7 +26,7 @@ import { createDatabaseAtMigration } from './database-at-migration.ts';
 import { inspectStoppedDatabase } from './inspect-stopped-database.ts';
 import { killAtDiskState } from './kill-at-disk-state.ts';
 import { largeExportFile, messageCountOf } from './large-export-file.ts';
-import { HOLDS_MIGRATION_LOCK, relationFiles, trackStart, waitForMigration, WAITS_FOR_MIGRATION_LOCK } from './watch-migration.ts';
+import { HOLDS_MIGRATION_LOCK, trackStart, waitForFileChange, waitForMigration, WAITS_FOR_MIGRATION_LOCK } from './watch-migration.ts';
 
 const ALL_MIGRATIONS = Object.keys(migrations).sort();
 const OLD_LEVEL = '0001-conversations-and-messages';
@@ -136,33 +136,43 @@ async function holdMigrationAt(target: CrashTarget, point: KillPoint): Promise<{
 
 /**
  * Waits until a starting server on a database at 0001 reaches `point`, then kills it. On PGlite the
- * files show the point: the migration's first new table file; the messages' file growing, which
- * rewriting them does, after every prompt was copied out. Either leaves the migration hundreds of
- * ms of work (the rest of 0002, then 0003 to 0020), far more than a look every few ms, and the
- * check after the kill tells if it ever landed later. On PostgreSQL the server waits at the point
+ * files show the point, reported by inotify as it happens: the migration's first new table file;
+ * the messages' file growing, which rewriting them does, after every prompt was copied out. Either
+ * leaves the migration hundreds of ms of work (the rest of 0002, then 0003 to 0020), and the check
+ * after the kill tells if it ever landed later. On PostgreSQL the server waits at the point
  * for the lock the test holds. Returns false if the server exited or listened before the point.
  */
 async function killAtPoint(target: CrashTarget, starting: StartingServer, point: KillPoint, messagesFile: string): Promise<boolean> {
   const state = trackStart(starting);
-  let reached: () => boolean | Promise<boolean>;
-  if (point === 'listening') reached = () => state.listening;
-  else if (target.kind === 'PostgreSQL') {
-    reached = async () =>
-      Boolean(await target.watchServer(HOLDS_MIGRATION_LOCK)) &&
-      Boolean(await target.watchServer(SERVER_WAITS_FOR_LOCK)) &&
-      (point === 'migration began' || Boolean(await target.watchServer(SERVER_TRANSACTION_WRITING)));
-  } else if (point === 'migration began') {
-    const filesBefore = relationFiles(target.dataDir);
-    reached = () => [...relationFiles(target.dataDir)].some((file) => !filesBefore.has(file));
+  let atPoint: boolean;
+  if (point === 'listening') {
+    await starting.listening.catch(() => {});
+    atPoint = state.listening;
+  } else if (target.kind === 'PostgreSQL') {
+    atPoint = false;
+    await waitFor(
+      async () =>
+        state.exited ||
+        state.listening ||
+        (atPoint =
+          Boolean(await target.watchServer(HOLDS_MIGRATION_LOCK)) &&
+          Boolean(await target.watchServer(SERVER_WAITS_FOR_LOCK)) &&
+          (point === 'migration began' || Boolean(await target.watchServer(SERVER_TRANSACTION_WRITING)))),
+      { what: `the migration to reach "${point}"`, timeoutMs: POINT_TIMEOUT_MS },
+    );
   } else {
+    // Both in the database's own folder, which holds the messages' file.
+    const databaseDirectory = dirname(messagesFile);
+    const isRelation = (name: string) => /^\d+$/.test(name);
+    const filesBefore = new Set(readdirSync(databaseDirectory).filter(isRelation));
+    const isNew = (name: string) => isRelation(name) && !filesBefore.has(name) && existsSync(join(databaseDirectory, name));
     const messagesBytes = statSync(messagesFile).size;
-    reached = () => statSync(messagesFile).size > messagesBytes;
+    const reached =
+      point === 'migration began'
+        ? (changed: string | null) => (changed === null ? readdirSync(databaseDirectory).some(isNew) : isNew(changed))
+        : (changed: string | null) => (changed === null || changed === basename(messagesFile)) && statSync(messagesFile).size > messagesBytes;
+    atPoint = await waitForFileChange(databaseDirectory, reached, starting.listening, POINT_TIMEOUT_MS);
   }
-  let atPoint = false;
-  await waitFor(async () => state.exited || (point !== 'listening' && state.listening) || (atPoint = await reached()), {
-    what: `the migration to reach "${point}"`,
-    timeoutMs: POINT_TIMEOUT_MS,
-  });
   if (atPoint) await stopServer(starting, 'SIGKILL');
   return atPoint;
 }

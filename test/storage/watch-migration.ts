@@ -4,7 +4,7 @@
  * whole migration transaction. PGlite cannot be watched by another process, but its files can:
  * a migration that creates a table (0002 creates answer_prompts) creates that table's file.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { pgliteDirectory } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
 import { pollUntil } from '../support/wait-for.ts';
@@ -71,4 +71,60 @@ export async function waitForMigration(
   // A start that hangs fails through spawnServer's own limit (state.exited).
   await pollUntil(seen, Infinity);
   return phase!;
+}
+
+/**
+ * Resolves true once `reached` holds, looked at once now and then at each change inotify reports
+ * in `directory` (a file created, extended or written: `reached` gets its name), or false once
+ * `until` settles first (the server listening, exiting, answering). The wait for a state of a
+ * PGlite database's files, without polling them.
+ */
+export function waitForFileChange(directory: string, reached: (fileName: string | null) => boolean, until: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const watcher = watch(directory);
+    const finish = (result: boolean | Error) => {
+      if (done) return;
+      done = true;
+      watcher.close();
+      clearTimeout(hang);
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+    // Only a bound on a hang.
+    const hang = setTimeout(() => finish(new Error(`the files in ${directory} did not reach the awaited state in ${timeoutMs} ms`)), timeoutMs);
+    watcher.on('change', (_event, fileName) => {
+      if (!done && reached(fileName === null ? null : String(fileName))) finish(true);
+    });
+    watcher.on('error', (error) => finish(error));
+    until.then(
+      () => finish(false),
+      () => finish(false),
+    );
+    if (reached(null)) finish(true);
+  });
+}
+
+/**
+ * How many bytes the relation files of one PGlite database (`base/OID`) have grown by since this
+ * was made, kept up to date from the names of changed files `waitForFileChange` reports.
+ */
+export function relationGrowth(databaseDirectory: string): { grown(fileName: string | null): number } {
+  const sizeOf = (name: string) => statSync(join(databaseDirectory, name), { throwIfNoEntry: false })?.size ?? 0;
+  const relations = () => readdirSync(databaseDirectory).filter((name) => /^\d+$/.test(name));
+  const sizes = new Map(relations().map((name) => [name, sizeOf(name)]));
+  const before = [...sizes.values()].reduce((sum, size) => sum + size, 0);
+  let total = before;
+  const update = (name: string) => {
+    const size = sizeOf(name);
+    total += size - (sizes.get(name) ?? 0);
+    sizes.set(name, size);
+  };
+  return {
+    grown(fileName) {
+      if (fileName === null) relations().forEach(update);
+      else if (/^\d+$/.test(fileName)) update(fileName);
+      return total - before;
+    },
+  };
 }
