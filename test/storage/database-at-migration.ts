@@ -31,8 +31,12 @@ export async function createDatabaseAtMigration(target: CrashTarget, migrationNa
     // anychat's migrations create only tables (with their indexes and identity sequences).
     const tables = await sql<{ name: string }>`select tablename as name from pg_tables where schemaname = current_schema()`.execute(database);
     for (const { name } of tables.rows) await sql`drop table if exists ${sql.id(name)} cascade`.execute(database);
+    // In this schema only, as migrate-to-latest.ts does: Kysely otherwise finds its tables in any
+    // schema of the database, such as a suite's running beside this one, and skips creating its own.
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(database);
     const migrator = new Migrator({
       db: database,
+      migrationTableSchema: rows[0]?.schema,
       provider: { getMigrations: async () => migrations },
       migrationTableName: MIGRATIONS_TABLE,
       migrationLockTableName: 'anychat_migration_lock',

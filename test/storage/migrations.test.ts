@@ -157,6 +157,8 @@ describe('moving prompts out of the generation records (0002)', () => {
       await client.query(`create schema ${pg.escapeIdentifier(schema.schema)}`);
       const migrator = new Migrator({
         db: database,
+        // Only in this suite's schema: Kysely otherwise finds its tables in any schema of the database.
+        migrationTableSchema: schema.schema,
         provider: { getMigrations: async () => migrations },
         migrationTableName: MIGRATIONS_TABLE,
         migrationLockTableName: 'anychat_migration_lock',
