@@ -31,10 +31,10 @@ import { HOLDS_MIGRATION_LOCK, trackStart, waitForFileChange, waitForMigration, 
 const ALL_MIGRATIONS = Object.keys(migrations).sort();
 const OLD_LEVEL = '0001-conversations-and-messages';
 /**
- * 680 messages with long prompts for migration 0002 to move. The kills are aimed at points seen in
+ * 408 messages with long prompts for migration 0002 to move. The kills are aimed at points seen in
  * the database, not at moments in time, so the migration need not be long, only have steps.
  */
-const OLD_DATA = { conversations: 40, turns: 8, wordsPerMessage: 40, label: 'old' };
+const OLD_DATA = { conversations: 24, turns: 8, wordsPerMessage: 40, label: 'old' };
 /** Where the kills of an old database's migration land, in this order. */
 const KILL_POINTS = ['migration began', 'messages being rewritten', 'listening'] as const;
 type KillPoint = (typeof KILL_POINTS)[number];
