@@ -3,39 +3,46 @@
  *
  * - A first start, killed while it creates the database (PGlite) or its schema (PostgreSQL).
  * - A database an older anychat left at migration 0001, full of answers whose prompts 0002 moves
- *   to a table of their own (a data migration, made long by the amount of data): the server is
- *   started and killed again and again, each time a little later after it was seen migrating,
- *   until a kill lands after the migration finished. Every kill before that must leave the
- *   database exactly at 0001 (the migrations run in one transaction), and none may lose data.
+ *   to a table of their own (a data migration): the server is started and killed three times, at
+ *   points seen from outside: the moment the migration began; later, with every prompt moved and
+ *   the messages being rewritten; and once it listens, the migration committed. Each kill before
+ *   that must leave the database exactly at 0001 (the migrations run in one transaction), the last
+ *   one at the latest migration, and none may lose data.
  * - Two servers starting on one PostgreSQL: one migrates while the other waits for the migration
  *   lock; the one migrating is killed, and the other must take over and finish.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { pgliteDirectory } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
 import { migrations } from '../../src/storage/sql/migrations.ts';
+import { pollUntil, waitFor } from '../support/wait-for.ts';
 import { spawnServer, startServer, stopServer, type RunningServer, type StartingServer } from './anychat-serve-process.ts';
 import { conversationFingerprints } from './conversation-fingerprints.ts';
 import { newCrashOutcomes, recordCrashFigures, type CrashOutcomes } from './crash-figures.ts';
-import { createCrashTarget, type CrashTarget, type DatabaseKind } from './crash-target.ts';
+import { createCrashTarget, SERVER_TRANSACTION_WRITING, SERVER_WAITS_FOR_LOCK, type CrashTarget, type DatabaseKind } from './crash-target.ts';
 import { createDatabaseAtMigration } from './database-at-migration.ts';
 import { inspectStoppedDatabase } from './inspect-stopped-database.ts';
 import { killAtDiskState } from './kill-at-disk-state.ts';
 import { largeExportFile, messageCountOf } from './large-export-file.ts';
-import { HOLDS_MIGRATION_LOCK, relationFiles, trackStart, waitForMigration, WAITS_FOR_MIGRATION_LOCK } from './watch-migration.ts';
+import { HOLDS_MIGRATION_LOCK, trackStart, waitForFileChange, waitForMigration, WAITS_FOR_MIGRATION_LOCK } from './watch-migration.ts';
 
 const ALL_MIGRATIONS = Object.keys(migrations).sort();
 const OLD_LEVEL = '0001-conversations-and-messages';
-/** 3,400 messages with long prompts: about 9 MB for migration 0002 to move. */
-const OLD_DATA = { conversations: 200, turns: 8, wordsPerMessage: 40, label: 'old' };
-/** Milliseconds between seeing the migration start and the kill, growing until one lands after it. */
-const KILL_DELAYS_MS = [0, 100, 300, 700, 1500, 3100, 6300];
+/**
+ * 408 messages with long prompts for migration 0002 to move. The kills are aimed at points seen in
+ * the database, not at moments in time, so the migration need not be long, only have steps.
+ */
+const OLD_DATA = { conversations: 24, turns: 8, wordsPerMessage: 40, label: 'old' };
+/** Where the kills of an old database's migration land, in this order. */
+const KILL_POINTS = ['migration began', 'messages being rewritten', 'listening'] as const;
+type KillPoint = (typeof KILL_POINTS)[number];
+/** Only a bound on a hang: each wait ends when its point is reached. */
+const POINT_TIMEOUT_MS = 120_000;
 
 const outcomes = newCrashOutcomes();
 let landedAfterMigration = 0;
-
-const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
 async function kill(server: StartingServer | RunningServer, counts: CrashOutcomes): Promise<void> {
   await stopServer(server, 'SIGKILL');
@@ -75,8 +82,8 @@ async function killFirstStart(kind: DatabaseKind): Promise<void> {
         // PGlite writes the ~1,000 files of a new database in well under a second, after seconds
         // of initdb in memory. The kill lands just after PG_VERSION is written, which used to
         // leave a directory PGlite took for a database but could not open.
-        while (!databaseFolderStarted(target.dataDir) && !state.exited && !state.listening) await sleep(2);
-        assert.ok(await killAtDiskState(starting.child, () => databaseFilesBeingWritten(target.dataDir), 30_000), 'killed while PGlite wrote the database');
+        await pollUntil(() => databaseFolderStarted(target.dataDir) || state.exited || state.listening, POINT_TIMEOUT_MS);
+        assert.ok(await killAtDiskState(starting.child, () => databaseFilesBeingWritten(target.dataDir), POINT_TIMEOUT_MS), 'killed while PGlite wrote the database');
       } else {
         assert.equal(await waitForMigration(target, state, new Set()), 'migrating');
       }
@@ -103,46 +110,120 @@ async function killFirstStart(kind: DatabaseKind): Promise<void> {
   }
 }
 
+/**
+ * PostgreSQL: a transaction of the test that stops the migration at `point`, by holding a lock
+ * the migration's next statement needs; released (rolled back) after the kill.
+ */
+async function holdMigrationAt(target: CrashTarget, point: KillPoint): Promise<{ release(): Promise<void> } | null> {
+  if (target.kind !== 'PostgreSQL' || point === 'listening') return null;
+  const holder = await target.openReader();
+  await holder.query('begin');
+  if (point === 'migration began') {
+    // Creating answer_prompts, whose foreign key needs a lock on messages, waits at once.
+    await holder.query('lock table messages in exclusive mode');
+  } else {
+    // A row lock on the last answer: answer_prompts is created and filled, then rewriting
+    // messages (in their order on disk) waits at that row, every answer before it rewritten.
+    await holder.query(`select id from messages where generation -> 'prompt' is not null order by insertion_order desc limit 1 for update`);
+  }
+  return {
+    async release() {
+      await holder.query('rollback');
+      await holder.close();
+    },
+  };
+}
+
+/**
+ * Waits until a starting server on a database at 0001 reaches `point`, then kills it. On PGlite the
+ * files show the point, reported by inotify as it happens: the migration's first new table file;
+ * the messages' file growing, which rewriting them does, after every prompt was copied out. Either
+ * leaves the migration hundreds of ms of work (the rest of 0002, then 0003 to 0020), and the check
+ * after the kill tells if it ever landed later. On PostgreSQL the server waits at the point
+ * for the lock the test holds. Returns false if the server exited or listened before the point.
+ */
+async function killAtPoint(target: CrashTarget, starting: StartingServer, point: KillPoint, messagesFile: string): Promise<boolean> {
+  const state = trackStart(starting);
+  let atPoint: boolean;
+  if (point === 'listening') {
+    await starting.listening.catch(() => {});
+    atPoint = state.listening;
+  } else if (target.kind === 'PostgreSQL') {
+    atPoint = false;
+    await waitFor(
+      async () =>
+        state.exited ||
+        state.listening ||
+        (atPoint =
+          Boolean(await target.watchServer(HOLDS_MIGRATION_LOCK)) &&
+          Boolean(await target.watchServer(SERVER_WAITS_FOR_LOCK)) &&
+          (point === 'migration began' || Boolean(await target.watchServer(SERVER_TRANSACTION_WRITING)))),
+      { what: `the migration to reach "${point}"`, timeoutMs: POINT_TIMEOUT_MS },
+    );
+  } else {
+    // Both in the database's own folder, which holds the messages' file.
+    const databaseDirectory = dirname(messagesFile);
+    const isRelation = (name: string) => /^\d+$/.test(name);
+    const filesBefore = new Set(readdirSync(databaseDirectory).filter(isRelation));
+    const isNew = (name: string) => isRelation(name) && !filesBefore.has(name) && existsSync(join(databaseDirectory, name));
+    const messagesBytes = statSync(messagesFile).size;
+    const reached =
+      point === 'migration began'
+        ? (changed: string | null) => (changed === null ? readdirSync(databaseDirectory).some(isNew) : isNew(changed))
+        : (changed: string | null) => (changed === null || changed === basename(messagesFile)) && statSync(messagesFile).size > messagesBytes;
+    atPoint = await waitForFileChange(databaseDirectory, reached, starting.listening, POINT_TIMEOUT_MS);
+  }
+  if (atPoint) await stopServer(starting, 'SIGKILL');
+  return atPoint;
+}
+
 async function killOldDatabaseMigration(kind: DatabaseKind, report: (line: string) => void): Promise<void> {
   const counts = outcomes[kind];
-  const target = await createCrashTarget(kind);
+  // On PGlite a copy of a new database, rolled back to 0001 by createDatabaseAtMigration.
+  const target = await createCrashTarget(kind, { startFrom: 'migrated' });
   try {
     const file = largeExportFile(OLD_DATA);
     await createDatabaseAtMigration(target, OLD_LEVEL, file);
-    const baseline = await inspectStoppedDatabase(target, counts, new Map(), async () => null);
+    const baseline = await inspectStoppedDatabase(target, counts, new Map(), async (reader) =>
+      kind === 'PGlite' ? (await reader.query<{ path: string }>(`select pg_relation_filepath('messages') as path`))[0]!.path : '',
+    );
     assert.ok(baseline);
     assert.deepEqual(baseline.consistency.appliedMigrations, [OLD_LEVEL]);
     const committed = baseline.fingerprints;
+    const messagesFile = join(pgliteDirectory(target.dataDir), baseline.found);
 
-    let migrated = false;
-    for (const delay of KILL_DELAYS_MS) {
-      const filesBefore = kind === 'PGlite' ? relationFiles(target.dataDir) : new Set<string>();
+    let landedMidMigration = 0;
+    for (const point of KILL_POINTS) {
+      const held = await holdMigrationAt(target, point);
       const starting = spawnServer({ dataDir: target.dataDir, environment: target.environment, echoDelayMs: 0 });
-      let phase: Awaited<ReturnType<typeof waitForMigration>>;
+      let killed: boolean;
       try {
-        phase = await waitForMigration(target, trackStart(starting), filesBefore);
-        if (phase === 'migrating') await sleep(delay);
+        killed = await killAtPoint(target, starting, point, messagesFile);
       } finally {
         await stopServer(starting, 'SIGKILL');
+        // The dead server's connection ends once it is let on: its transaction rolls back, never commits.
+        await held?.release();
       }
-      if (phase === 'exited') {
+      if (!killed) {
         counts.failedRestarts += 1;
         await starting.listening.catch((error: unknown) => counts.failures.push(`${kind}: ${(error as Error).message}`));
+        counts.failures.push(`${kind}: the server did not stop at "${point}"`);
         break;
       }
       counts.kills += 1;
       const inspection = await inspectStoppedDatabase(target, counts, committed, async () => null);
       if (!inspection) break;
       const applied = inspection.consistency.appliedMigrations;
-      migrated = applied.length === ALL_MIGRATIONS.length;
-      if (!migrated && applied.join() !== OLD_LEVEL) {
+      const expected = point === 'listening' ? ALL_MIGRATIONS : [OLD_LEVEL];
+      if (applied.join() !== expected.join()) {
         counts.inconsistencies += 1;
-        counts.failures.push(`${kind}: a kill left migrations ${applied.join(', ')}`);
+        counts.failures.push(`${kind}: a kill at "${point}" left migrations ${applied.join(', ')}`);
+      } else if (point === 'listening') landedAfterMigration += 1;
+      else {
+        counts.landedMidway += 1;
+        landedMidMigration += 1;
       }
-      if (phase === 'migrating' && !migrated) counts.landedMidway += 1;
-      if (migrated) landedAfterMigration += 1;
-      report(`${kind}: killed ${phase === 'migrating' ? `${delay} ms after the migration began` : `once ${phase}`}: database at ${applied.at(-1) ?? 'nothing'}`);
-      if (migrated) break;
+      report(`${kind}: killed at "${point}": database at ${applied.at(-1) ?? 'nothing'}`);
     }
 
     await restartAndStop(target, counts);
@@ -151,8 +232,7 @@ async function killOldDatabaseMigration(kind: DatabaseKind, report: (line: strin
     assert.deepEqual(final.consistency.appliedMigrations, ALL_MIGRATIONS, 'the schema is at the latest migration');
     assert.equal(final.consistency.messages, messageCountOf(file));
     assert.equal(final.consistency.answerPrompts, file.conversations.length * (OLD_DATA.turns + 1), 'every answer has its prompt, once');
-    assert.ok(counts.landedMidway >= 1, 'at least one kill landed mid-migration');
-    assert.ok(migrated, `a kill up to ${KILL_DELAYS_MS.at(-1)} ms after the migration began landed after it`);
+    assert.equal(landedMidMigration, KILL_POINTS.length - 1, 'every kill before it listened landed mid-migration');
     assert.deepEqual(counts.failures, []);
   } finally {
     await target.cleanUp();
@@ -178,15 +258,20 @@ async function killTheMigratingOneOfTwo(): Promise<void> {
     servers = names.map((name) => spawnServer({ dataDir: target.dataDir, environment: target.environmentNamed(name), echoDelayMs: 0 }));
     const states = servers.map(trackStart);
     let migrating = -1;
-    const deadline = Date.now() + 60_000;
-    while (migrating < 0) {
-      assert.ok(Date.now() < deadline && states.every((state) => !state.exited && !state.listening), 'both servers reach the migration lock');
-      for (const [index, name] of names.entries()) {
-        const other = names[1 - index]!;
-        if ((await target.watchServer(HOLDS_MIGRATION_LOCK, name)) && (await target.watchServer(WAITS_FOR_MIGRATION_LOCK, other))) migrating = index;
-      }
-      await sleep(10);
-    }
+    await waitFor(
+      async () => {
+        assert.ok(
+          states.every((state) => !state.exited && !state.listening),
+          'both servers reach the migration lock',
+        );
+        for (const [index, name] of names.entries()) {
+          const other = names[1 - index]!;
+          if ((await target.watchServer(HOLDS_MIGRATION_LOCK, name)) && (await target.watchServer(WAITS_FOR_MIGRATION_LOCK, other))) migrating = index;
+        }
+        return migrating >= 0;
+      },
+      { what: 'one server to hold the migration lock and the other to wait for it', timeoutMs: POINT_TIMEOUT_MS },
+    );
     await kill(servers[migrating]!, counts);
     counts.landedMidway += 1;
     await blocker.query('commit');
@@ -219,9 +304,10 @@ describe('kill -9 during a migration, then restart', () => {
       midwayLabel: 'kills that landed mid-migration',
       outcomes,
       notes: [
-        `Kills at ${KILL_DELAYS_MS.join(', ')} ms after a real anychat serve was seen migrating a database at ${OLD_LEVEL} ` +
-          `(${OLD_DATA.conversations * (OLD_DATA.turns * 2 + 1)} messages), until one landed after it: ` +
-          `${landedAfterMigration} did. Every earlier one left the database exactly at ${OLD_LEVEL}.`,
+        `A real anychat serve migrating a database at ${OLD_LEVEL} (${OLD_DATA.conversations * (OLD_DATA.turns * 2 + 1)} messages) killed ` +
+          'the moment the migration began, then with every prompt moved and the messages being rewritten (PGlite: seen in its files, killed frozen; ' +
+          'PostgreSQL: held there by a lock of the test), then once it listened. Every kill before it listened left the database exactly at ' +
+          `${OLD_LEVEL}; ${landedAfterMigration} kills after it left it at the latest migration.`,
         'Also a first start killed while PGlite writes its new database, or while PostgreSQL gets its first schema; and, on PostgreSQL, ' +
           'the one of two servers holding the migration lock killed while the other waits: the other takes over.',
         'Found and fixed: a first PGlite start killed while PGlite wrote the new database (PG_VERSION written, pg_hba.conf not yet) left a ' +

@@ -7,8 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../support/wait-for.ts';
 import { postgresEnvironment } from './anychat-serve-process.ts';
 import { openPgliteReader, openPostgresReader, type DatabaseReader } from './database-reader.ts';
+import { freshDataDirectory } from './fresh-pglite.ts';
 import { createTestSchema } from './test-postgres.ts';
 
 export type DatabaseKind = 'PGlite' | 'PostgreSQL';
@@ -35,8 +37,19 @@ export interface CrashTarget {
   cleanUp(): Promise<void>;
 }
 
-export async function createCrashTarget(kind: DatabaseKind): Promise<CrashTarget> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'anychat-crash-'));
+export interface CrashTargetOptions {
+  /**
+   * What the first `anychat serve` finds: `nothing` (an empty data directory or schema, so it
+   * creates and migrates the database), or on PGlite a new database already migrated, copied from
+   * fresh-pglite.ts's template, for tests that are not about a first start (a new PGlite database
+   * costs about 6 s of CPU in initdb, a copy about 1 s). PostgreSQL schemas always start empty:
+   * migrating one there is quick.
+   */
+  startFrom?: 'nothing' | 'migrated';
+}
+
+export async function createCrashTarget(kind: DatabaseKind, { startFrom = 'nothing' }: CrashTargetOptions = {}): Promise<CrashTarget> {
+  const dataDir = kind === 'PGlite' && startFrom === 'migrated' ? await freshDataDirectory() : await mkdtemp(join(tmpdir(), 'anychat-crash-'));
   if (kind === 'PGlite') {
     const environment = { ...process.env };
     delete environment.DATABASE_URL;
@@ -71,11 +84,10 @@ export async function createCrashTarget(kind: DatabaseKind): Promise<CrashTarget
     watchServer,
     environmentNamed,
     async settleAfterKill(name = applicationName) {
-      const deadline = Date.now() + 10_000;
-      while (await watchServer('exists (select from pg_stat_activity where application_name = $1)', name)) {
-        if (Date.now() > deadline) throw new Error('PostgreSQL kept the killed server’s connections for 10 s');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await waitFor(async () => !(await watchServer('exists (select from pg_stat_activity where application_name = $1)', name)), {
+        what: 'PostgreSQL to end the killed server’s connections',
+        timeoutMs: 30_000,
+      });
     },
     async cleanUp() {
       await monitor.close();
@@ -88,3 +100,9 @@ export async function createCrashTarget(kind: DatabaseKind): Promise<CrashTarget
 /** A transaction of the server's that has written: on PostgreSQL, proof a kill landed inside it. */
 export const SERVER_TRANSACTION_WRITING =
   'exists (select from pg_stat_activity where application_name = $1 and backend_xid is not null)';
+
+/**
+ * A server's connection waiting for a lock that a transaction of the test holds: on PostgreSQL,
+ * a server stopped at a chosen point of its transaction, to be killed there.
+ */
+export const SERVER_WAITS_FOR_LOCK = "exists (select from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock')";

@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { createPgliteDialect } from '../../src/storage/pglite/pglite-dialect.ts';
 import { pgliteDirectory } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
@@ -14,6 +14,10 @@ const ROWS_PER_INSERT = 500;
  * Leaves the target's database as an older anychat would: migrated up to `migrationName` only,
  * holding the file's conversations in that schema's shape. Written before migration 0002, so each
  * answer's prompt is inside its generation record, which 0002 moves out row by row.
+ *
+ * The target may already hold a newer anychat database, such as a copy of fresh-pglite.ts's
+ * template (which spares PGlite's initdb, about 6 s of CPU): its tables are dropped first, so the
+ * migrations up to `migrationName` build the schema from nothing, as on a new database.
  */
 export async function createDatabaseAtMigration(target: CrashTarget, migrationName: '0001-conversations-and-messages', file: ExportFile): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tables of an old schema, which database-schema.ts no longer describes
@@ -24,8 +28,15 @@ export async function createDatabaseAtMigration(target: CrashTarget, migrationNa
         : new PostgresDialect({ pool: new pg.Pool({ connectionString: target.environment.DATABASE_URL, max: 1 }) }),
   });
   try {
+    // anychat's migrations create only tables (with their indexes and identity sequences).
+    const tables = await sql<{ name: string }>`select tablename as name from pg_tables where schemaname = current_schema()`.execute(database);
+    for (const { name } of tables.rows) await sql`drop table if exists ${sql.id(name)} cascade`.execute(database);
+    // In this schema only, as migrate-to-latest.ts does: Kysely otherwise finds its tables in any
+    // schema of the database, such as a suite's running beside this one, and skips creating its own.
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(database);
     const migrator = new Migrator({
       db: database,
+      migrationTableSchema: rows[0]?.schema,
       provider: { getMigrations: async () => migrations },
       migrationTableName: MIGRATIONS_TABLE,
       migrationLockTableName: 'anychat_migration_lock',

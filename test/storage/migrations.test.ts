@@ -18,6 +18,7 @@ import { createPgliteConversationStore, pgliteDirectory } from '../../src/storag
 import { DatabaseNewerThanCodeError, MIGRATIONS_TABLE } from '../../src/storage/sql/migrate-to-latest.ts';
 import { latestMigrationName, migrations } from '../../src/storage/sql/migrations.ts';
 import { sampleGeneration } from './fixtures.ts';
+import { freshDataDirectory } from './fresh-pglite.ts';
 import { createTestSchema, openPostgresStore } from './test-postgres.ts';
 
 const ALL_MIGRATIONS = Object.keys(migrations).sort();
@@ -39,7 +40,9 @@ describe('PGlite data directory', () => {
   });
 
   it('keeps conversations across restarts, locks the directory while open, and refuses a newer schema', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'anychat-pglite-'));
+    // A new database made and migrated by createPgliteConversationStore, once per machine (the
+    // first start itself is the next test's): here it is reopened, and must not migrate again.
+    const dataDir = await freshDataDirectory();
     directories.push(dataDir);
 
     const first = await createPgliteConversationStore({ dataDir });
@@ -154,6 +157,8 @@ describe('moving prompts out of the generation records (0002)', () => {
       await client.query(`create schema ${pg.escapeIdentifier(schema.schema)}`);
       const migrator = new Migrator({
         db: database,
+        // Only in this suite's schema: Kysely otherwise finds its tables in any schema of the database.
+        migrationTableSchema: schema.schema,
         provider: { getMigrations: async () => migrations },
         migrationTableName: MIGRATIONS_TABLE,
         migrationLockTableName: 'anychat_migration_lock',

@@ -106,7 +106,8 @@ async function readUntilCut(baseUrl: string, conversationId: string, timeoutMs: 
 
 async function killMidAnswerAndRestart(kind: DatabaseKind) {
   const counts = outcomes[kind];
-  const target = await createCrashTarget(kind);
+  // Not about a first start: PGlite starts on a copy of a new, migrated database.
+  const target = await createCrashTarget(kind, { startFrom: 'migrated' });
   try {
     const earlyConversationId = await killAtAnswerStart(target);
     const early = await inspectStoppedDatabase(target, counts, new Map(), (reader) => storedMessages(reader, earlyConversationId));
