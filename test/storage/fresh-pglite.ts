@@ -14,7 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repositoryRoot } from '../../scripts/test-models/repository-root.ts';
 import type { ConversationStore } from '../../src/storage/conversation-store.ts';
-import { createPgliteConversationStore } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
+
+/**
+ * Imported when needed: through tsx, the store's modules cost a test file about 1.5 s of CPU to
+ * load, which a file that only hands the folder to a spawned `anychat serve` never needs once
+ * the template exists.
+ */
+const loadPgliteStore = () => import('../../src/storage/pglite/create-pglite-conversation-store.ts');
 
 /** What the template's files depend on: PGlite's version and the migrations' code. */
 function templateKey(): string {
@@ -33,6 +39,7 @@ function templateDirectory(): Promise<string> {
     if (existsSync(directory)) return directory;
     await mkdir(join(directory, '..'), { recursive: true });
     const building = await mkdtemp(`${directory}.building-`);
+    const { createPgliteConversationStore } = await loadPgliteStore();
     await (await createPgliteConversationStore({ dataDir: building })).close();
     try {
       await rename(building, directory);
@@ -63,5 +70,7 @@ export async function freshDataDirectory(): Promise<string> {
 
 /** A store on a new PGlite database, as `createPgliteConversationStore({ dataDir: 'memory://' })` gives, in a sixth of the time. */
 export async function openFreshPgliteStore(): Promise<ConversationStore> {
-  return createPgliteConversationStore({ dataDir: await freshDataDirectory() });
+  const dataDir = await freshDataDirectory();
+  const { createPgliteConversationStore } = await loadPgliteStore();
+  return createPgliteConversationStore({ dataDir });
 }
