@@ -10,7 +10,7 @@ import { before, describe, it } from 'node:test';
 import { runAnychat } from '../cli/run-anychat.ts';
 import { startServe } from '../robustness/serve-process.ts';
 import { freshDataDirectory } from '../storage/fresh-pglite.ts';
-import { ALICE, BOB } from './account-apps.ts';
+import { ALICE, BOB } from './test-accounts.ts';
 
 describe('upgrade to --auth accounts, and anychat users', () => {
   let dataDir: string;
