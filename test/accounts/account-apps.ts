@@ -6,8 +6,7 @@ import { SESSION_COOKIE } from '../../src/server/auth/session-cookie.ts';
 import type { ConversationStore } from '../../src/storage/conversation-store.ts';
 import { createTestApp } from '../support/test-app.ts';
 
-export const ALICE = { username: 'alice', password: 'alice-password-1' };
-export const BOB = { username: 'bob', password: 'bob-password-1' };
+export { ALICE, BOB } from './test-accounts.ts';
 
 /** A clock tests move by hand (login throttle refills, session expiry). */
 export function manualClock(start = Date.parse('2026-12-01T00:00:00Z')) {

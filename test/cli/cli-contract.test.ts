@@ -12,6 +12,7 @@ import { describe, it } from 'node:test';
 import { renderPlainPrompt } from '../../src/chat/templates/plain-template.ts';
 import { messagesFromHistory } from '../../src/chat/message.ts';
 import { startServe } from '../robustness/serve-process.ts';
+import { freshDataDirectory } from '../storage/fresh-pglite.ts';
 import { ANYCHAT_COMMAND, runAnychat } from './run-anychat.ts';
 
 const TINY_MODEL = path.resolve(import.meta.dirname, '../../.cache/models/tiny.gguf');
@@ -36,7 +37,8 @@ describe('anychat serve flags', () => {
   });
 
   it('says in plain lines when the model fails to load, with the commands that fix it', async () => {
-    const server = await startServe(['--model', '/nonexistent/model.gguf', '--data-dir', 'memory://', '--log-level', 'fatal'], {});
+    // A copied, migrated database rather than memory://, whose initdb costs about 6 s of CPU per start.
+    const server = await startServe(['--model', '/nonexistent/model.gguf', '--data-dir', await freshDataDirectory(), '--log-level', 'fatal'], {});
     try {
       await new Promise<void>((resolve) => {
         const check = () => (/to fix it/.test(server.output.stderr) ? resolve() : undefined);
@@ -54,7 +56,7 @@ describe('anychat serve flags', () => {
   it('says the port is taken and suggests --port', async () => {
     const { server, port } = await listenOnFreePort();
     try {
-      const result = await runAnychat(['serve', '--backend', 'echo', '--data-dir', 'memory://', '--port', String(port), '--log-level', 'error']);
+      const result = await runAnychat(['serve', '--backend', 'echo', '--data-dir', await freshDataDirectory(), '--port', String(port), '--log-level', 'error']);
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, new RegExp(`^anychat: port ${port} on 127\\.0\\.0\\.1 is already taken; stop what uses it, or pick another with --port, e\\.g\\. --port ${port + 1}\\n$`));
       assert.doesNotMatch(result.stderr, /unexpected failure|EADDRINUSE/);
@@ -65,7 +67,7 @@ describe('anychat serve flags', () => {
 
   it('keeps its own login key apart from the upstream key: ANYCHAT_API_KEY does not lock the page', async () => {
     // One .env written for `ask` (ANYCHAT_API_KEY is the upstream's key there) must mean the same to serve.
-    const open = await startServe(['--backend', 'echo', '--data-dir', 'memory://'], { ANYCHAT_API_KEY: 'hf_upstream_key_0123' });
+    const open = await startServe(['--backend', 'echo', '--data-dir', await freshDataDirectory()], { ANYCHAT_API_KEY: 'hf_upstream_key_0123' });
     try {
       const status = (await (await fetch(`${open.baseUrl}/api/status`)).json()) as { authRequired: boolean };
       assert.equal(status.authRequired, false);
@@ -73,7 +75,7 @@ describe('anychat serve flags', () => {
     } finally {
       await open.stop();
     }
-    const locked = await startServe(['--backend', 'echo', '--data-dir', 'memory://'], { ANYCHAT_AUTH_KEY: 'page-login-key-0123' });
+    const locked = await startServe(['--backend', 'echo', '--data-dir', await freshDataDirectory()], { ANYCHAT_AUTH_KEY: 'page-login-key-0123' });
     try {
       const status = (await (await fetch(`${locked.baseUrl}/api/status`)).json()) as { authRequired: boolean };
       assert.equal(status.authRequired, true);

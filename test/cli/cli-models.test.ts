@@ -11,6 +11,7 @@ import { createMemoryConversationStore } from '../storage/memory-conversation-st
 import { listenOnFreePort } from '../support/listen-on-free-port.ts';
 import { runAnychat } from './run-anychat.ts';
 import { startServe } from '../robustness/serve-process.ts';
+import { freshDataDirectory } from '../storage/fresh-pglite.ts';
 
 const TINY_MODEL = testModelPath('tiny');
 
@@ -99,7 +100,7 @@ describe('the CLI with a models file', () => {
     const modelsFolder = mkdtempSync(join(tmpdir(), 'anychat-models-dir-'));
     symlinkSync(TINY_MODEL, join(modelsFolder, 'tiny.gguf'));
     symlinkSync(testModelPath('tiny-qwen3'), join(modelsFolder, 'smol.gguf'));
-    const server = await startServe(['--models-dir', modelsFolder, '--model', 'tiny', '--max-loaded-models', '1', '--context-size', '256', '--data-dir', 'memory://'], {});
+    const server = await startServe(['--models-dir', modelsFolder, '--model', 'tiny', '--max-loaded-models', '1', '--context-size', '256', '--data-dir', await freshDataDirectory()], {});
     try {
       const listed = (await (await fetch(`${server.baseUrl}/v1/models`)).json()) as { data: Array<{ id: string }> };
       assert.deepEqual(listed.data.map((model) => model.id), ['smol', 'tiny']);

@@ -24,6 +24,7 @@ import { recordRobustnessFigures } from './robustness-figures.ts';
 import { sendWithCredentials } from './route-auth-check.ts';
 import { findLeaks, type Leak } from './secret-leak-scan.ts';
 import { startServe } from './serve-process.ts';
+import { freshDataDirectory } from '../storage/fresh-pglite.ts';
 import { pollUntil } from '../support/wait-for.ts';
 
 const serverKey = 'anychat-server-key-3f9a1c7e5b2d';
@@ -161,7 +162,7 @@ describe('auth', () => {
   describe('a realistic session through the real CLI', { timeout: 180_000 }, () => {
     it('never writes the server key or the upstream key to a log line, a response body or a header', async () => {
       const upstream = await startFakeOpenAiServer({ apiKey: upstreamKey, modelId: 'fake/openai-echo' });
-      const server = await startServe(['--backend', 'openai', '--endpoint', `${upstream.endpoint}/v1`, '--data-dir', 'memory://', '--log-level', 'trace'], {
+      const server = await startServe(['--backend', 'openai', '--endpoint', `${upstream.endpoint}/v1`, '--data-dir', await freshDataDirectory(), '--log-level', 'trace'], {
         ANYCHAT_AUTH_KEY: serverKey,
         ANYCHAT_API_KEY: upstreamKey,
       });

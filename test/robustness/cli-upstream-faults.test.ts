@@ -22,10 +22,13 @@ after(() => recordSurfaceTally(tally));
 const killAfterMs = 20_000;
 /**
  * From the last output to the process being gone: closing the backend and unwinding take
- * milliseconds, but a loaded machine can stall a process for a second or two. A socket left open
- * to the never-answering or trickling fake would hold the process until it is killed.
+ * milliseconds, but a loaded machine stalls a process for seconds (3.0–3.7 s seen with other test
+ * files running beside this one). A socket left open to the never-answering or trickling fake, or
+ * an interval, holds the process until it is killed at killAfterMs; the CLI's own timers
+ * (--upstream-timeout, --timeout) end within 2 s of its start. Half the kill time tells the two
+ * apart on any load.
  */
-const exitWithinMs = 3000;
+const exitWithinMs = killAfterMs / 2;
 
 interface CliRun {
   code: number | null;
@@ -63,8 +66,9 @@ async function runAsk(backend: string, endpoint: string): Promise<CliRun> {
 }
 
 for (const backendName of remoteBackendNames) {
-  // Several at once: each run is mostly the CLI starting up and waiting on timeouts.
-  describe(`upstream faults through anychat ask: ${backendName}`, { concurrency: 4 }, () => {
+  // Two at once: each run is mostly the CLI starting up and waiting on timeouts. Four at once on a
+  // two-core machine starved the starts of one another (more wall time, not less) and stretched exits.
+  describe(`upstream faults through anychat ask: ${backendName}`, { concurrency: 2 }, () => {
     for (const fault of upstreamFaultCases) {
       it(`${fault.name}: one clear line on stderr, exit 1, the partial answer printed`, async () => {
         tally.faultsInjected++;

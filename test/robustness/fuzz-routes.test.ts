@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createTestApp, type CapturedLogs } from '../support/test-app.ts';
 import type { ConversationStore } from '../../src/storage/conversation-store.ts';
-import { createPgliteConversationStore, IN_MEMORY } from '../../src/storage/pglite/create-pglite-conversation-store.ts';
+import { openFreshInMemoryPgliteStore } from '../storage/fresh-pglite.ts';
 import { CrashWatch } from './crash-watch.ts';
 import { fuzzConcurrentBodies, fuzzExtremeBodies, fuzzNearValidBodies, fuzzRandomBodies, type FuzzRun } from './fuzz-bodies.ts';
 import { seedConversation } from './fuzz-fixtures.ts';
@@ -23,6 +23,15 @@ import { recordRobustnessFigures } from './robustness-figures.ts';
 
 /** Fixed, so a failure replays; set FUZZ_SEED to explore further. */
 const seed = Number(process.env.FUZZ_SEED ?? 20_240_611);
+
+/**
+ * How many runs each property gets, against the counts below: 1 in `npm test`, where every route
+ * still gets well over 20 requests (checked below); FUZZ_RUNS_SCALE=3 gives a deeper run (the
+ * counts this suite had when it ran alone, and more).
+ */
+const runsScale = Number(process.env.FUZZ_RUNS_SCALE ?? 1);
+if (!(runsScale > 0)) throw new Error(`FUZZ_RUNS_SCALE must be a number above 0, got "${process.env.FUZZ_RUNS_SCALE}"`);
+const runs = (count: number) => Math.max(1, Math.round(count * runsScale));
 
 /** What this suite found when it was written; each was fixed in src/ and is guarded by the properties above. */
 const bugsFoundAndFixed = [
@@ -76,7 +85,7 @@ describe('input fuzzing', { timeout: 300_000 }, () => {
       await app.ready();
       routes = listAppRoutes(app);
       run = { harness, routes, seed, freshFixtures: () => seedConversation(app) };
-      console.log(`input fuzzing: seed ${seed} (set FUZZ_SEED to change it), ${routes.length} routes`);
+      console.log(`input fuzzing: seed ${seed} (set FUZZ_SEED to change it), runs scaled by ${runsScale} (FUZZ_RUNS_SCALE), ${routes.length} routes`);
     });
     after(() => app.close());
 
@@ -86,17 +95,17 @@ describe('input fuzzing', { timeout: 300_000 }, () => {
       for (const route of expected) assert.ok(listed.has(route), `${route} is missing from ${[...listed].join(', ')}`);
     });
 
-    it('answers near-valid bodies with a success or a clear 4xx', () => fuzzStep(harness, () => fuzzNearValidBodies(run, 300)));
+    it('answers near-valid bodies with a success or a clear 4xx', () => fuzzStep(harness, () => fuzzNearValidBodies(run, runs(100))));
     it('answers every boundary number on every numeric field with a success or a clear 4xx', () => fuzzStep(harness, () => fuzzEveryBoundary(run)));
-    it('answers mutated export files at import with a success or a clear 4xx', () => fuzzStep(harness, () => fuzzImportBodies(run, 150)));
-    it('answers bursts of near-valid requests, more than the queue holds, with a success or a 4xx', () => fuzzStep(harness, () => fuzzConcurrentBodies(run, 15, 40)));
-    it('answers random JSON and raw text under any content type with a success or a 4xx', () => fuzzStep(harness, () => fuzzRandomBodies(run, 60)));
-    it('refuses megabyte bodies, deep nesting, invalid UTF-8 and bare NaN/Infinity cleanly', () => fuzzStep(harness, () => fuzzExtremeBodies(run, 30)));
-    it('answers odd path params and query strings with a success or a 4xx', () => fuzzStep(harness, () => fuzzPathsAndQueries(run, 60)));
-    it('answers unrouted methods and paths with a 404 in the family the path names', () => fuzzStep(harness, () => fuzzUnroutedRequests(run, 500)));
+    it('answers mutated export files at import with a success or a clear 4xx', () => fuzzStep(harness, () => fuzzImportBodies(run, runs(60))));
+    it('answers bursts of near-valid requests, more than the queue holds, with a success or a 4xx', () => fuzzStep(harness, () => fuzzConcurrentBodies(run, runs(8), 40)));
+    it('answers random JSON and raw text under any content type with a success or a 4xx', () => fuzzStep(harness, () => fuzzRandomBodies(run, runs(25))));
+    it('refuses megabyte bodies, deep nesting, invalid UTF-8 and bare NaN/Infinity cleanly', () => fuzzStep(harness, () => fuzzExtremeBodies(run, runs(12))));
+    it('answers odd path params and query strings with a success or a 4xx', () => fuzzStep(harness, () => fuzzPathsAndQueries(run, runs(25))));
+    it('answers unrouted methods and paths with a 404 in the family the path names', () => fuzzStep(harness, () => fuzzUnroutedRequests(run, runs(500))));
 
     it('over real HTTP, survives raw bytes, broken framing and clients that leave mid-stream', async () => {
-      await fuzzRawHttp(app, routes, rawHttpTally, seed, 200);
+      await fuzzRawHttp(app, routes, rawHttpTally, seed, runs(200));
       assert.equal(rawHttpTally.failureCount, 0, rawHttpTally.failures.map((failure) => `${failure.request}\n  → ${failure.problem}`).join('\n'));
     });
 
@@ -116,7 +125,8 @@ describe('input fuzzing', { timeout: 300_000 }, () => {
 
     before(async () => {
       // PostgreSQL refuses what the in-memory store takes (U+0000, year 0), so the app API runs on it too.
-      store = await createPgliteConversationStore({ dataDir: IN_MEMORY });
+      // In memory, as memory:// gives, started from a dump of a migrated database rather than initdb.
+      store = await openFreshInMemoryPgliteStore();
       ({ app, logs } = createTestApp({ store }));
       await app.ready();
       const harness = new FuzzHarness(app);
@@ -130,9 +140,9 @@ describe('input fuzzing', { timeout: 300_000 }, () => {
     });
 
     it('answers near-valid bodies, odd ids and odd queries with a success or a 4xx', async () => {
-      await fuzzStep(run.harness, () => fuzzNearValidBodies(run, 40));
-      await fuzzStep(run.harness, () => fuzzImportBodies(run, 60));
-      await fuzzStep(run.harness, () => fuzzPathsAndQueries(run, 25));
+      await fuzzStep(run.harness, () => fuzzNearValidBodies(run, runs(20)));
+      await fuzzStep(run.harness, () => fuzzImportBodies(run, runs(30)));
+      await fuzzStep(run.harness, () => fuzzPathsAndQueries(run, runs(12)));
     });
 
     it('is still healthy afterwards and answers valid requests', () => assertStillServing(app, logs));
@@ -160,7 +170,7 @@ describe('input fuzzing', { timeout: 300_000 }, () => {
         { label: 'other responses breaking the property', value: sum((tally) => tally.failureCount - tally.serverErrors - tally.hangs), mustBeZero: true },
       ],
       notes: [
-        `Seed ${seed}. fast-check properties over every route read from the app's router; echo backend; in-memory store, then PGlite for the app API.`,
+        `Seed ${seed}, runs scaled by ${runsScale} (FUZZ_RUNS_SCALE). fast-check properties over every route read from the app's router; echo backend; in-memory store, then PGlite for the app API.`,
         ...bugsFoundAndFixed,
       ],
     });

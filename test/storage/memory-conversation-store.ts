@@ -29,14 +29,31 @@ import { parentsFirst, withFreeIds } from '../../src/storage/snapshot-import-pla
 export function createMemoryConversationStore(): ConversationStore {
   const conversations = new Map<string, Conversation>();
   const messages = new Map<string, StoredMessage>();
+  /**
+   * The same messages by conversation, each in insertion order: listing a conversation's messages
+   * reads only its own, not every stored message (the fuzz suite makes thousands of conversations,
+   * and listing or exporting them all scanned the whole map once per conversation).
+   */
+  const messagesByConversation = new Map<string, Map<string, StoredMessage>>();
   /** By conversation id, as the SQL table's unique conversation_id. */
   const shares = new Map<string, SharedConversation & { token: string }>();
   const now = createMonotonicClock();
   const answerNotifications = createInProcessAnswerNotifications();
   const copy = <T>(value: T): T => structuredClone(value);
   // Map iteration is insertion order, which is what the SQL stores return too.
-  const messagesOf = (conversationId: string) =>
-    [...messages.values()].filter((message) => message.conversationId === conversationId);
+  const messagesOf = (conversationId: string) => [...(messagesByConversation.get(conversationId)?.values() ?? [])];
+  const keepMessage = (message: StoredMessage) => {
+    messages.set(message.id, message);
+    let ofConversation = messagesByConversation.get(message.conversationId);
+    if (!ofConversation) messagesByConversation.set(message.conversationId, (ofConversation = new Map()));
+    ofConversation.set(message.id, message);
+  };
+  const forgetMessage = (id: string) => {
+    const message = messages.get(id);
+    if (!message) return;
+    messages.delete(id);
+    messagesByConversation.get(message.conversationId)?.delete(id);
+  };
   const assertMessageInConversation = (messageId: string, conversationId: string) => {
     if (messages.get(messageId)?.conversationId !== conversationId) {
       throw new ConversationStoreError(
@@ -97,6 +114,7 @@ export function createMemoryConversationStore(): ConversationStore {
     },
     async deleteConversation(id: string) {
       for (const message of messagesOf(id)) messages.delete(message.id);
+      messagesByConversation.delete(id);
       shares.delete(id);
       return conversations.delete(id);
     },
@@ -117,7 +135,7 @@ export function createMemoryConversationStore(): ConversationStore {
         createdAt: time,
         updatedAt: time,
       };
-      messages.set(message.id, message);
+      keepMessage(message);
       conversation.activeLeafId = message.id;
       conversation.updatedAt = time;
       return copy(message);
@@ -167,7 +185,7 @@ export function createMemoryConversationStore(): ConversationStore {
         answer = insert({ parentId: answerParentId, role: 'assistant', content: '', generation: input.generation });
       }
       // Checked everything: now write it all.
-      for (const message of inserted) messages.set(message.id, message);
+      for (const message of inserted) keepMessage(message);
       if (input.continueAnswerId) Object.assign(answer, { generation: input.generation, updatedAt: time });
       Object.assign(conversation, definedFields(input.conversationPatch), { activeLeafId: answer.id, updatedAt: time });
       return { userMessage: userMessage ? copy(userMessage) : null, answer: copy(answer) };
@@ -190,10 +208,10 @@ export function createMemoryConversationStore(): ConversationStore {
       if (!target) return false;
       const doomed = new Set([id]);
       // Children are always inserted after their parents, so one pass in insertion order finds every descendant.
-      for (const message of messages.values()) {
+      for (const message of messagesOf(target.conversationId)) {
         if (message.parentId && doomed.has(message.parentId)) doomed.add(message.id);
       }
-      for (const doomedId of doomed) messages.delete(doomedId);
+      for (const doomedId of doomed) forgetMessage(doomedId);
       const conversation = conversations.get(target.conversationId);
       if (conversation?.activeLeafId && doomed.has(conversation.activeLeafId)) {
         conversation.activeLeafId = target.parentId;
@@ -213,7 +231,7 @@ export function createMemoryConversationStore(): ConversationStore {
       });
       return plans.map(({ original, snapshot, ordered }) => {
         conversations.set(snapshot.conversation.id, copy(snapshot.conversation));
-        for (const message of ordered) messages.set(message.id, copy(message));
+        for (const message of ordered) keepMessage(copy(message));
         return { sourceId: original.conversation.id, id: snapshot.conversation.id, title: snapshot.conversation.title };
       });
     },
