@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createTestApp, type CapturedLogs } from '../support/test-app.ts';
 import type { ConversationStore } from '../../src/storage/conversation-store.ts';
-import { openFreshInMemoryPgliteStore } from '../storage/fresh-pglite.ts';
+import { openFreshPgliteStore } from '../storage/fresh-pglite.ts';
 import { CrashWatch } from './crash-watch.ts';
 import { fuzzConcurrentBodies, fuzzExtremeBodies, fuzzNearValidBodies, fuzzRandomBodies, type FuzzRun } from './fuzz-bodies.ts';
 import { seedConversation } from './fuzz-fixtures.ts';
@@ -126,7 +126,7 @@ describe('input fuzzing', { timeout: 300_000 }, () => {
     before(async () => {
       // PostgreSQL refuses what the in-memory store takes (U+0000, year 0), so the app API runs on it too.
       // In memory, as memory:// gives, started from a dump of a migrated database rather than initdb.
-      store = await openFreshInMemoryPgliteStore();
+      store = await openFreshPgliteStore();
       ({ app, logs } = createTestApp({ store }));
       await app.ready();
       const harness = new FuzzHarness(app);

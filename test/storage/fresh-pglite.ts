@@ -3,7 +3,8 @@
  *
  * A new PGlite database runs initdb in WebAssembly: about 6 s of CPU, and `memory://` runs it on
  * every open. Copying a folder where that was done once (and every migration applied) and opening
- * the copy costs about 1 s: the same database, as PostgreSQL's own template databases give. Tests
+ * the copy costs about 1 s, loading its dump into memory less: the same database, as PostgreSQL's
+ * own template databases give. Tests
  * of what a first start does (initdb, migrations, a start killed while creating the database)
  * open their databases the real way instead.
  */
@@ -93,18 +94,11 @@ function templateDumpFile(): Promise<Blob> {
 /**
  * A store on a new PGlite database in memory, as `createPgliteConversationStore({ dataDir:
  * 'memory://' })` gives, started from the template's dump: about 0.8 s of CPU instead of 5 s, and
- * memory's speed for every query after (a folder's database is slower, for suites that send
+ * memory's speed for every query after (a copied folder's database is slower, for suites that send
  * thousands of requests).
  */
-export async function openFreshInMemoryPgliteStore(): Promise<ConversationStore> {
+export async function openFreshPgliteStore(): Promise<ConversationStore> {
   const initialData = await templateDumpFile();
   const { createPgliteConversationStore, IN_MEMORY } = await loadPgliteStore();
   return createPgliteConversationStore({ dataDir: IN_MEMORY, initialData });
-}
-
-/** A store on a new PGlite database, as `createPgliteConversationStore({ dataDir: 'memory://' })` gives, in a sixth of the time. */
-export async function openFreshPgliteStore(): Promise<ConversationStore> {
-  const dataDir = await freshDataDirectory();
-  const { createPgliteConversationStore } = await loadPgliteStore();
-  return createPgliteConversationStore({ dataDir });
 }
