@@ -9,11 +9,11 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureCompiled } from '../scripts/ensure-build.ts';
+import { closedPortEndpoint } from '../test/fakes/fake-upstream-server.ts';
 import { repositoryRoot } from '../scripts/test-models/repository-root.ts';
 import { parseBenchArguments } from './lib/bench-arguments.ts';
 import { startBenchmark } from './lib/results-file.ts';
@@ -55,23 +55,14 @@ async function processCpuMs(pid: number | undefined): Promise<number | null> {
   }
 }
 
-/** A port free on loopback right now, so the benchmark can poll /health before the server says where it listens. */
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
-
 /**
  * Spawn to the first 200 from /health: what a user's health check or load balancer waits for
  * (serve listens while its database opens); then to the "listening on" line, which serve prints
  * once the conversations can be read too; and the server's CPU time until /health answered.
  */
 async function serveUntilHealthy(serveDataDir: string): Promise<{ wallMs: number; conversationsReadyMs: number; cpuMs: number | null }> {
-  const port = await freePort();
+  // Free on loopback right now, so /health can be polled before serve says where it listens.
+  const port = Number(new URL(await closedPortEndpoint()).port);
   const startedAt = performance.now();
   const server = spawn(process.execPath, [anychatBin, 'serve', '--backend', 'echo', '--port', String(port), '--data-dir', serveDataDir, '--log-level', 'warn'], {
     cwd: folder,

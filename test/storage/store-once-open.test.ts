@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { storeOnceOpen } from '../../src/storage/store-once-open.ts';
 import { describeAccountStore } from '../accounts/account-store.case.ts';
@@ -15,6 +15,7 @@ import type { ConversationStore } from '../../src/storage/conversation-store.ts'
 import { createTestApp } from '../support/test-app.ts';
 import { runAnychat } from '../cli/run-anychat.ts';
 import { startServe } from '../robustness/serve-process.ts';
+import { closedPortEndpoint } from '../fakes/fake-upstream-server.ts';
 
 describeConversationStore('PGlite, called while it opens', { open: async () => storeOnceOpen(openFreshPgliteStore()) });
 describeAccountStore('PGlite, called while it opens', { open: async () => storeOnceOpen(openFreshPgliteStore()) });
@@ -70,11 +71,7 @@ describe('anychat serve whose database fails to open after it began listening', 
     const dataDir = await freshDataDirectory();
     const holder = await startServe(['--backend', 'echo', '--data-dir', dataDir], {});
     try {
-      const probe = createServer().listen(0, '127.0.0.1');
-      await once(probe, 'listening');
-      const { port } = probe.address() as AddressInfo;
-      probe.close();
-      await once(probe, 'close');
+      const port = Number(new URL(await closedPortEndpoint()).port);
 
       const second = await runAnychat(['serve', '--backend', 'echo', '--data-dir', dataDir, '--port', String(port)]);
       assert.equal(second.code, 1, second.stderr);
