@@ -1,0 +1,72 @@
+/**
+ * `npm run test:unit`: builds what the suites run (dist/ and the page, when stale), compiles the
+ * test files to JavaScript (scripts/bundle-tests.ts), and runs them with Node's test runner, three
+ * files at a time: the suites under test/ first, the longest, then those beside the code.
+ *
+ * Arguments narrow the run to the given test files: `npm run test:unit -- test/cli/cli.test.ts`.
+ *
+ * Node's flags, each for a reason:
+ * - `--liftoff-only`: V8 otherwise recompiles PGlite's hottest WebAssembly functions with its
+ *   optimizing compiler, about 0.7 s of CPU for every database a test process opens, which a
+ *   process that lives seconds never earns back (a test file on PGlite: 7.0 s of CPU against 4.6 s).
+ *   What the code does is the same under either compiler. Test processes pass it on to their own
+ *   test files; test/cli/run-anychat.ts passes it to the anychat processes the tests start.
+ * - `--enable-source-maps`: failures point at the TypeScript lines.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleTests } from './bundle-tests.ts';
+import { ensureCompiled } from './ensure-build.ts';
+import { ensureWebBuild } from './ensure-web-build.ts';
+
+const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
+const testJavaScriptRoot = join(repositoryRoot, '.cache', 'test-js');
+
+function testFilesUnder(folder: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(join(repositoryRoot, folder), { withFileTypes: true, recursive: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isFile() && entry.name.endsWith('.test.ts') && !path.includes('/node_modules/')) found.push(path);
+  }
+  return found.sort();
+}
+
+const chosen = process.argv.slice(2).map((file) => resolve(file));
+const testFiles = chosen.length > 0 ? chosen : [...testFilesUnder('test'), ...testFilesUnder('src'), ...testFilesUnder('web/src')];
+
+await ensureCompiled();
+await ensureWebBuild();
+const [timeRecorder, ...compiled] = await bundleTests(repositoryRoot, [join(repositoryRoot, 'scripts', 'record-test-file-time.ts'), ...testFiles]);
+console.log(`# npm test: ${compiled.length} test files compiled to ${relative(repositoryRoot, testJavaScriptRoot)}/`);
+
+const timesFile = join(repositoryRoot, '.cache', 'test-file-times.jsonl');
+rmSync(timesFile, { force: true });
+const runner = spawn(process.execPath, ['--import', timeRecorder!, '--liftoff-only', '--enable-source-maps', '--test', '--test-concurrency=3', ...compiled], {
+  cwd: repositoryRoot,
+  stdio: 'inherit',
+  env: { ...process.env, ANYCHAT_TEST_TIMES: timesFile },
+});
+runner.on('close', (code, signal) => {
+  printSlowestFiles();
+  process.exit(code ?? (signal ? 1 : 0));
+});
+
+/** The files that took longest, so a slow suite is seen in every CI log. */
+function printSlowestFiles(): void {
+  if (!existsSync(timesFile)) return;
+  const times = readFileSync(timesFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { file: string; startedAt: number; endedAt: number; cpuMs: number });
+  if (times.length === 0) return;
+  const first = Math.min(...times.map((each) => each.startedAt));
+  const last = Math.max(...times.map((each) => each.endedAt));
+  const sourceOf = (file: string) => relative(testJavaScriptRoot, file).replace(/\.mjs$/, '.ts');
+  const slowest = times.toSorted((a, b) => b.endedAt - b.startedAt - (a.endedAt - a.startedAt)).slice(0, 15);
+  console.log(`\n# slowest of ${times.length} test files (${((last - first) / 1000).toFixed(0)} s from the first start to the last end): wall s, own CPU s, started at s`);
+  for (const each of slowest) {
+    console.log(`#   ${((each.endedAt - each.startedAt) / 1000).toFixed(1).padStart(6)} ${(each.cpuMs / 1000).toFixed(1).padStart(6)} ${((each.startedAt - first) / 1000).toFixed(0).padStart(5)}  ${sourceOf(each.file)}`);
+  }
+}
