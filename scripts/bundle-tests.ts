@@ -3,6 +3,9 @@ import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, transform, type Plugin } from 'esbuild';
 
+/** Where `npm test` compiles the test files to; tests read it from ANYCHAT_TEST_COMPILED. */
+export const compiledTestsFolder = join('.cache', 'test-js');
+
 /**
  * Compiles the test files, and the TypeScript they import, into JavaScript under
  * `.cache/test-js/`, so `npm test` runs them on plain Node.
@@ -17,16 +20,22 @@ import { build, transform, type Plugin } from 'esbuild';
  * so a test finds its fixtures, the generated models and `dist/` where it always did. Source maps
  * are inline, and the runner enables them, so a failure points at the TypeScript line.
  *
+ * Node's test runner starts files in the order of their paths, whatever order it is given them
+ * in, so test file number N is written under `N/` (000, 001, …), keeping the order given.
+ * `programs` (scripts the tests start as processes of their own) keep their relative paths.
+ *
  * A single file still runs straight from TypeScript: `node --import tsx --test path/to/file.test.ts`.
  */
-export async function bundleTests(repositoryRoot: string, testFiles: string[]): Promise<string[]> {
-  const outputRoot = join(repositoryRoot, '.cache', 'test-js');
+export async function bundleTests(repositoryRoot: string, files: { tests: string[]; programs: string[] }): Promise<{ tests: string[]; programs: string[] }> {
+  const outputRoot = join(repositoryRoot, compiledTestsFolder);
+  const withoutExtension = (file: string) => relative(repositoryRoot, file).replace(/\.ts$/, '');
+  const tests = files.tests.map((file, index) => ({ in: file, out: join(String(index).padStart(3, '0'), withoutExtension(file)) }));
+  const programs = files.programs.map((file) => ({ in: file, out: withoutExtension(file) }));
   await rm(outputRoot, { recursive: true, force: true });
   await build({
     absWorkingDir: repositoryRoot,
-    entryPoints: testFiles,
+    entryPoints: [...tests, ...programs],
     outdir: outputRoot,
-    outbase: repositoryRoot,
     outExtension: { '.js': '.mjs' },
     bundle: true,
     splitting: true,
@@ -38,7 +47,8 @@ export async function bundleTests(repositoryRoot: string, testFiles: string[]): 
     plugins: [keepEachModulesLocation()],
     logLevel: 'warning',
   });
-  return testFiles.map((file) => join(outputRoot, relative(repositoryRoot, file)).replace(/\.ts$/, '.mjs'));
+  const compiledPath = (entry: { out: string }) => join(outputRoot, `${entry.out}.mjs`);
+  return { tests: tests.map(compiledPath), programs: programs.map(compiledPath) };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * `npm run test:unit`: builds what the suites run (dist/ and the page, when stale), compiles the
  * test files to JavaScript (scripts/bundle-tests.ts), and runs them with Node's test runner, three
- * files at a time: the suites under test/ first, the longest, then those beside the code.
+ * files at a time, the kinds that take longest first. At the end it lists the slowest files.
  *
  * Arguments narrow the run to the given test files: `npm run test:unit -- test/cli/cli.test.ts`.
  *
@@ -17,12 +17,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleTests } from './bundle-tests.ts';
+import { bundleTests, compiledTestsFolder } from './bundle-tests.ts';
 import { ensureCompiled } from './ensure-build.ts';
 import { ensureWebBuild } from './ensure-web-build.ts';
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
-const testJavaScriptRoot = join(repositoryRoot, '.cache', 'test-js');
+const compiledTestsRoot = join(repositoryRoot, compiledTestsFolder);
 
 function testFilesUnder(folder: string): string[] {
   const found: string[] = [];
@@ -33,20 +33,42 @@ function testFilesUnder(folder: string): string[] {
   return found.sort();
 }
 
+/**
+ * On two cores the run lasts about as long as its CPU takes, except at its end, where a long file
+ * started late runs on alone. So the kinds of files that take longest start first (in a clean-clone
+ * run: the browser suites 15–100 s each, the packed package about 75 s, the kill -9 suites 35–75 s),
+ * then the rest by path. Node's runner starts files in the order of their paths; bundleTests keeps
+ * this order in the compiled files' paths.
+ */
+const longestFirst = ['test/e2e/everyday-use', 'test/package/', 'test/storage/crash-', 'test/e2e/', 'test/robustness/', 'test/storage/', 'test/cli/', 'test/accounts/'];
+
+function inStartingOrder(files: string[]): string[] {
+  const rank = (file: string) => {
+    const found = longestFirst.findIndex((prefix) => relative(repositoryRoot, file).startsWith(prefix));
+    return found === -1 ? longestFirst.length : found;
+  };
+  return files.toSorted((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
 const chosen = process.argv.slice(2).map((file) => resolve(file));
-const testFiles = chosen.length > 0 ? chosen : [...testFilesUnder('test'), ...testFilesUnder('src'), ...testFilesUnder('web/src')];
+const testFiles = inStartingOrder(chosen.length > 0 ? chosen : [...testFilesUnder('test'), ...testFilesUnder('src'), ...testFilesUnder('web/src')]);
 
 await ensureCompiled();
 await ensureWebBuild();
-const [timeRecorder, ...compiled] = await bundleTests(repositoryRoot, [join(repositoryRoot, 'scripts', 'record-test-file-time.ts'), ...testFiles]);
-console.log(`# npm test: ${compiled.length} test files compiled to ${relative(repositoryRoot, testJavaScriptRoot)}/`);
+const compiled = await bundleTests(repositoryRoot, {
+  tests: testFiles,
+  // Started by the tests as processes of their own: compiled, each start costs no tsx either.
+  programs: [join(repositoryRoot, 'scripts', 'record-test-file-time.ts'), join(repositoryRoot, 'test', 'fixtures', 'mcp', 'fixture-mcp-server.ts')],
+});
+const [timeRecorder] = compiled.programs;
+console.log(`# npm test: ${compiled.tests.length} test files compiled to ${compiledTestsFolder}/`);
 
 const timesFile = join(repositoryRoot, '.cache', 'test-file-times.jsonl');
 rmSync(timesFile, { force: true });
-const runner = spawn(process.execPath, ['--import', timeRecorder!, '--liftoff-only', '--enable-source-maps', '--test', '--test-concurrency=3', ...compiled], {
+const runner = spawn(process.execPath, ['--import', timeRecorder!, '--liftoff-only', '--enable-source-maps', '--test', '--test-concurrency=3', ...compiled.tests], {
   cwd: repositoryRoot,
   stdio: 'inherit',
-  env: { ...process.env, ANYCHAT_TEST_TIMES: timesFile },
+  env: { ...process.env, ANYCHAT_TEST_TIMES: timesFile, ANYCHAT_TEST_COMPILED: compiledTestsRoot },
 });
 runner.on('close', (code, signal) => {
   printSlowestFiles();
@@ -63,7 +85,7 @@ function printSlowestFiles(): void {
   if (times.length === 0) return;
   const first = Math.min(...times.map((each) => each.startedAt));
   const last = Math.max(...times.map((each) => each.endedAt));
-  const sourceOf = (file: string) => relative(testJavaScriptRoot, file).replace(/\.mjs$/, '.ts');
+  const sourceOf = (file: string) => relative(compiledTestsRoot, file).replace(/^\d+\//, '').replace(/\.mjs$/, '.ts');
   const slowest = times.toSorted((a, b) => b.endedAt - b.startedAt - (a.endedAt - a.startedAt)).slice(0, 15);
   console.log(`\n# slowest of ${times.length} test files (${((last - first) / 1000).toFixed(0)} s from the first start to the last end): wall s, own CPU s, started at s`);
   for (const each of slowest) {
