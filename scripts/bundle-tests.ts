@@ -3,12 +3,9 @@ import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, transform, type Plugin } from 'esbuild';
 
-/** Where `npm test` compiles the test files to; tests read it from ANYCHAT_TEST_COMPILED. */
-export const compiledTestsFolder = join('.cache', 'test-js');
-
 /**
- * Compiles the test files, and the TypeScript they import, into JavaScript under
- * `.cache/test-js/`, so `npm test` runs them on plain Node.
+ * Compiles the test files, and the TypeScript they import, into JavaScript in `outputRoot`, so
+ * `npm test` runs them on plain Node.
  *
  * Through tsx, every test process paid for the loader before its first test: about 0.5 s of CPU
  * for tsx itself, and about 1 s more to compile and resolve the app's few hundred modules one by
@@ -26,8 +23,11 @@ export const compiledTestsFolder = join('.cache', 'test-js');
  *
  * A single file still runs straight from TypeScript: `node --import tsx --test path/to/file.test.ts`.
  */
-export async function bundleTests(repositoryRoot: string, files: { tests: string[]; programs: string[] }): Promise<{ tests: string[]; programs: string[] }> {
-  const outputRoot = join(repositoryRoot, compiledTestsFolder);
+export async function bundleTests(
+  repositoryRoot: string,
+  outputRoot: string,
+  files: { tests: string[]; programs: string[] },
+): Promise<{ tests: string[]; programs: string[] }> {
   const withoutExtension = (file: string) => relative(repositoryRoot, file).replace(/\.ts$/, '');
   const tests = files.tests.map((file, index) => ({ in: file, out: join(String(index).padStart(3, '0'), withoutExtension(file)) }));
   const programs = files.programs.map((file) => ({ in: file, out: withoutExtension(file) }));

@@ -17,12 +17,34 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleTests, compiledTestsFolder } from './bundle-tests.ts';
+import { bundleTests } from './bundle-tests.ts';
 import { ensureCompiled } from './ensure-build.ts';
 import { ensureWebBuild } from './ensure-web-build.ts';
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
-const compiledTestsRoot = join(repositoryRoot, compiledTestsFolder);
+/**
+ * Each run compiles into a folder of its own, removed when it ends, so a second run (one file, while
+ * the whole suite runs) never replaces the files of the first under it. Those of runs that died
+ * are removed at the next start.
+ */
+const runsRoot = join(repositoryRoot, '.cache', 'test-js');
+const compiledTestsRoot = join(runsRoot, String(process.pid));
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function removeFoldersOfEndedRuns(): void {
+  if (!existsSync(runsRoot)) return;
+  for (const entry of readdirSync(runsRoot)) {
+    if (!/^\d+$/.test(entry) || !isRunning(Number(entry))) rmSync(join(runsRoot, entry), { recursive: true, force: true });
+  }
+}
 
 function testFilesUnder(folder: string): string[] {
   const found: string[] = [];
@@ -55,16 +77,16 @@ const testFiles = inStartingOrder(chosen.length > 0 ? chosen : [...testFilesUnde
 
 await ensureCompiled();
 await ensureWebBuild();
-const compiled = await bundleTests(repositoryRoot, {
+removeFoldersOfEndedRuns();
+const compiled = await bundleTests(repositoryRoot, compiledTestsRoot, {
   tests: testFiles,
   // Started by the tests as processes of their own: compiled, each start costs no tsx either.
   programs: [join(repositoryRoot, 'scripts', 'record-test-file-time.ts'), join(repositoryRoot, 'test', 'fixtures', 'mcp', 'fixture-mcp-server.ts')],
 });
 const [timeRecorder] = compiled.programs;
-console.log(`# npm test: ${compiled.tests.length} test files compiled to ${compiledTestsFolder}/`);
+console.log(`# npm test: ${compiled.tests.length} test files compiled to ${relative(repositoryRoot, compiledTestsRoot)}/`);
 
-const timesFile = join(repositoryRoot, '.cache', 'test-file-times.jsonl');
-rmSync(timesFile, { force: true });
+const timesFile = join(compiledTestsRoot, 'file-times.jsonl');
 const runner = spawn(process.execPath, ['--import', timeRecorder!, '--liftoff-only', '--enable-source-maps', '--test', '--test-concurrency=3', ...compiled.tests], {
   cwd: repositoryRoot,
   stdio: 'inherit',
@@ -72,6 +94,7 @@ const runner = spawn(process.execPath, ['--import', timeRecorder!, '--liftoff-on
 });
 runner.on('close', (code, signal) => {
   printSlowestFiles();
+  rmSync(compiledTestsRoot, { recursive: true, force: true });
   process.exit(code ?? (signal ? 1 : 0));
 });
 

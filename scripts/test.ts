@@ -1,10 +1,9 @@
 /**
  * `npm test`: the static checks (typecheck, lint, svelte-check) and the test suites, side by side.
  *
- * The suites run two files at a time, and while browsers and servers wait on each other they
- * leave part of the machine idle: the checks, about a minute of CPU, fill it instead of running
- * first. Their output is held and printed when they finish, so the suites' report stays readable;
- * the exit code is non-zero when either failed.
+ * The checks, about a minute of CPU, run beside the suites rather than before them, so neither
+ * waits for the other. Their output is held and printed when they finish, so the suites' report
+ * stays readable; the exit code is non-zero when either failed.
  */
 import { spawn } from 'node:child_process';
 
