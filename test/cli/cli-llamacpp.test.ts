@@ -72,8 +72,9 @@ describe('anychat with the embedded llama.cpp engine on a generated model', () =
     assert.match(chatResult.stderr, /^anychat: chat template .*uses-wordcount\.jinja failed: Unknown StringValue filter: wordcount; pass a template that works with --chat-template FILE, or use --template plain$/m);    rmSync(directory, { recursive: true, force: true });
   });
 
-  it('--grammar-file: the answer follows the grammar; a bad grammar or file is named in one line', async () => {
+  it('--grammar-file: the answer follows the grammar; a bad grammar or file is named in one line', async (t) => {
     const directory = mkdtempSync(join(tmpdir(), 'anychat-grammar-'));
+    t.after(() => rmSync(directory, { recursive: true, force: true }));
     const grammar = join(directory, 'yes-no.gbnf');
     writeFileSync(grammar, 'root ::= "yes" | "no"');
     const common = ['--model', model, '--threads', '1', '--context-size', '512', '--max-new-tokens', '8'];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ensureTestModel, testModelPath } from '../../scripts/test-models/ensure-test-model.ts';
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -38,7 +38,10 @@ describe('the CLI with a models file', () => {
       }),
     );
   });
-  after(() => openAi.close());
+  after(async () => {
+    await openAi.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
 
   it('anychat models lists each model with its backend and state, the default starred', async () => {
     const result = await runAnychat(['models', '--models', file], { env: { VLLM_KEY: 'vllm-secret' } });
