@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isAlive } from '../src/storage/pglite/data-directory-lock.ts';
 import { bundleTests } from './bundle-tests.ts';
 import { ensureCompiled } from './ensure-build.ts';
 import { ensureWebBuild } from './ensure-web-build.ts';
@@ -30,19 +31,10 @@ const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 const runsRoot = join(repositoryRoot, '.cache', 'test-js');
 const compiledTestsRoot = join(runsRoot, String(process.pid));
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function removeFoldersOfEndedRuns(): void {
   if (!existsSync(runsRoot)) return;
   for (const entry of readdirSync(runsRoot)) {
-    if (!/^\d+$/.test(entry) || !isRunning(Number(entry))) rmSync(join(runsRoot, entry), { recursive: true, force: true });
+    if (!/^\d+$/.test(entry) || !isAlive(Number(entry))) rmSync(join(runsRoot, entry), { recursive: true, force: true });
   }
 }
 

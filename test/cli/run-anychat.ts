@@ -11,12 +11,7 @@ import { ensureCompiled } from '../../scripts/ensure-build.ts';
  * at once.
  */
 await ensureCompiled({ quiet: true });
-/**
- * `--liftoff-only` keeps V8 from recompiling PGlite's hottest WebAssembly functions with its optimizing
- * compiler: a test's anychat lives seconds, and that recompiling cost about 0.7 s of CPU on every
- * start (2.0 s against 1.3 s for a `serve` on an existing data folder) and never paid back. What
- * anychat does is the same under either compiler; a user's long-running serve keeps V8's default.
- */
+/** With `--liftoff-only`, as the test processes themselves run: see scripts/run-test-suites.ts for why. */
 export const ANYCHAT_COMMAND = ['--liftoff-only', fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))];
 
 export interface CommandResult {

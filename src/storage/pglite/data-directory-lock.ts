@@ -69,7 +69,8 @@ async function createLockFile(path: string): Promise<boolean> {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (one of another user's included). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
