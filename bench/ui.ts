@@ -52,7 +52,8 @@ interface StreamSample {
 async function streamAnswer(tokens: number, tokensPerSecond: number): Promise<StreamSample> {
   script.tokens = markdownAnswer(tokens);
   script.tokensPerSecond = tokensPerSecond;
-  const opened = await openPage(browser, server.url);
+  // With motion, as a user's page runs (the tests' pages ask for reduced motion).
+  const opened = await openPage(browser, server.url, { reducedMotion: 'no-preference' });
   const page: Page = opened.page;
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
@@ -66,6 +67,7 @@ async function streamAnswer(tokens: number, tokensPerSecond: number): Promise<St
   const wallMs = performance.now() - started;
   const mainThread = subtractTimes(await mainThreadTimes(cdp), before);
   const probes = await readPageProbes(page, since);
+  await cdp.detach();
   await opened.close();
   return { tokens, tokensPerSecond, wallMs, mainThread, ...probes };
 }

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, transform, type Plugin } from 'esbuild';
@@ -19,6 +19,9 @@ import { build, transform, type Plugin } from 'esbuild';
  *
  * Node's test runner starts files in the order of their paths, whatever order it is given them
  * in, so test file number N is written under `N/` (000, 001, …), keeping the order given.
+ * A group's files are compiled under its number too, with a file that imports them all
+ * (GROUP_FILE_NAME), which the runner starts in their place.
+ *
  * `programs` (scripts the tests start as processes of their own) keep their relative paths.
  *
  * A single file still runs straight from TypeScript: `node --import tsx --test path/to/file.test.ts`.
@@ -26,10 +29,19 @@ import { build, transform, type Plugin } from 'esbuild';
 export async function bundleTests(
   repositoryRoot: string,
   outputRoot: string,
-  files: { tests: string[]; programs: string[] },
+  files: { tests: Array<string | TestGroup>; programs: string[] },
 ): Promise<{ tests: string[]; programs: string[] }> {
   const withoutExtension = (file: string) => relative(repositoryRoot, file).replace(/\.ts$/, '');
-  const tests = files.tests.map((file, index) => ({ in: file, out: join(String(index).padStart(3, '0'), withoutExtension(file)) }));
+  const runs = files.tests.map((run, index) => {
+    const position = String(index).padStart(3, '0');
+    if (typeof run === 'string') {
+      const out = join(position, withoutExtension(run));
+      return { entries: [{ in: run, out }], runnable: `${out}.mjs` };
+    }
+    const entries = run.files.map((file) => ({ in: file, out: join(position, withoutExtension(file)) }));
+    return { entries, runnable: join(position, run.folder, GROUP_FILE_NAME), folder: join(position, run.folder) };
+  });
+  const tests = runs.flatMap((run) => run.entries);
   const programs = files.programs.map((file) => ({ in: file, out: withoutExtension(file) }));
   await rm(outputRoot, { recursive: true, force: true });
   await build({
@@ -47,9 +59,24 @@ export async function bundleTests(
     plugins: [keepEachModulesLocation()],
     logLevel: 'warning',
   });
-  const compiledPath = (entry: { out: string }) => join(outputRoot, `${entry.out}.mjs`);
-  return { tests: tests.map(compiledPath), programs: programs.map(compiledPath) };
+  for (const run of runs) {
+    if (!run.folder) continue;
+    // Imported in order, so the tests run file after file, as they are listed; except that a file
+    // awaiting at its top level registers its tests when that await is done, after the others'.
+    const imports = run.entries.map((entry) => `import './${relative(run.folder, entry.out)}.mjs';\n`).join('');
+    await writeFile(join(outputRoot, run.runnable), imports);
+  }
+  return { tests: runs.map((run) => join(outputRoot, run.runnable)), programs: programs.map((entry) => join(outputRoot, `${entry.out}.mjs`)) };
 }
+
+/** Test files that run in one process, one after the other: those under `folder`. */
+export interface TestGroup {
+  folder: string;
+  files: string[];
+}
+
+/** The file that runs a group: it imports the group's compiled test files, in order. */
+const GROUP_FILE_NAME = 'together.test.mjs';
 
 /**
  * Replaces `import.meta.url`, `import.meta.dirname` and `import.meta.filename` in each of the

@@ -3,11 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openPage, promptBox, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { openPage, promptBox, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { sampleMarkdownAnswer } from './support/sample-markdown.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
-const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+// Read when first used, not awaited at the top: a test file awaiting there registers its tests after
+// the other files of its process (scripts/run-test-suites.ts runs browser suites several to one).
+let axeSource: Promise<string> | undefined;
+const readAxe = () => (axeSource ??= readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
 
 interface AxeViolation {
   id: string;
@@ -18,7 +22,7 @@ interface AxeViolation {
 
 /** axe-core's serious and critical findings; evaluate() is not subject to the page's CSP. */
 async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
+  await page.evaluate(await readAxe());
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(context: Document): Promise<{ violations: AxeViolation[] }> } }).axe;
     return (await axe.run(document)).violations;
@@ -34,7 +38,7 @@ describe('accessibility', () => {
   let conversationUrl: string;
 
   before(async () => {
-    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 0 }), launchBrowser()]);
+    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 0 }), testBrowser()]);
     const { page, close } = await openPage(browser, server.url);
     await sendPrompt(page, sampleMarkdownAnswer);
     await waitForAnswerDone(page);
@@ -46,7 +50,7 @@ describe('accessibility', () => {
     await close();
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
     await server?.close();
   });
 

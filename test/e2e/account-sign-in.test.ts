@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { SESSION_COOKIE } from '../../src/server/auth/session-cookie.ts';
 import { openFreshPgliteStore } from '../storage/fresh-pglite.ts';
-import { answers, launchBrowser, promptBox, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { answers, promptBox, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 describe('a server with accounts', () => {
@@ -20,10 +21,10 @@ describe('a server with accounts', () => {
     const store = await openFreshPgliteStore();
     await store.accounts!.createAccount({ username: 'alice', password: 'alice-password-1', isAdmin: true });
     await store.accounts!.createAccount({ username: 'bob', password: 'bob-password-1', isAdmin: false });
-    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 0, accounts: { store } }), launchBrowser()]);
+    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 0, accounts: { store } }), testBrowser()]);
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
     await server?.close();
     await server?.store.close();
   });

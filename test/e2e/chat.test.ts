@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { answers, launchBrowser, openPage, promptBox, sendPrompt, userMessages, waitForAnswerDone, type OpenedPage } from './support/browser.ts';
+import { answers, openPage, promptBox, sendPrompt, userMessages, waitForAnswerDone, type OpenedPage } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 describe('the chat page: what the lesson’s app did and what people expect', () => {
@@ -10,11 +11,11 @@ describe('the chat page: what the lesson’s app did and what people expect', ()
   let opened: OpenedPage;
 
   before(async () => {
-    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 20 }), launchBrowser()]);
+    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 20 }), testBrowser()]);
     opened = await openPage(browser, server.url);
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
     await server?.close();
   });
 

@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { Backend, BackendErrorCode, GenerationEvent } from '../../src/backends/backend.ts';
 import { createEchoBackend } from '../../src/backends/echo/echo-backend.ts';
-import { answers, launchBrowser, openPage, saveScreenshot, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { answers, openPage, saveScreenshot, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 /** The echo backend, except that the next generations fail with the queued error codes. */
@@ -30,11 +31,11 @@ describe('clear error states with a Retry', () => {
   before(async () => {
     [server, browser] = await Promise.all([
       startTestServer({ backend: failingEcho(failures, { delayMs: 10, contextWindow: 1024 }), parallel: 1, maxQueue: 0 }),
-      launchBrowser(),
+      testBrowser(),
     ]);
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
     await server?.close();
   });
 

@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { answers, launchBrowser, openPage, promptBox, sendPrompt, userMessages, waitForAnswerDone } from './support/browser.ts';
+import { answers, openPage, promptBox, sendPrompt, userMessages, waitForAnswerDone } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const longText = (prefix: string, words: number) => Array.from({ length: words }, (_, index) => `${prefix}${index}`).join(' ');
@@ -29,10 +30,10 @@ describe('everyday use', () => {
   let browser: Browser;
 
   before(async () => {
-    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 5 }), launchBrowser()]);
+    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 5 }), testBrowser()]);
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
     await server?.close();
   });
 

@@ -17,7 +17,8 @@ import { LONGEST_UNBROKEN_RUN } from '../../web/src/lib/markdown/break-long-runs
 import { hostilePayloads } from '../robustness/hostile-payloads.ts';
 import { recordRobustnessFigures } from '../robustness/robustness-figures.ts';
 import { auditAnswers, countDocumentWideActiveElements, interactWithAnswers, type AnswerAudit } from './support/answer-audit.ts';
-import { answers, launchBrowser, openPage, sendPrompt, waitForAnswerDone, waitForPageReady, type OpenedPage } from './support/browser.ts';
+import { answers, openPage, sendPrompt, waitForAnswerDone, waitForPageReady, type OpenedPage } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { installExecutionTraps, type ExecutionTraps } from './support/hostile-traps.ts';
 import { batchPayloads } from './support/payload-batches.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
@@ -80,7 +81,7 @@ describe('hostile model output is shown inert', () => {
 
   before(async () => {
     // A context window no batch of long payloads can overflow: the echo backend must send all of it.
-    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 0, echoContextWindow: 10_000_000 }), launchBrowser()]);
+    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 0, echoContextWindow: 10_000_000 }), testBrowser()]);
     opened = await openPage(browser, server.url);
     traps = await installExecutionTraps(opened.page.context(), new URL(server.url).origin);
     // The traps are init scripts: a reload puts them in place before the app's own code runs.
@@ -112,7 +113,7 @@ describe('hostile model output is shown inert', () => {
         'fixed: Chromium wraps a long run with no break opportunity (overflow-wrap: anywhere) in quadratic time, 3.5 s per layout for 50 KB; answers now get a <wbr> every 80 characters of such a run (20 ms); the user bubble gets the same break points, and the prompt and editor boxes stop wrapping inside such runs (test/e2e/huge-input.test.ts)',
       ],
     });
-    await browser?.close();
+    await endBrowserUse(browser);
     await server?.close();
   });
 

@@ -12,7 +12,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { LONGEST_UNBROKEN_RUN } from '../../web/src/lib/markdown/break-long-runs.ts';
-import { answers, launchBrowser, openPage, promptBox, userMessages, waitForAnswerDone, waitForPageReady, type OpenedPage } from './support/browser.ts';
+import { answers, openPage, promptBox, userMessages, waitForAnswerDone, waitForPageReady, type OpenedPage } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const unbrokenRun = 'A'.repeat(50_000);
@@ -82,14 +83,14 @@ describe('a huge message', () => {
 
   before(async () => {
     // A context window the huge message fits in: it must reach the store whole.
-    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 0, echoContextWindow: 10_000_000 }), launchBrowser()]);
+    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 0, echoContextWindow: 10_000_000 }), testBrowser()]);
     opened = await openPage(browser, server.url, { permissions: ['clipboard-read', 'clipboard-write'] });
     // In this document now, and in the next one (the reload) before the page's own code runs.
     await opened.page.evaluate(recordLongTasks);
     await opened.page.addInitScript(recordLongTasks);
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
     await server?.close();
   });
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { answers, launchBrowser, openPage, promptBox, saveScreenshot, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { answers, openPage, promptBox, saveScreenshot, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { sampleMarkdownAnswer } from './support/sample-markdown.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
@@ -17,7 +18,7 @@ describe('layout: phones to wide screens, light and dark', () => {
   let conversationUrl: string;
 
   before(async () => {
-    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 0 }), launchBrowser()]);
+    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 0 }), testBrowser()]);
     const { page, close } = await openPage(browser, server.url);
     await sendPrompt(page, 'Explain quicksort, with code.');
     await waitForAnswerDone(page);
@@ -27,7 +28,7 @@ describe('layout: phones to wide screens, light and dark', () => {
     await close();
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
     await server?.close();
   });
 

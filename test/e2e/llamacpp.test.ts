@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { ensureTestModel } from '../../scripts/test-models/ensure-test-model.ts';
 import { createLlamaCppBackend } from '../../src/backends/llamacpp/llamacpp-backend.ts';
-import { answers, launchBrowser, openPage, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { answers, openPage, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 describe('the page on the embedded llama.cpp engine (generated tiny model)', () => {
@@ -13,10 +14,10 @@ describe('the page on the embedded llama.cpp engine (generated tiny model)', () 
   before(async () => {
     // One thread and a small window: the box is shared, and the tiny model needs no more.
     const backend = await createLlamaCppBackend({ backend: 'llamacpp', model: await ensureTestModel('tiny'), threads: 1, contextSize: 512 });
-    [server, browser] = await Promise.all([startTestServer({ backend, modelId: 'tiny' }), launchBrowser()]);
+    [server, browser] = await Promise.all([startTestServer({ backend, modelId: 'tiny' }), testBrowser()]);
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
     await server?.close();
   });
 

@@ -9,7 +9,8 @@ import type { Browser, Page } from 'playwright-core';
 import type { Backend } from '../../src/backends/backend.ts';
 import { createEchoBackend } from '../../src/backends/echo/echo-backend.ts';
 import type { ModelSource } from '../../src/server/models/served-model.ts';
-import { answers, launchBrowser, openPage, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { answers, openPage, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 /** An echo that shouts: its answers tell at a glance which model wrote them. */
@@ -55,7 +56,7 @@ describe('several models on the page', () => {
   const stepperGate = new Promise<void>((resolve) => (releaseStepper = resolve));
 
   before(async () => {
-    browser = await launchBrowser();
+    browser = await testBrowser();
     const loadGate = new Promise<void>((resolve) => (finishLoading = resolve));
     const slowpoke: ModelSource = {
       id: 'slowpoke',
@@ -85,7 +86,7 @@ describe('several models on the page', () => {
     });
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
     await server?.close();
   });
 

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { Backend } from '../../src/backends/backend.ts';
 import { createEchoBackend } from '../../src/backends/echo/echo-backend.ts';
-import { answers, launchBrowser, openPage, promptBox, sendPrompt, userMessages, waitForAnswerDone } from './support/browser.ts';
+import { answers, openPage, promptBox, sendPrompt, userMessages, waitForAnswerDone } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const LESSON_QUESTION = 'Has math been invented or discovered?';
@@ -18,10 +19,10 @@ describe('the model state, shown before any send', () => {
   let browser: Browser;
 
   before(async () => {
-    browser = await launchBrowser();
+    browser = await testBrowser();
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
   });
 
   it('loading: says so with the download progress, and goes away once the model is ready', async () => {

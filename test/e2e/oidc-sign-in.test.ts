@@ -16,7 +16,8 @@ import type { ConversationStore } from '../../src/storage/conversation-store.ts'
 import { openFreshPgliteStore } from '../storage/fresh-pglite.ts';
 import { ensureWebBuild } from '../../scripts/ensure-web-build.ts';
 import { startOidcTestProvider, type OidcTestProvider } from '../fakes/oidc-test-provider.ts';
-import { answers, launchBrowser, promptBox, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { answers, promptBox, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { repositoryPath } from './support/test-server.ts';
 
 describe('signing in with an OpenID provider from the page', () => {
@@ -31,7 +32,7 @@ describe('signing in with an OpenID provider from the page', () => {
     [provider, store, browser] = await Promise.all([
       startOidcTestProvider({ grace: { email: 'grace@example.com', email_verified: true, name: 'Grace Hopper' } }),
       openFreshPgliteStore(),
-      launchBrowser(),
+      testBrowser(),
     ]);
     app = buildApp({
       models: [{ id: 'echo', backend: createEchoBackend({ backend: 'echo', delayMs: 0 }), parallel: 2, maxQueue: 4 }],
@@ -45,7 +46,7 @@ describe('signing in with an OpenID provider from the page', () => {
     provider.allowRedirect(new URL(OIDC_CALLBACK_PATH, url).href);
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
     await app?.close();
     await store?.close();
     await provider?.close();

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { answers, launchBrowser, openPage, promptBox, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { answers, openPage, promptBox, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 describe('a reload while an answer streams loses nothing', () => {
@@ -9,10 +10,10 @@ describe('a reload while an answer streams loses nothing', () => {
   let browser: Browser;
 
   before(async () => {
-    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 25 }), launchBrowser()]);
+    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 25 }), testBrowser()]);
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
     await server?.close();
   });
 
@@ -38,10 +39,10 @@ describe('a server with an API key', () => {
   let browser: Browser;
 
   before(async () => {
-    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 0, apiKey: 'correct horse' }), launchBrowser()]);
+    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 0, apiKey: 'correct horse' }), testBrowser()]);
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
     await server?.close();
   });
 

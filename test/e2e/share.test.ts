@@ -9,7 +9,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { LONGEST_UNBROKEN_RUN } from '../../web/src/lib/markdown/break-long-runs.ts';
 import { hostilePayloads } from '../robustness/hostile-payloads.ts';
 import { auditAnswers, interactWithAnswers } from './support/answer-audit.ts';
-import { answers, launchBrowser, promptBox, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { answers, promptBox, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { installExecutionTraps } from './support/hostile-traps.ts';
 import { batchPayloads } from './support/payload-batches.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
@@ -30,13 +31,13 @@ describe('sharing a conversation from the page', () => {
   let stranger: BrowserContext;
 
   before(async () => {
-    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 0, apiKey: serverKey }), launchBrowser()]);
+    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 0, apiKey: serverKey }), testBrowser()]);
     owner = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await owner.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.url).origin });
     stranger = await browser.newContext({ viewport: { width: 375, height: 740 } });
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
     await server?.close();
   });
 
@@ -108,10 +109,10 @@ describe('a shared page with hostile content', () => {
   let browser: Browser;
 
   before(async () => {
-    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 0 }), launchBrowser()]);
+    [server, browser] = await Promise.all([startTestServer({ echoDelayMs: 0 }), testBrowser()]);
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
     await server?.close();
   });
 

@@ -10,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { ensureTestModel } from '../../scripts/test-models/ensure-test-model.ts';
 import { createLlamaCppBackend } from '../../src/backends/llamacpp/llamacpp-backend.ts';
-import { answers, launchBrowser, openPage, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { answers, openPage, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const GRAMMAR = 'root ::= "<think>\\n" words "\\n</think>\\n\\n" words\nwords ::= word (" " word){2,4}\nword ::= [a-z]{2,6}';
@@ -21,10 +22,10 @@ describe('a generated thinking model on the page (embedded engine)', () => {
 
   before(async () => {
     const backend = await createLlamaCppBackend({ backend: 'llamacpp', model: await ensureTestModel('tiny-qwen3'), threads: 1, contextSize: 1024, grammar: GRAMMAR });
-    [server, browser] = await Promise.all([startTestServer({ backend, modelId: 'tiny-qwen3' }), launchBrowser()]);
+    [server, browser] = await Promise.all([startTestServer({ backend, modelId: 'tiny-qwen3' }), testBrowser()]);
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
     await server?.close();
   });
 

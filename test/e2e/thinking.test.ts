@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { Backend, BackendInfo, GenerationEvent } from '../../src/backends/backend.ts';
-import { answers, launchBrowser, openPage, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { answers, openPage, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const THOUGHTS = ['The user wants **two** plus two. ', 'That is four. <img src=x onerror="window.pwned=1">'];
@@ -46,10 +47,10 @@ describe('a thinking model on the page', () => {
   const thinker = thinkingBackend();
 
   before(async () => {
-    [server, browser] = await Promise.all([startTestServer({ backend: thinker.backend }), launchBrowser()]);
+    [server, browser] = await Promise.all([startTestServer({ backend: thinker.backend }), testBrowser()]);
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
     await server?.close();
   });
 

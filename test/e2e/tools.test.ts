@@ -13,7 +13,8 @@ import { createServerTools } from '../../src/server/tools/server-tools.ts';
 import { startFakeOpenAiServer, type FakeOpenAiServerOptions, type FakeOpenAiServer } from '../fakes/fake-openai-server.ts';
 import { stdioFixtureConfig } from '../fixtures/mcp/start-fixture-servers.ts';
 import { XSS_PAYLOAD } from '../fixtures/mcp/xss-payload.ts';
-import { answers, launchBrowser, openPage, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { answers, openPage, sendPrompt, waitForAnswerDone } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 describe('MCP tools on the page', () => {
@@ -36,11 +37,11 @@ describe('MCP tools on the page', () => {
     await toolbox.start();
     [server, browser] = await Promise.all([
       startTestServer({ backend: { ...backend, info: async () => info }, tools: createServerTools(toolbox, { maxSteps: 4 }) }),
-      launchBrowser(),
+      testBrowser(),
     ]);
   });
   after(async () => {
-    await browser?.close();
+    await endBrowserUse(browser);
     await server?.close();
     await upstream?.close();
     await toolbox.close();

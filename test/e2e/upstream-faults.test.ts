@@ -19,7 +19,8 @@ import {
   type UpstreamFaultCase,
 } from '../robustness/support/upstream-fault-cases.ts';
 import { emptyTally, recordSurfaceTally } from '../robustness/support/upstream-fault-tally.ts';
-import { answers, launchBrowser, openPage, saveScreenshot, type OpenedPage, sendPrompt, waitForAnswerDone, waitForPageReady } from './support/browser.ts';
+import { answers, openPage, saveScreenshot, type OpenedPage, sendPrompt, waitForAnswerDone, waitForPageReady } from './support/browser.ts';
+import { endBrowserUse, testBrowser } from './support/test-browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 import { pollUntil, waitFor } from '../support/wait-for.ts';
 
@@ -94,9 +95,9 @@ after(() => recordSurfaceTally(tally));
 describe('upstream faults on the page', () => {
   let browser: Browser;
   before(async () => {
-    browser = await launchBrowser();
+    browser = await testBrowser();
   });
-  after(() => browser?.close());
+  after(() => endBrowserUse(browser));
 
   for (const [backendName, faults] of plan) {
     describe(`with a ${backendName} upstream`, () => {

@@ -55,7 +55,7 @@ function templateDirectory(): Promise<string> {
 }
 
 const madeHere: string[] = [];
-// Removed when the test file's process ends, whatever the test did with them.
+// Removed when the test process ends, whatever the tests did with them.
 process.once('exit', () => {
   for (const directory of madeHere) rmSync(directory, { recursive: true, force: true });
 });

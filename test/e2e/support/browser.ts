@@ -21,41 +21,89 @@ export interface OpenedPage {
   dialogs: string[];
   /** Uncaught exceptions and console errors. */
   errors: string[];
+  /**
+   * Done with the page: it is kept for the next openPage, its listeners and routes removed (see
+   * pageInIdleContext). A test that gives the page or its context what cannot be taken back (init
+   * scripts, exposed functions, another viewport) closes `page` itself instead: its context is then
+   * closed too, never reused.
+   */
   close(): Promise<void>;
 }
 
 /**
- * Contexts whose pages have all closed, by the browser and the options they were made with. A new
- * context cost Chromium about 1.3 s of CPU more than a new page in an existing one (counted for
- * the whole machine: most of it in processes a test's own CPU time never includes), and the
- * browser suites open about 70 pages. A context is handed out again only with none of its pages
- * open, its cookies and the page's origin's storage cleared, so each page still starts as a new
- * visitor's would.
+ * A Page is an event emitter at run time, but its types leave out the methods that list listeners.
+ * Its own `off` is used to remove them: it also stops Playwright sending the events.
  */
-const idleContexts = new WeakMap<Browser, Map<string, BrowserContext[]>>();
+interface PageEvents {
+  eventNames(): Array<string | symbol>;
+  listeners(event: string | symbol): Array<(...args: unknown[]) => void>;
+  off(event: string | symbol, listener: (...args: unknown[]) => void): void;
+}
+
+/** A context none of whose pages a test holds, and its one page, on about:blank. */
+interface IdleContext {
+  context: BrowserContext;
+  page: Page;
+}
+
+/**
+ * Pages the tests are done with, in their contexts, by the browser and the options the contexts were
+ * made with. Counted for the whole machine (most of it in Chromium's processes, which a test's own
+ * CPU time never includes), loading the app cost about 1.6 s of CPU in a new page, 0.6 s in a page
+ * that had loaded it before, and a new context cost about 1.3 s more; the browser suites open about
+ * 70 pages. A page is handed out again only once no test holds it or any page of its context, with
+ * its listeners and routes removed, on about:blank (so the app it ran has stopped and its streams
+ * closed), and with the context's cookies and the app origin's storage cleared: each load still
+ * starts as a new visitor's would.
+ *
+ * Contexts ask for reduced motion, which the page honours (app.css): otherwise its endless
+ * animations (the streaming cursor, the waiting dots) have Chromium draw frames in software for as
+ * long as a test waits on them, about a tenth of a browser suite's CPU. What the tests check is the
+ * same either way; bench/ui.ts, which measures what the page costs a user, asks for motion.
+ */
+const idleContexts = new WeakMap<Browser, Map<string, IdleContext[]>>();
 
 async function pageInIdleContext(browser: Browser, url: string, options: BrowserContextOptions): Promise<{ page: Page; release(): Promise<void> }> {
   const key = JSON.stringify(options);
-  const byOptions = idleContexts.get(browser) ?? new Map<string, BrowserContext[]>();
+  const byOptions = idleContexts.get(browser) ?? new Map<string, IdleContext[]>();
   idleContexts.set(browser, byOptions);
   const idle = byOptions.get(key) ?? [];
   byOptions.set(key, idle);
   const reused = idle.pop();
-  const context = reused ?? (await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options }));
-  const page = await context.newPage();
+  const context = reused?.context ?? (await browser.newContext({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce', ...options }));
+  const page = reused?.page ?? (await context.newPage());
   if (reused) {
     await context.clearCookies();
     const devtools = await context.newCDPSession(page);
     await devtools.send('Storage.clearDataForOrigin', { origin: new URL(url).origin, storageTypes: 'all' });
     await devtools.detach();
   }
+  let released = false;
   return {
     page,
     release: async () => {
-      await page.close();
-      // A page the test opened from this one (a popup, a new tab) may still be open: not reused.
-      if (context.pages().length === 0) idle.push(context);
-      else await context.close();
+      if (released) return;
+      released = true;
+      // Closed by the test, or with a popup or new tab of its own still open: what the test gave
+      // the page or its context is not known, so neither is reused.
+      if (page.isClosed() || context.pages().length > 1) {
+        await context.close().catch(() => {});
+        return;
+      }
+      try {
+        // The test's listeners and openPage's; Playwright's own 'close' and 'crash' ones stay.
+        const events = page as unknown as PageEvents;
+        for (const event of events.eventNames()) {
+          if (event === 'close' || event === 'crash') continue;
+          for (const listener of events.listeners(event)) events.off(event, listener);
+        }
+        await page.unrouteAll({ behavior: 'ignoreErrors' });
+        await page.goto('about:blank');
+        idle.push({ context, page });
+      } catch {
+        // A page that crashed or hangs is not handed out again; the test's own clean-up goes on.
+        await context.close().catch(() => {});
+      }
     },
   };
 }
@@ -130,4 +178,12 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   const path = repositoryPath('test-results', `${name}.png`);
   await page.screenshot({ path });
   return path;
+}
+
+/** Whether `context` waits in the pool for the next openPage, no test holding any of its pages. */
+export function isIdleContext(browser: Browser, context: BrowserContext): boolean {
+  for (const idle of idleContexts.get(browser)?.values() ?? []) {
+    if (idle.some((each) => each.context === context)) return true;
+  }
+  return false;
 }
