@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ensureWebBuild } from '../scripts/ensure-web-build.ts';
 import { repositoryRoot } from '../scripts/test-models/repository-root.ts';
-import { launchBrowser, openPage, sendPrompt, waitForAnswerDone } from '../test/e2e/support/browser.ts';
+import { launchBrowser, sendPrompt, waitForAnswerDone, waitForPageReady } from '../test/e2e/support/browser.ts';
 import { startTestServer } from '../test/e2e/support/test-server.ts';
 import { parseBenchArguments } from './lib/bench-arguments.ts';
 import { replaceMarkdownSection } from './lib/markdown-section.ts';
@@ -52,9 +52,12 @@ interface StreamSample {
 async function streamAnswer(tokens: number, tokensPerSecond: number): Promise<StreamSample> {
   script.tokens = markdownAnswer(tokens);
   script.tokensPerSecond = tokensPerSecond;
-  // With motion, as a user's page runs (the tests' pages ask for reduced motion).
-  const opened = await openPage(browser, server.url, { reducedMotion: 'no-preference' });
-  const page: Page = opened.page;
+  // A new tab of its own, with motion, as a user opens the page (the tests' openPage hands out pages
+  // used before, with reduced motion, to spare CPU; a measurement wants neither).
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page: Page = await context.newPage();
+  await page.goto(server.url);
+  await waitForPageReady(page);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   await startPageProbes(page);
@@ -67,8 +70,7 @@ async function streamAnswer(tokens: number, tokensPerSecond: number): Promise<St
   const wallMs = performance.now() - started;
   const mainThread = subtractTimes(await mainThreadTimes(cdp), before);
   const probes = await readPageProbes(page, since);
-  await cdp.detach();
-  await opened.close();
+  await context.close();
   return { tokens, tokensPerSecond, wallMs, mainThread, ...probes };
 }
 

@@ -59,7 +59,7 @@ interface IdleContext {
  * Contexts ask for reduced motion, which the page honours (app.css): otherwise its endless
  * animations (the streaming cursor, the waiting dots) have Chromium draw frames in software for as
  * long as a test waits on them, about a tenth of a browser suite's CPU. What the tests check is the
- * same either way; bench/ui.ts, which measures what the page costs a user, asks for motion.
+ * same either way; bench/ui.ts, which measures what the page costs a user, opens tabs of its own.
  */
 const idleContexts = new WeakMap<Browser, Map<string, IdleContext[]>>();
 
