@@ -58,7 +58,7 @@ async function streamAnswer(tokens: number, tokensPerSecond: number): Promise<St
   const page: Page = await context.newPage();
   await page.goto(server.url);
   await waitForPageReady(page);
-  const cdp = await page.context().newCDPSession(page);
+  const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
   await startPageProbes(page);
   const since = await pageNow(page);

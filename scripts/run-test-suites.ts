@@ -51,10 +51,10 @@ function testFilesUnder(folder: string): string[] {
 /**
  * On two cores the run lasts about as long as its CPU takes, except at its end, where a long file
  * started late runs on alone. So the kinds of files that take longest start first (in a clean-clone
- * run: the browser suites 15–100 s each, the packed package about 95 s, the kill -9 suites 85–100 s,
- * the account files in one process about 50 s), then the rest by path, the server's unit tests
- * (about 30 s in one process) first among them. Node's runner starts files in the order of their paths; bundleTests keeps
- * this order in the compiled files' paths.
+ * run: the browser suites' three processes 60–150 s each, the packed package about 95 s, the kill -9
+ * suites 70–100 s, the account files' process 70–90 s), then the rest by path, the server's unit
+ * tests (about 35 s in one process) first among them. Node's runner starts files in the order of
+ * their paths; bundleTests keeps this order in the compiled files' paths.
  */
 const longestFirst = ['test/e2e/everyday-use', 'test/package/', 'test/storage/crash-', 'test/accounts/', 'test/e2e/', 'test/robustness/', 'test/storage/', 'test/cli/', 'src/server/'];
 

@@ -52,8 +52,9 @@ describe('anychat with the embedded llama.cpp engine on a generated model', () =
     assert.match(result.stdout, /"name": "get_weather"/);
   });
 
-  it('says in one line which template construct failed and how to get past it, in render-prompt, ask and chat', async () => {
+  it('says in one line which template construct failed and how to get past it, in render-prompt, ask and chat', async (t) => {
     const directory = mkdtempSync(join(tmpdir(), 'anychat-template-'));
+    t.after(() => rmSync(directory, { recursive: true, force: true }));
     const template = join(directory, 'uses-wordcount.jinja');
     // jinja2 has a wordcount filter; our renderer does not.
     writeFileSync(template, "{% for message in messages %}{{ message.content | wordcount }}{% endfor %}{{ '<|assistant|>' }}");
@@ -69,7 +70,7 @@ describe('anychat with the embedded llama.cpp engine on a generated model', () =
     // chat reports the failed turn the same way and keeps going until /exit.
     const chatResult = await runAnychat(['chat', '--max-new-tokens', '2', ...common], { stdin: 'hi\n/exit\n' });
     assert.equal(chatResult.code, 0, chatResult.stderr);
-    assert.match(chatResult.stderr, /^anychat: chat template .*uses-wordcount\.jinja failed: Unknown StringValue filter: wordcount; pass a template that works with --chat-template FILE, or use --template plain$/m);    rmSync(directory, { recursive: true, force: true });
+    assert.match(chatResult.stderr, /^anychat: chat template .*uses-wordcount\.jinja failed: Unknown StringValue filter: wordcount; pass a template that works with --chat-template FILE, or use --template plain$/m);
   });
 
   it('--grammar-file: the answer follows the grammar; a bad grammar or file is named in one line', async (t) => {
